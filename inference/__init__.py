@@ -1,0 +1,53 @@
+"""Text -> gloss -> pose track. Plain Python + numpy: never imports bpy.
+
+Public API (what operators and scripts call):
+    text_to_gloss(text, language="ASL") -> [GlossItem]
+    gloss_to_track(items, language="ASL", body=None, settings=None) -> PoseTrack
+    text_to_track(text, ...) -> (items, PoseTrack)
+    parse_gloss(text) / format_gloss(items)
+"""
+from .body import BodyModel
+from .errors import DataError, SignLLMError
+from .gloss import GlossItem, format_gloss, parse_gloss
+from .languages import available, load_language
+from .synthesis import Settings, Synthesizer
+from .track import PoseTrack, Segment
+
+MAX_TEXT = 200_000
+
+
+def _check_text(text):
+    if text is None or not str(text).strip():
+        raise SignLLMError("Type some text to sign.")
+    if len(text) > MAX_TEXT:
+        raise SignLLMError(f"The text is {len(text):,} characters; the limit is {MAX_TEXT:,}. Split it.")
+
+
+def text_to_gloss(text, language="ASL"):
+    _check_text(text)
+    items = load_language(language).glosser.gloss(text)
+    if not any(it.kind != "pause" for it in items):
+        raise SignLLMError("Nothing in the text can be signed (no words found).")
+    return items
+
+
+def gloss_to_track(items, language="ASL", body=None, settings=None):
+    lang = load_language(language)
+    if isinstance(items, str):
+        items = parse_gloss(items)
+    unknown = [it.gloss for it in items if it.kind == "sign" and it.gloss not in lang.lexicon]
+    if unknown:
+        raise SignLLMError(f"No {language} sign for: {', '.join(dict.fromkeys(unknown))}. "
+                           "Use fs-WORD to fingerspell it.")
+    synth = Synthesizer(lang.phonology, lang.lexicon, lang.alphabet, body, settings)
+    return synth.synthesize(items)
+
+
+def text_to_track(text, language="ASL", body=None, settings=None):
+    items = text_to_gloss(text, language)
+    return items, gloss_to_track(items, language, body, settings)
+
+
+__all__ = ["BodyModel", "DataError", "GlossItem", "PoseTrack", "Segment", "Settings", "SignLLMError",
+           "Synthesizer", "available", "format_gloss", "gloss_to_track", "load_language", "parse_gloss",
+           "text_to_gloss", "text_to_track"]

@@ -1,0 +1,87 @@
+"""Body model: the proportions a pose track is synthesised for (canonical default or a rig's own).
+
+Positions are in the armature's space (metres in the default). Signer-frame offsets are
+(d, f, u): d toward the side of the hand that uses the location, f forward, u up; units are the
+head height H or the shoulder width W, so locations scale with the character.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .transforms import normalize
+
+# Rigify human metarig rest pose (Blender 5.0), left side; the right side mirrors x.
+_DEFAULT = {
+    "shoulder_L": (0.195, 0.027, 1.585),
+    "elbow_L": (0.442, 0.089, 1.449),
+    "wrist_L": (0.659, 0.049, 1.306),
+    "head_base": (0.0, -0.025, 1.781),
+    "head_top": (0.0, -0.025, 1.980),
+    "neck_base": (0.0, 0.011, 1.658),
+    "pelvis": (0.0, 0.055, 1.010),
+}
+SIDES = ("L", "R")
+
+
+@dataclass
+class BodyModel:
+    joints: dict
+    forward: np.ndarray = field(default_factory=lambda: np.array([0.0, -1.0, 0.0]))
+    up: np.ndarray = field(default_factory=lambda: np.array([0.0, 0.0, 1.0]))
+    left: np.ndarray = field(default_factory=lambda: np.array([1.0, 0.0, 0.0]))
+    hand_scale: float = 1.1
+
+    @classmethod
+    def default(cls):
+        j = {k: np.array(v, float) for k, v in _DEFAULT.items()}
+        for k in ("shoulder", "elbow", "wrist"):
+            p = j[f"{k}_L"].copy()
+            p[0] = -p[0]
+            j[f"{k}_R"] = p
+        return cls(j)
+
+    def __post_init__(self):
+        self.joints = {k: np.asarray(v, float) for k, v in self.joints.items()}
+        self.forward, self.up, self.left = (normalize(np.asarray(v, float)) for v in (self.forward, self.up, self.left))
+        j = self.joints
+        j.setdefault("chest", (j["shoulder_L"] + j["shoulder_R"]) * 0.5)
+
+    @property
+    def H(self):
+        return float(np.linalg.norm(self.joints["head_top"] - self.joints["head_base"]))
+
+    @property
+    def W(self):
+        return float(np.linalg.norm(self.joints["shoulder_L"] - self.joints["shoulder_R"]))
+
+    def side_vec(self, side):
+        """Unit vector toward the given side of the body ('L' or 'R')."""
+        return self.left if side == "L" else -self.left
+
+    def arm_lengths(self, side):
+        s, e, w = (self.joints[f"{k}_{side}"] for k in ("shoulder", "elbow", "wrist"))
+        return float(np.linalg.norm(e - s)), float(np.linalg.norm(w - e))
+
+    def vec(self, d, f, u, side):
+        """Signer-frame vector (d toward `side`) to armature space."""
+        return d * self.side_vec(side) + f * self.forward + u * self.up
+
+    def anchor(self, name, side):
+        """Anchor point; *_dom / *_nondom pick the shoulder of the using hand or the other one."""
+        if name == "shoulder_dom":
+            return self.joints[f"shoulder_{side}"]
+        if name == "shoulder_nondom":
+            return self.joints["shoulder_" + ("L" if side == "R" else "R")]
+        return self.joints[name]
+
+    def location(self, spec, side):
+        """World point and outward surface normal of a location spec from locations.json."""
+        unit = self.H if spec["unit"] == "H" else self.W
+        off = self.vec(spec["d"], spec["f"], spec["u"], side) * unit
+        point = self.anchor(spec["anchor"], side) + off
+        horiz = self.vec(spec["d"], spec["f"], 0.0, side)
+        if np.linalg.norm(horiz) > 0.25 * max(abs(spec["u"]), 1e-6) or abs(spec["u"]) < 0.5:
+            normal = normalize(horiz + 1e-9 * self.forward)
+        else:
+            normal = self.up * np.sign(spec["u"])
+        return point, normal

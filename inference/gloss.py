@@ -1,0 +1,94 @@
+"""Gloss items and the editable gloss text format.
+
+Text form: signs as upper-case glosses, `fs-NAME` for fingerspelling, `/` for a pause, and
+non-manual spans as `wh[ ... ]` (wh-question, lowered brows), `yn[ ... ]` (yes/no question, raised
+brows), `neg[ ... ]` (negation, head shake), `nod[ ... ]` (affirmation). Example:
+`HELLO / wh[ YOUR NAME WHAT ]`.
+"""
+import re
+from dataclasses import dataclass, field
+
+from .errors import SignLLMError
+
+MARKS = {"wh": "wh", "yn": "yn", "neg": "neg", "nod": "affirm"}
+_MARK_TEXT = {v: k for k, v in MARKS.items()}
+
+
+@dataclass
+class GlossItem:
+    gloss: str
+    kind: str = "sign"              # 'sign', 'spell', 'pause'
+    words: str = ""                 # source words in the text
+    span: tuple = (0, 0)            # character offsets of the source words
+    marks: tuple = ()               # non-manual marks: 'wh', 'yn', 'neg', 'affirm'
+    letters: str = ""               # for 'spell'
+    review: bool = False
+    source: str = "lexicon"         # 'lexicon', 'fingerspelling', 'pause'
+    name: bool = False              # a proper name (fingerspelled)
+    duration: float = None          # seconds at speed 1 (None: the lexicon's)
+    extra: dict = field(default_factory=dict)
+
+
+def spell_item(word, span=(0, 0), name=False, marks=()):
+    letters = re.sub(r"[^A-Za-z]", "", word).upper()
+    return GlossItem(f"fs-{letters}", "spell", word, span, tuple(marks), letters, True, "fingerspelling", name)
+
+
+def pause_item(span=(0, 0), text=""):
+    return GlossItem("/", "pause", text, span, (), "", False, "pause")
+
+
+def format_gloss(items):
+    """Gloss items to the editable text form."""
+    out = []
+    open_marks = ()
+    for it in items:
+        marks = tuple(m for m in it.marks if m in _MARK_TEXT) if it.kind != "pause" else open_marks
+        if marks != open_marks:
+            if open_marks:
+                out.append("]")
+            if marks:
+                out.append("+".join(_MARK_TEXT[m] for m in marks) + "[")
+            open_marks = marks
+        out.append(it.gloss)
+    if open_marks:
+        out.append("]")
+    return " ".join(out)
+
+
+_TOKEN = re.compile(r"(?:[a-z]+(?:\+[a-z]+)*\[)|\]|/|[^\s\[\]/]+")
+
+
+def parse_gloss(text):
+    """The editable text form back to gloss items (raises SignLLMError on malformed text)."""
+    if not text or not text.strip():
+        raise SignLLMError("The gloss is empty.")
+    items = []
+    marks = ()
+    for tok in _TOKEN.findall(text):
+        if tok.endswith("["):
+            if marks:
+                raise SignLLMError(f"Nested non-manual span at {tok!r}: close the previous one with ']' first.")
+            names = tok[:-1].split("+")
+            bad = [n for n in names if n not in MARKS]
+            if bad:
+                raise SignLLMError(f"Unknown non-manual mark {bad[0]!r}; use wh, yn, neg or nod.")
+            marks = tuple(MARKS[n] for n in names)
+        elif tok == "]":
+            if not marks:
+                raise SignLLMError("A ']' closes no non-manual span.")
+            marks = ()
+        elif tok == "/":
+            items.append(pause_item())
+        elif tok.lower().startswith("fs-"):
+            item = spell_item(tok[3:], marks=marks)
+            if not item.letters:
+                raise SignLLMError(f"Nothing to fingerspell in {tok!r}.")
+            items.append(item)
+        else:
+            items.append(GlossItem(tok.upper(), "sign", marks=marks))
+    if marks:
+        raise SignLLMError("A non-manual span is not closed with ']'.")
+    if not items:
+        raise SignLLMError("The gloss has no signs.")
+    return items

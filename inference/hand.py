@@ -1,0 +1,152 @@
+"""Canonical hand: 21 joints (MediaPipe order) from per-joint flexion/abduction angles.
+
+Hand frame (right hand): origin at the wrist, +y toward the middle-finger knuckle, +z out of the palm
+(the direction the palm faces), +x = y cross z, which is the thumb side. The left hand mirrors x.
+A handshape is a 21-number articulation vector (degrees): for index, middle, ring, pinky
+[mcp flex, pip flex, dip flex, spread] and for the thumb [spread, lift, oppose, mcp flex, ip flex].
+Angles interpolate well, so transitions between handshapes are done in this space.
+"""
+import numpy as np
+
+from .transforms import normalize, rotate
+
+FINGERS = ("index", "middle", "ring", "pinky")
+N_PARAMS = 21
+THUMB = slice(16, 21)
+
+# MediaPipe hand landmark indices
+WRIST = 0
+THUMB_TIP = 4
+TIPS = {"thumb": 4, "index": 8, "middle": 12, "ring": 16, "pinky": 20}
+MCP = {"index": 5, "middle": 9, "ring": 13, "pinky": 17}
+JOINT_NAMES = (
+    ["wrist"]
+    + [f"thumb_{j}" for j in ("cmc", "mcp", "ip", "tip")]
+    + [f"{f}_{j}" for f in FINGERS for j in ("mcp", "pip", "dip", "tip")]
+)
+
+# Adult proportions (metres) for a ~1.75 m person; scaled per rig by hand length.
+_MCP_POS = np.array([[0.024, 0.088, 0.0], [0.002, 0.092, 0.0], [-0.018, 0.087, 0.0], [-0.036, 0.078, 0.0]])
+_SEG_LEN = np.array([[0.042, 0.025, 0.021], [0.046, 0.028, 0.022], [0.043, 0.027, 0.021], [0.034, 0.020, 0.019]])
+_THUMB_CMC = np.array([0.020, 0.024, 0.006])
+_THUMB_LEN = np.array([0.043, 0.032, 0.026])
+HAND_LENGTH = 0.092 + 0.046 + 0.028 + 0.022  # wrist to middle fingertip, extended
+PALM_THICKNESS = 0.025
+FINGER_THICKNESS = 0.015
+
+_X = np.array([1.0, 0.0, 0.0])
+_Y = np.array([0.0, 1.0, 0.0])
+_Z = np.array([0.0, 0.0, 1.0])
+
+
+def joints_local(params, scale=1.0, side="R"):
+    """Joint positions (..., 21, 3) in the hand frame for articulation vectors (..., 21) in degrees."""
+    p = np.radians(np.asarray(params, dtype=float))
+    batch = p.shape[:-1]
+    out = np.zeros(batch + (21, 3))
+    for i in range(4):
+        mcp, pip, dip, spread = (p[..., 4 * i + k] for k in range(4))
+        d0 = np.stack([np.sin(spread), np.cos(spread), np.zeros_like(spread)], -1)
+        axis = np.cross(d0, _Z)
+        base = _MCP_POS[i] * np.ones(batch + (3,))
+        pts = [base]
+        acc = np.zeros_like(mcp)
+        for seg, ang in enumerate((mcp, pip, dip)):
+            acc = acc + ang
+            pts.append(pts[-1] + _SEG_LEN[i, seg] * rotate(axis, acc, d0))
+        out[..., 5 + 4 * i: 9 + 4 * i, :] = np.stack(pts, -2)
+    out[..., 1:5, :] = _thumb_chain(p[..., THUMB])
+    if side == "L":
+        out[..., 0] *= -1.0
+    return out * scale
+
+
+def _thumb_chain(t):
+    spread, lift, oppose, mcp, ip = (t[..., k] for k in range(5))
+    u = np.stack([np.sin(spread), np.cos(spread), np.zeros_like(spread)], -1)
+    m = u * np.cos(lift)[..., None] + _Z * np.sin(lift)[..., None]
+    z_perp = normalize(_Z - np.sum(_Z * m, -1, keepdims=True) * m)
+    k = rotate(m, oppose, z_perp)
+    p0 = _THUMB_CMC * np.ones(m.shape)
+    p1 = p0 + _THUMB_LEN[0] * m
+    p2 = p1 + _THUMB_LEN[1] * rotate(k, mcp, m)
+    p3 = p2 + _THUMB_LEN[2] * rotate(k, mcp + ip, m)
+    return np.stack([p0, p1, p2, p3], -2)
+
+
+def surface_point(joints, name):
+    """A named contact surface of a posed hand (hand frame, metres, right-hand convention).
+
+    Points are pushed from the bone centre line to the skin so "contact" means skin touching skin.
+    """
+    j = joints
+    if name in ("palm", "palm_center"):
+        c = (j[..., 0, :] + j[..., 9, :]) * 0.5
+        return c + _Z * PALM_THICKNESS * 0.5
+    if name == "back":
+        c = (j[..., 0, :] + j[..., 9, :]) * 0.5
+        return c - _Z * PALM_THICKNESS * 0.5
+    if name == "wrist":
+        return j[..., 0, :]
+    if name == "fingertips":
+        return j[..., 12, :]
+    if name.endswith("_tip") and name[:-4] in TIPS:
+        return j[..., TIPS[name[:-4]], :]
+    if name.endswith("_pad") and name[:-4] in TIPS:
+        i = TIPS[name[:-4]]
+        return (j[..., i, :] + j[..., i - 1, :]) * 0.5 + _Z * FINGER_THICKNESS * 0.5
+    if name == "index_side":
+        return j[..., 5, :] + _X * FINGER_THICKNESS * 0.5
+    if name == "pinky_side":
+        return (j[..., 17, :] + j[..., 0, :]) * 0.5 - _X * PALM_THICKNESS * 0.4
+    if name == "knuckles":
+        return j[..., 9, :] - _Z * FINGER_THICKNESS * 0.5
+    raise KeyError(name)
+
+
+SURFACES = ("palm", "back", "wrist", "fingertips", "index_side", "pinky_side", "knuckles",
+            *(f"{f}_tip" for f in TIPS), *(f"{f}_pad" for f in TIPS))
+
+
+def solve_thumb_contact(params, target_joint, target_offset=0.0, iters=100):
+    """Adjust the thumb angles so the thumb tip touches `target_joint` (index into the 21 joints).
+
+    Handshapes such as O, F, 8 and baby O need real contact; authored angles only get close, so
+    the thumb is solved (Levenberg-Marquardt on 5 angles, staying near the authored ones) at load time.
+    The tip centres end `target_offset` apart, i.e. skin on skin.
+    """
+    p = np.array(params, dtype=float)
+    target = joints_local(p)[target_joint]
+    lo = np.array([-40.0, -20.0, -30.0, -20.0, -20.0])
+    hi = np.array([90.0, 90.0, 130.0, 90.0, 90.0])
+    prior = p[THUMB].copy()
+    t = prior.copy()
+
+    def residual(tt):
+        tip = _thumb_chain(np.radians(tt))[3]
+        d = tip - target
+        n = np.linalg.norm(d)
+        return d - d / max(n, 1e-9) * target_offset
+
+    r = residual(t)
+    lam = 1e-3
+    w_prior = 2e-5  # metres per degree: keep close to the authored pose where contact allows
+    for _ in range(iters):
+        if np.linalg.norm(r) < 1e-4:
+            break
+        J = np.zeros((3, 5))
+        for k in range(5):
+            q = t.copy()
+            q[k] += 0.25
+            J[:, k] = (residual(q) - r) / 0.25
+        A = J.T @ J + w_prior ** 2 * np.eye(5)
+        g = J.T @ r + w_prior ** 2 * (t - prior)
+        step = np.linalg.solve(A + lam * np.diag(np.diag(A)), g)
+        cand = np.clip(t - step, lo, hi)
+        rc = residual(cand)
+        if np.linalg.norm(rc) < np.linalg.norm(r):
+            t, r, lam = cand, rc, lam * 0.3
+        else:
+            lam *= 10.0
+    p[THUMB] = t
+    return p

@@ -1,0 +1,408 @@
+"""Synthesis: gloss items -> PoseTrack on a body model.
+
+Each sign becomes a short trajectory per hand (start posture from its phonology, then its movements),
+signs are joined by minimum-jerk transitions, the idle hand rests, and non-manual channels follow the
+gloss marks. Everything is vectorised over frames; the only loop is over signs.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import hand
+from .body import BodyModel
+from .errors import SignLLMError
+from .kinematics import two_bone_ik
+from .track import HAND_SIDES, PoseTrack, Segment
+from .transforms import axis_angle_matrix, frame_from_y_z, normalize, slerp_matrices
+
+
+def minjerk(t):
+    t = np.clip(t, 0.0, 1.0)
+    return t * t * t * (10 - 15 * t + 6 * t * t)
+
+
+@dataclass
+class Settings:
+    fps: float = 24.0
+    speed: float = 1.0            # 1 = citation pace; 2 = twice as fast
+    dominant: str = "R"           # 'L' for a left-handed signer (mirrors everything)
+    letter_hold: float = 0.22     # seconds a fingerspelled letter is held at speed 1
+    letter_transition: float = 0.10
+    pause: float = 0.35           # at sentence punctuation
+    final_hold: float = 0.3
+    lead_in: float = 0.25
+
+
+@dataclass
+class Posture:
+    pos: np.ndarray      # wrist (3,)
+    rot: np.ndarray      # (3, 3)
+    params: np.ndarray   # (21,)
+
+
+@dataclass
+class Chunk:
+    """Frames of one hand: positions (n,3), rotations (n,3,3), articulation (n,21)."""
+    pos: np.ndarray
+    rot: np.ndarray
+    params: np.ndarray
+
+    @classmethod
+    def hold(cls, p, n):
+        return cls(np.repeat(p.pos[None], n, 0), np.repeat(p.rot[None], n, 0), np.repeat(p.params[None], n, 0))
+
+    def first(self):
+        return Posture(self.pos[0], self.rot[0], self.params[0])
+
+    def last(self):
+        return Posture(self.pos[-1], self.rot[-1], self.params[-1])
+
+    def __len__(self):
+        return len(self.pos)
+
+
+def _other(side):
+    return "L" if side == "R" else "R"
+
+
+class Synthesizer:
+    def __init__(self, phonology, lexicon, alphabet, body=None, settings=None):
+        self.ph = phonology
+        self.lex = lexicon
+        self.alphabet = alphabet or {}
+        self.body = body or BodyModel.default()
+        self.s = settings or Settings()
+        self.dom = self.s.dominant
+        self.nd = _other(self.dom)
+        self.scale = self.body.hand_scale
+        self._local_cache = {}
+        rest_params = 0.55 * phonology.handshape("C") + 0.45 * phonology.handshape("open B")
+        self.rest = {side: self._posture({"hs": None, "loc": "rest", "palm": "in", "fingers": "forward-down"},
+                                         side, params=rest_params) for side in HAND_SIDES}
+
+    # -- postures ------------------------------------------------------------------------------
+    def dir_vec(self, word, side):
+        d = self.ph.direction(word)
+        return normalize(self.body.vec(d[0], d[1], d[2], side))
+
+    def frame(self, palm, fingers, side):
+        return frame_from_y_z(self.dir_vec(fingers, side), self.dir_vec(palm, side))
+
+    def local_point(self, params, surface, side):
+        """Hand-frame offset (metres, scaled) of a surface of a posed hand on `side`."""
+        j = hand.joints_local(params, self.scale, "R")
+        p = hand.surface_point(j, surface) if surface else (j[0] + j[9]) * 0.5
+        if side == "L":
+            p = p * np.array([-1.0, 1.0, 1.0])
+        return p
+
+    def location(self, loc, side, base=None):
+        """(point, outward normal) of a body location or of a place on the base hand."""
+        if loc in self.ph.hand_locations:
+            if base is None:
+                raise SignLLMError(f"location {loc} needs a base hand")
+            surf = self.ph.hand_locations[loc]
+            pt = base.pos + base.rot @ self.local_point(base.params, surf, self.nd)
+            z = base.rot[:, 2]
+            normal = {"palm": z, "back": -z}.get(surf, normalize(pt - base.pos))
+            return pt, normal
+        spec = self.ph.locations.get(loc)
+        if spec is None:
+            raise SignLLMError(f"unknown location {loc}")
+        return self.body.location(spec, side)
+
+    def _posture(self, spec, side, base=None, params=None):
+        if params is None:
+            params = self.ph.handshape(spec["hs"])
+        rot = self.frame(spec["palm"], spec["fingers"], side)
+        point, normal = self.location(spec["loc"], side, base)
+        contact = spec.get("contact")
+        pos = point - rot @ self.local_point(params, contact, side)
+        if contact:
+            pos = pos + normal * float(spec.get("near", 0.0))
+        return Posture(pos, rot, np.asarray(params, float))
+
+    # -- movements -----------------------------------------------------------------------------
+    def _apply_moves(self, start, moves, n, side, spec, base):
+        pos = np.repeat(start.pos[None], n, 0)
+        rot = np.repeat(start.rot[None], n, 0)
+        params = np.repeat(start.params[None], n, 0)
+        if not moves or n < 2:
+            return Chunk(pos, rot, params)
+        weights = np.array([max(1.0, 0.6 * m.get("repeat", 1)) for m in moves])
+        bounds = np.concatenate([[0.0], np.cumsum(weights) / weights.sum()])
+        u = np.linspace(0.0, 1.0, n)
+        W = self.body.W
+        cur = Posture(start.pos.copy(), start.rot.copy(), start.params.copy())
+        contact = spec.get("contact")
+        _, normal = self.location(spec["loc"], side, base)
+        for k, m in enumerate(moves):
+            t = np.clip((u - bounds[k]) / max(bounds[k + 1] - bounds[k], 1e-9), 0.0, 1.0)
+            sl = u >= bounds[k] - 1e-9
+            rep = int(m.get("repeat", 1))
+            size = self.ph.sizes.get(m.get("size", "m"), 0.25) * W
+            typ = m["type"]
+            disp = np.zeros((n, 3))
+            drot = None
+            if typ in ("straight", "arc", "zigzag", "brush"):
+                dvec = self.dir_vec(m.get("dir", "forward"), side)
+                if rep > 1:  # back and forth, ending at the far end
+                    ph = t * (2 * rep - 1)
+                    s = minjerk(np.abs(((ph + 1) % 2) - 1))
+                else:
+                    s = minjerk(t)
+                disp = s[:, None] * size * dvec
+                if typ == "arc":
+                    bend = self.dir_vec(m.get("bend", "up"), side)
+                    disp += (np.sin(np.pi * s) * 0.3 * size)[:, None] * bend
+                elif typ == "zigzag":
+                    perp = normalize(np.cross(dvec, cur.rot[:, 2]) + 1e-9)
+                    tri = 1 - np.abs(((s * 3) % 1) * 2 - 1)
+                    disp += (tri * 0.25 * size * np.sin(np.pi * s).clip(0, 1) ** 0.2)[:, None] * perp
+                elif typ == "brush":
+                    disp += (s ** 2 * 0.05 * W)[:, None] * normal
+            elif typ == "circle":
+                plane = m.get("plane", "frontal")
+                out, up, fwd = (self.dir_vec(w, side) for w in ("out", "up", "forward"))
+                a, b = {"frontal": (up, out), "sagittal": (up, fwd), "horizontal": (fwd, out)}[plane]
+                if m.get("dir", "cw") == "ccw":
+                    b = -b
+                r = size * 0.5
+                ang = 2 * np.pi * rep * minjerk(t)
+                disp = r * ((np.cos(ang) - 1)[:, None] * a + np.sin(ang)[:, None] * b)
+            elif typ == "tap":
+                amp = 0.06 * W if "size" not in m else size * 0.25
+                disp = (amp * (1 - np.cos(2 * np.pi * rep * t)) / 2)[:, None] * normal
+            elif typ == "shake":
+                dvec = self.dir_vec(m.get("dir", "out"), side)
+                amp = 0.05 * W if "size" not in m else size * 0.3
+                disp = (amp * np.sin(2 * np.pi * max(rep, 2) * t) * np.sin(np.pi * t))[:, None] * dvec
+            elif typ == "to":
+                tgt_spec = dict(spec, loc=m["loc"])
+                if "contact" in m:
+                    tgt_spec["contact"] = m["contact"]
+                elif m["loc"] in self.ph.locations and not self.ph.locations[m["loc"]].get("surface", False):
+                    tgt_spec.pop("contact", None)
+                point, _ = self.location(tgt_spec["loc"], side, base)
+                c = tgt_spec.get("contact")
+                tgt = point - cur.rot @ self.local_point(cur.params, c, side)
+                disp = minjerk(t)[:, None] * (tgt - cur.pos)
+            elif typ == "change":
+                target_rot = self.frame(m.get("palm") or spec["palm"], m.get("fingers") or spec["fingers"], side)
+                if "palm" in m or "fingers" in m:
+                    drot = slerp_matrices(np.repeat(cur.rot[None], n, 0), np.repeat(target_rot[None], n, 0), minjerk(t))
+                if "hs" in m:
+                    new_params = self.ph.handshape(m["hs"])
+                    blend = minjerk(t if rep == 1 else np.abs(((t * (2 * rep - 1) + 1) % 2) - 1))
+                    params[sl] = (cur.params + blend[:, None] * (new_params - cur.params))[sl]
+            elif typ in ("twist", "nod"):
+                ang = np.radians(float(m.get("angle", 60 if typ == "twist" else 30)))
+                if typ == "twist":
+                    axis = cur.rot[:, 1] * (1.0 if side == "R" else -1.0)
+                    s = minjerk(t) if rep == 1 else np.sin(np.pi * rep * t) ** 2
+                else:
+                    axis = cur.rot[:, 0] * (1.0 if side == "R" else -1.0)
+                    s = np.sin(np.pi * rep * t) ** 2 if rep > 1 else minjerk(t)
+                drot = np.einsum("tij,jk->tik", axis_angle_matrix(axis[None], ang * s), cur.rot)
+            elif typ == "wiggle":
+                osc = np.sin(2 * np.pi * (2.0 * max(rep, 2) * t[:, None] + np.arange(4)[None] * 0.25))
+                env = np.sin(np.pi * t)[:, None]
+                wig = np.zeros((n, 21))
+                wig[:, [0, 4, 8, 12]] = 22 * osc * env
+                params[sl] = (params + wig)[sl]
+            pos[sl] = cur.pos + disp[sl]
+            if drot is not None:
+                rot[sl] = drot[sl]
+            else:
+                rot[sl] = cur.rot
+            if typ not in ("change", "wiggle"):
+                params[sl] = cur.params
+            cur = Posture(pos[-1].copy(), rot[-1].copy(), params[-1].copy())
+        return Chunk(pos, rot, params)
+
+    def _mirror(self, chunk):
+        """Reflect a chunk across the body's midline (the other hand doing the same)."""
+        c = self.body.joints["chest"]
+        n = self.body.left
+        M = np.eye(3) - 2 * np.outer(n, n)
+        pos = (chunk.pos - c) @ M.T + c
+        rot = np.einsum("ij,tjk,kl->til", M, chunk.rot, np.diag([-1.0, 1.0, 1.0]))
+        return Chunk(pos, rot, chunk.params.copy())
+
+    # -- signs ---------------------------------------------------------------------------------
+    def sign_chunks(self, entry, duration=None):
+        """{side: Chunk} for one lexicon entry (sides not in the dict are idle)."""
+        dur = float(duration if duration is not None else entry.get("duration", 0.5)) / self.s.speed
+        n = max(2, int(round(dur * self.s.fps)))
+        spec = entry["dom"]
+        base = None
+        out = {}
+        sym = entry.get("sym") if entry.get("hands", 1) == 2 else None
+        if sym == "base":
+            base = self._posture(entry["base"], self.nd)
+            out[self.nd] = Chunk.hold(base, n)
+        start = self._posture(spec, self.dom, base)
+        dom = self._apply_moves(start, entry.get("move", []), n, self.dom, spec, base)
+        out[self.dom] = dom
+        if sym in ("mirror", "alt"):
+            mir = self._mirror(dom)
+            if sym == "alt":
+                period = max(1, max([m.get("repeat", 1) for m in entry.get("move", [])] or [1]))
+                shift = max(1, int(round(n / (2 * period))))
+                idx = np.clip(np.arange(n) - shift, 0, n - 1)
+                mir = Chunk(mir.pos[idx], mir.rot[idx], mir.params[idx])
+            out[self.nd] = mir
+        return out
+
+    def letter_chunks(self, letters):
+        """Dominant-hand chunks for a fingerspelled word, one per letter."""
+        chunks = []
+        drift = self.dir_vec("out", self.dom) * 0.012 * self.body.W / 0.39
+        prev = None
+        for i, ch in enumerate(letters):
+            spec = self.alphabet.get(ch.upper())
+            if spec is None:
+                continue
+            spec = dict(spec)
+            spec.setdefault("loc", "spelling")
+            entry = {"gloss": ch, "dom": spec, "move": spec.get("move", []),
+                     "duration": self.s.letter_hold + (0.15 if spec.get("move") else 0.0)}
+            c = self.sign_chunks(entry)[self.dom]
+            off = drift * min(i, 8)
+            if prev == ch.upper():
+                off = off + drift * 2.5
+            c.pos = c.pos + off
+            chunks.append((ch.upper(), c))
+            prev = ch.upper()
+        return chunks
+
+    # -- timeline ------------------------------------------------------------------------------
+    def _transition(self, a, b, n):
+        t = minjerk(np.linspace(0, 1, n + 2)[1:-1])
+        dist = np.linalg.norm(b.pos - a.pos)
+        bulge = (np.sin(np.pi * t) * 0.25 * dist)[:, None] * self.body.forward
+        pos = a.pos + t[:, None] * (b.pos - a.pos) + bulge
+        rot = slerp_matrices(np.repeat(a.rot[None], n, 0), np.repeat(b.rot[None], n, 0), t)
+        params = a.params + t[:, None] * (b.params - a.params)
+        return Chunk(pos, rot, params)
+
+    def _transition_frames(self, pairs, base_time=None):
+        dn = max((np.linalg.norm(b.pos - a.pos) for a, b in pairs), default=0.0) / max(self.body.W, 1e-6)
+        rot = max((np.degrees(np.arccos(np.clip((np.trace(a.rot.T @ b.rot) - 1) / 2, -1, 1))) for a, b in pairs), default=0.0)
+        secs = base_time if base_time is not None else float(np.clip(0.10 + 0.2 * dn + rot / 1200.0, 0.12, 0.5))
+        return max(1, int(round(secs / self.s.speed * self.s.fps)))
+
+    def synthesize(self, items):
+        fps = self.s.fps
+        chunks = {side: [] for side in HAND_SIDES}
+        cur = dict(self.rest)
+        segments = []
+        marks = []
+        frame = 0
+
+        def append(side_chunks, n):
+            nonlocal frame
+            for side in HAND_SIDES:
+                ch = side_chunks.get(side) or Chunk.hold(cur[side], n)
+                chunks[side].append(ch)
+                cur[side] = ch.last()
+            frame += n
+
+        def move_to(targets, base_time=None):
+            pairs = [(cur[s], targets[s]) for s in HAND_SIDES]
+            n = self._transition_frames(pairs, base_time)
+            append({s: self._transition(cur[s], targets[s], n) for s in HAND_SIDES}, n)
+
+        append({}, max(1, int(round(self.s.lead_in * fps))))
+        for item in items:
+            if item.kind == "pause":
+                start = frame
+                append({}, max(1, int(round(self.s.pause / self.s.speed * fps))))
+                segments.append(Segment(item.gloss, "pause", start, frame, item.words, item.span, "pause"))
+                continue
+            if item.kind == "spell":
+                letters = self.letter_chunks(item.letters)
+                if not letters:
+                    continue
+                start = None
+                for i, (ch, c) in enumerate(letters):
+                    tgt = dict(cur)
+                    tgt[self.dom] = c.first()
+                    if self.nd not in tgt or np.linalg.norm(cur[self.nd].pos - self.rest[self.nd].pos) > 1e-6:
+                        tgt[self.nd] = self.rest[self.nd]
+                    move_to(tgt, None if i == 0 else self.s.letter_transition)
+                    if start is None:
+                        start = frame
+                    append({self.dom: c}, len(c))
+                segments.append(Segment(item.gloss, "spell", start, frame, item.words, item.span,
+                                        "fingerspelling", True))
+                marks.append((start, frame, item.marks))
+                continue
+            entry = self.lex.get(item.gloss) if self.lex is not None else None
+            if entry is None:
+                raise SignLLMError(f"No sign for gloss {item.gloss!r}")
+            sc = self.sign_chunks(entry, getattr(item, "duration", None))
+            tgt = {s: (sc[s].first() if s in sc else self.rest[s]) for s in HAND_SIDES}
+            move_to(tgt)
+            start = frame
+            append(sc, max(len(c) for c in sc.values()))
+            segments.append(Segment(item.gloss, "sign", start, frame, item.words, item.span, "lexicon",
+                                    bool(entry.get("review", False))))
+            marks.append((start, frame, item.marks))
+        append({}, max(1, int(round(self.s.final_hold * fps))))
+        move_to(self.rest)
+        append({}, max(1, int(round(0.2 * fps))))
+
+        wrist = np.stack([np.concatenate([c.pos for c in chunks[s]]) for s in HAND_SIDES], 1)
+        palm = np.stack([np.concatenate([c.rot for c in chunks[s]]) for s in HAND_SIDES], 1)
+        params = np.stack([np.concatenate([c.params for c in chunks[s]]) for s in HAND_SIDES], 1)
+        wrist = self._clamp_reach(wrist)
+        elbow = self._elbows(wrist)
+        head, brows = self._nonmanuals(len(wrist), marks)
+        track = PoseTrack(fps, self.body, wrist, palm, params, elbow, head, brows, segments, self.scale)
+        track.check()
+        return track
+
+    def _clamp_reach(self, wrist):
+        out = wrist.copy()
+        for h, side in enumerate(HAND_SIDES):
+            a, b = self.body.arm_lengths(side)
+            s = self.body.joints[f"shoulder_{side}"]
+            v = out[:, h] - s
+            d = np.linalg.norm(v, axis=-1, keepdims=True)
+            lim = 0.985 * (a + b)
+            out[:, h] = s + v * np.minimum(1.0, lim / np.maximum(d, 1e-9))
+        return out
+
+    def _elbows(self, wrist):
+        out = np.empty_like(wrist)
+        for h, side in enumerate(HAND_SIDES):
+            a, b = self.body.arm_lengths(side)
+            pole = -self.body.up + 0.45 * self.body.side_vec(side) - 0.25 * self.body.forward
+            mid, _ = two_bone_ik(self.body.joints[f"shoulder_{side}"], wrist[:, h], a, b, pole)
+            out[:, h] = mid
+        return out
+
+    def _nonmanuals(self, n, marks):
+        fps = self.s.fps
+        head = np.zeros((n, 3))
+        brows = np.zeros(n)
+        ramp = max(1, int(0.15 * fps))
+        for start, end, mk in marks:
+            if not mk:
+                continue
+            a, b = max(0, start - ramp), min(n, end + ramp)
+            t = np.arange(a, b)
+            env = np.clip(np.minimum(t - a, b - 1 - t) / ramp, 0, 1)
+            env = minjerk(env)
+            if "wh" in mk:
+                brows[a:b] = np.minimum(brows[a:b], -env)
+                head[a:b, 0] += 0.06 * env
+            if "yn" in mk:
+                brows[a:b] = np.maximum(brows[a:b], env)
+                head[a:b, 0] += 0.12 * env
+            if "neg" in mk:
+                head[a:b, 1] += 0.2 * env * np.sin(2 * np.pi * 2.0 * (t - a) / fps)
+            if "affirm" in mk:
+                head[a:b, 0] += 0.15 * env * np.sin(2 * np.pi * 2.0 * (t - a) / fps) ** 2
+        return head, brows

@@ -1,0 +1,274 @@
+"""Retarget solver: a PoseTrack onto a rig's bones, as per-frame local channels. Pure numpy.
+
+Arms: analytic two-bone IK with the pole from the synthesised elbow; the wrist's twist is moved into
+the forearm (swing/twist split). Hands: the palm frame through the rig's own hand frame, so any bone
+roll works. Fingers: each bone swung (no roll added) onto the synthesised segment direction.
+Local values come from desired armature-space matrices via each bone's rest and parent pose.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..inference import hand as chand
+from ..inference.body import BodyModel
+from ..inference.kinematics import two_bone_ik
+from ..inference.track import HAND_SIDES
+from ..inference.transforms import (axis_angle_matrix, matrix_to_quat, normalize, quat_continuous,
+                                    quat_to_matrix, rotation_between)
+from .profiles import FINGERS
+
+_CHAIN_JOINTS = {"thumb": (1, 2, 3, 4), "index": (5, 6, 7, 8), "middle": (9, 10, 11, 12),
+                 "ring": (13, 14, 15, 16), "pinky": (17, 18, 19, 20)}
+
+
+@dataclass
+class Channel:
+    bone: str
+    path: str            # 'rotation_quaternion', 'location' or '["prop"]'
+    values: np.ndarray   # (T, k)
+    group: str           # key-reduction group
+
+
+@dataclass
+class Solution:
+    channels: list = field(default_factory=list)
+    error_fns: dict = field(default_factory=dict)   # group -> f(dict path->(T,k) reconstructed) -> (T,)
+    targets: dict = field(default_factory=dict)     # side -> {'wrist': (T,3), 'hand_rot': (T,3,3)}
+    warnings: list = field(default_factory=list)
+
+
+def _m4(rot, pos):
+    T = rot.shape[0]
+    m = np.zeros((T, 4, 4))
+    m[:, :3, :3] = rot
+    m[:, :3, 3] = pos
+    m[:, 3, 3] = 1.0
+    return m
+
+
+def measure_body(rig, profile):
+    """BodyModel (armature space, rest pose) from the rig's own bones."""
+    j = {}
+    for side in HAND_SIDES:
+        j[f"shoulder_{side}"] = rig[profile.measure("upper_arm", side)].head
+        j[f"elbow_{side}"] = rig[profile.measure("forearm", side)].head
+        j[f"wrist_{side}"] = rig[profile.measure("hand", side)].head
+    head = rig[profile.measure("head")]
+    j["head_base"] = head.head
+    j["head_top"] = head.tail
+    j["neck_base"] = rig[profile.measure("neck")].head
+    j["pelvis"] = rig[profile.measure("hips")].head
+    mid = profile.fingers("R", "finger_measure")["middle"]
+    scale = 1.0
+    if mid and all(b in rig for b in mid):
+        tip = rig[mid[-1]].tail
+        scale = float(np.linalg.norm(tip - j["wrist_R"]) / chand.HAND_LENGTH)
+    return BodyModel(j, hand_scale=scale)
+
+
+def hand_frame_rest(rig, profile, side):
+    """The rig's hand frame at rest (columns x, y, z as in inference/hand.py) from its finger bones."""
+    fm = profile.fingers(side, "finger_measure")
+    wrist = rig[profile.measure("hand", side)].head
+    hb = rig[profile.measure("hand", side)]
+    if all(fm[f] and fm[f][0] in rig for f in ("index", "middle", "pinky")):
+        y = normalize(rig[fm["middle"][0]].head - wrist)
+        across = rig[fm["index"][0]].head - rig[fm["pinky"][0]].head
+    else:  # no fingers: the hand bone's axes stand in
+        y = hb.rest[:3, 1]
+        across = hb.rest[:3, 0]
+    x = across if side == "R" else -across
+    z = normalize(np.cross(x, y))
+    x = np.cross(y, z)
+    return np.stack([x, y, z], -1)
+
+
+class _Poses:
+    """Desired armature-space pose matrices per bone over frames, with rigid propagation."""
+
+    def __init__(self, rig, T):
+        self.rig = rig
+        self.T = T
+        self.known = {}
+
+    def set(self, name, m):
+        self.known[name] = m
+
+    def of(self, name):
+        """Pose of `name` over frames: known, or carried rigidly by its nearest known ancestor."""
+        if name in self.known:
+            return self.known[name]
+        b = self.rig[name]
+        anc = b.parent
+        while anc is not None and anc not in self.known:
+            anc = self.rig[anc].parent
+        if anc is None:
+            return np.broadcast_to(b.pose, (self.T, 4, 4))
+        rel = np.linalg.inv(self.rig[anc].pose) @ b.pose
+        return self.known[anc] @ rel
+
+    def basis(self, name):
+        """Pose of `name` if its own local transform were identity (parent pose x rest offset)."""
+        b = self.rig[name]
+        if b.parent is None:
+            return np.broadcast_to(b.rest, (self.T, 4, 4))
+        p = self.rig[b.parent]
+        return self.of(b.parent) @ (np.linalg.inv(p.rest) @ b.rest)
+
+    def local(self, name, desired):
+        """Local (basis) matrices that give `desired`; records it as known."""
+        self.known[name] = desired
+        return np.linalg.inv(self.basis(name)) @ desired
+
+
+def _quat_channel(mats):
+    return quat_continuous(matrix_to_quat(mats[:, :3, :3]))
+
+
+def _hinge(u, f, fallback):
+    h = np.cross(u, f)
+    bad = np.linalg.norm(h, axis=-1) < 1e-6
+    return normalize(np.where(bad[..., None], fallback, h))
+
+
+def solve(track, rig, profile):
+    """Channels for every keyed bone of `profile` that reproduce `track` on `rig`."""
+    T = track.n_frames
+    sol = Solution()
+    poses = _Poses(rig, T)
+    joints = track.hand_joints()
+    body = track.body
+    for h, side in enumerate(HAND_SIDES):
+        ua_n, fa_n, hd_n = (profile.measure(p, side) for p in ("upper_arm", "forearm", "hand"))
+        ua, fa, hd = rig[ua_n], rig[fa_n], rig[hd_n]
+        S = ua.head
+        a = float(np.linalg.norm(fa.head - ua.head))
+        b = float(np.linalg.norm(hd.head - fa.head))
+        mid, end = two_bone_ik(S, track.wrist[:, h], a, b, track.elbow[:, h] - S)
+        R_off = hand_frame_rest(rig, profile, side).T @ hd.rest[:3, :3]
+        R_hand = track.palm[:, h] @ R_off
+        sol.targets[side] = {"wrist": end, "hand_rot": R_hand, "hand_bone": hd_n}
+        grp = f"arm{side}"
+        hand_len = chand.HAND_LENGTH * track.hand_scale
+        if profile.mode == "fk":
+            u0 = normalize(fa.head - S)
+            f0 = normalize(hd.head - fa.head)
+            h0 = _hinge(u0, f0, np.cross(u0, body.forward))
+            u = normalize(mid - S)
+            f = normalize(end - mid)
+            pole_perp = normalize(track.elbow[:, h] - S)
+            hh = _hinge(u, f, np.cross(u, pole_perp))
+            B0u = np.stack([u0, h0, np.cross(u0, h0)], -1)
+            Bu = np.stack([u, hh, np.cross(u, hh)], -1)
+            R_ua = Bu @ B0u.T @ ua.rest[:3, :3]
+            B0f = np.stack([f0, h0, np.cross(f0, h0)], -1)
+            Bf = np.stack([f, hh, np.cross(f, hh)], -1)
+            R_fa = Bf @ B0f.T @ fa.rest[:3, :3]
+            rel = np.swapaxes(R_fa, -1, -2) @ R_hand
+            q = matrix_to_quat(rel)
+            tw = normalize(np.stack([q[:, 0], np.zeros(T), q[:, 2], np.zeros(T)], -1))
+            R_fa = R_fa @ quat_to_matrix(tw)
+            for name, R, pos in ((ua_n, R_ua, np.broadcast_to(S, (T, 3))), (fa_n, R_fa, mid), (hd_n, R_hand, end)):
+                L = poses.local(name, _m4(R, pos))
+                sol.channels.append(Channel(name, "rotation_quaternion", _quat_channel(L), grp))
+            levers = {ua_n: a + b + hand_len, fa_n: b + hand_len, hd_n: hand_len}
+            sol.error_fns[grp] = _fk_error(levers, {c.bone: c.values for c in sol.channels if c.group == grp})
+        else:
+            M_hand = _m4(R_hand, end)
+            poses.set(hd_n, M_hand)
+            dh = profile.bone(profile.spec["deform_hand"], side)
+            if dh in rig:
+                poses.set(dh, M_hand @ (np.linalg.inv(hd.rest) @ rig[dh].rest))
+            ik_n = profile.ik("hand", side)
+            ctrl = rig[ik_n]
+            M_ctrl = M_hand @ (np.linalg.inv(hd.rest) @ ctrl.rest)
+            L = poses.local(ik_n, M_ctrl)
+            sol.channels.append(Channel(ik_n, "location", L[:, :3, 3].copy(), grp))
+            sol.channels.append(Channel(ik_n, "rotation_quaternion", _quat_channel(L), grp))
+            pole_n = profile.ik("pole", side)
+            away = normalize(mid - (S + end) * 0.5)
+            pole_pos = mid + away * (a + b) * 0.6
+            Mp = _m4(np.broadcast_to(rig[pole_n].rest[:3, :3], (T, 3, 3)), pole_pos)
+            Lp = poses.local(pole_n, Mp)
+            sol.channels.append(Channel(pole_n, "location", Lp[:, :3, 3].copy(), grp))
+            sw = profile.ik("switch", side)
+            for prop, val in profile.spec["ik"].get("props", {}).items():
+                sol.channels.append(Channel(sw, f'["{prop}"]', np.full((T, 1), float(val)), f"props{side}"))
+            sol.error_fns[grp] = _ik_error(ik_n, pole_n, hand_len, (a + b),
+                                           {c.path + c.bone: c.values for c in sol.channels if c.group == grp})
+        _solve_fingers(sol, poses, rig, profile, side, joints[:, h])
+    _solve_head(sol, poses, rig, profile, track)
+    return sol
+
+
+def _solve_fingers(sol, poses, rig, profile, side, J):
+    grp = f"fingers{side}"
+    chains = profile.fingers(side)
+    found = {}
+    missing = []
+    for f in FINGERS:
+        jidx = _CHAIN_JOINTS[f]
+        for k, name in enumerate(chains[f]):
+            if name not in rig:
+                missing.append(name)
+                continue
+            target = normalize(J[:, jidx[k + 1]] - J[:, jidx[k]])
+            B = poses.basis(name)
+            R = rotation_between(B[:, :3, 1], target) @ B[:, :3, :3]
+            M = _m4(R, B[:, :3, 3])
+            L = poses.local(name, M)
+            q = _quat_channel(L)
+            sol.channels.append(Channel(name, "rotation_quaternion", q, grp))
+            found[name] = q
+    if missing:
+        sol.warnings.append(f"{len(missing)} finger bones missing on the {side} hand ({missing[0]}, ...): "
+                            "those fingers are not animated")
+    sol.error_fns[grp] = _angle_error(found, 0.04)
+
+
+def _solve_head(sol, poses, rig, profile, track):
+    name = profile.spec.get("head_control")
+    if not name or name not in rig or not np.any(track.head):
+        return
+    body = track.body
+    pitch = axis_angle_matrix(body.left[None], -track.head[:, 0])  # + pitch = nod down (chin toward chest)
+    yaw = axis_angle_matrix(body.up[None], track.head[:, 1])
+    now = rig[name].pose
+    R = pitch @ yaw @ now[:3, :3]
+    L = poses.local(name, _m4(R, np.broadcast_to(now[:3, 3], (track.n_frames, 3))))
+    q = _quat_channel(L)
+    sol.channels.append(Channel(name, "rotation_quaternion", q, "head"))
+    sol.error_fns["head"] = _angle_error({name: q}, 0.15)
+
+
+def _quat_angle(q_ref, q_rec):
+    q_rec = normalize(q_rec)
+    d = np.abs(np.sum(normalize(q_ref) * q_rec, -1)).clip(0, 1)
+    return 2 * np.arccos(d)
+
+
+def _fk_error(levers, refs):
+    def err(rec):
+        e = 0.0
+        for bone, lever in levers.items():
+            e = e + _quat_angle(refs[bone], rec[("rotation_quaternion", bone)]) * lever
+        return e
+    return err
+
+
+def _ik_error(ik_n, pole_n, hand_len, arm_len, refs):
+    def err(rec):
+        e_loc = np.linalg.norm(rec[("location", ik_n)] - refs["location" + ik_n], axis=-1)
+        e_rot = _quat_angle(refs["rotation_quaternion" + ik_n], rec[("rotation_quaternion", ik_n)]) * hand_len
+        e_pole = np.linalg.norm(rec[("location", pole_n)] - refs["location" + pole_n], axis=-1) * 0.1
+        return e_loc + e_rot + e_pole
+    return err
+
+
+def _angle_error(refs, lever):
+    def err(rec):
+        e = 0.0
+        for bone, q in refs.items():
+            e = np.maximum(e, _quat_angle(q, rec[("rotation_quaternion", bone)]) * lever)
+        return e
+    return err
