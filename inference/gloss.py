@@ -43,7 +43,7 @@ def format_gloss(items):
     out = []
     open_marks = ()
     for it in items:
-        marks = tuple(m for m in it.marks if m in _MARK_TEXT) if it.kind != "pause" else open_marks
+        marks = tuple(m for m in it.marks if m in _MARK_TEXT) if it.kind != "pause" else ()
         if marks != open_marks:
             if open_marks:
                 out.append("]")

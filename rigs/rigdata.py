@@ -12,6 +12,7 @@ class RigBone:
     pose: np.ndarray           # (4, 4) pose_bone.matrix now (armature space)
     rotation_mode: str = "QUATERNION"
     length: float = 0.0
+    local_location: bool = True   # False: location keys are in the parent's axes (Bone.use_local_location)
 
     @property
     def head(self):

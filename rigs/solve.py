@@ -116,9 +116,19 @@ class _Poses:
         return self.of(b.parent) @ (np.linalg.inv(p.rest) @ b.rest)
 
     def local(self, name, desired):
-        """Local (basis) matrices that give `desired`; records it as known."""
+        """Local (basis) matrices that give `desired`; records it as known.
+
+        For bones without local location the translation column is returned in the parent's axes,
+        which is what Blender reads from their location channels.
+        """
         self.known[name] = desired
-        return np.linalg.inv(self.basis(name)) @ desired
+        L = np.linalg.inv(self.basis(name)) @ desired
+        b = self.rig[name]
+        if not b.local_location and b.parent is not None:
+            off = (np.linalg.inv(self.rig[b.parent].rest) @ b.rest)[:3, :3]
+            L = L.copy()
+            L[:, :3, 3] = L[:, :3, 3] @ off.T
+        return L
 
 
 def _quat_channel(mats):

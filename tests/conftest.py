@@ -17,3 +17,47 @@ if "signllm" not in sys.modules:
     spec.loader.exec_module(mod)
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def bpy_mod():
+    """Real Blender (the bpy module from the package index)."""
+    return pytest.importorskip("bpy")
+
+
+@pytest.fixture(scope="session")
+def rigify_blend(bpy_mod, tmp_path_factory):
+    """A .blend with the Rigify metarig and its generated rig (generated once per session: ~4 s)."""
+    from signllm.signllm_blender import demo_scene
+    demo_scene.build(with_mannequin=False)
+    path = str(tmp_path_factory.mktemp("rigs") / "rigify.blend")
+    bpy_mod.ops.wm.save_as_mainfile(filepath=path)
+    return path
+
+
+@pytest.fixture
+def rigify_scene(bpy_mod, rigify_blend):
+    """Fresh copy of the Rigify scene: returns (scene, metarig, generated rig)."""
+    bpy_mod.ops.wm.open_mainfile(filepath=rigify_blend)
+    scene = bpy_mod.context.scene
+    meta = bpy_mod.data.objects["metarig"]
+    rig = bpy_mod.data.objects["rig"]
+    return scene, meta, rig
+
+
+@pytest.fixture(scope="session")
+def addon(bpy_mod, tmp_path_factory):
+    """Register the repository as a development extension (bl_ext.signllm_dev.signllm_blender)."""
+    import addon_utils
+    d = tmp_path_factory.mktemp("extrepo")
+    os.symlink(ROOT, d / "signllm_blender")
+    prefs = bpy_mod.context.preferences
+    if "signllm_dev" not in [r.module for r in prefs.extensions.repos]:
+        prefs.extensions.repos.new(name="signllm_dev", module="signllm_dev", custom_directory=str(d), source="USER")
+    mod = addon_utils.enable("bl_ext.signllm_dev.signllm_blender", default_set=True, handle_error=None)
+    assert mod is not None, "the extension did not register"
+    yield mod
+    addon_utils.disable("bl_ext.signllm_dev.signllm_blender", default_set=True)

@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Project commands. Creates its own environment (.venv, pinned requirements.txt) on first use.
+
+    python3 build.py demo "Hello, what is your name?"   # scene + signing + .blend + contact sheet in out/
+    python3 build.py test                               # the whole test suite (what CI runs)
+    python3 build.py extension                          # dist/signllm_blender-<version>.zip, validated
+    python3 build.py validate                           # check every data file (lexicon, handshapes, ...)
+"""
+import argparse
+import hashlib
+import importlib.util
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+VENV = os.path.join(ROOT, ".venv")
+REQ = os.path.join(ROOT, "requirements.txt")
+PY = os.path.join(VENV, "bin", "python")
+RUNTIME_WHEELS = ["simplemma==2.0.0"]  # what Blender does not ship (never numpy)
+
+
+def _in_venv():
+    return os.path.realpath(sys.prefix) == os.path.realpath(VENV)
+
+
+def ensure_env():
+    """Create/refresh .venv from requirements.txt, then re-run this command inside it."""
+    if _in_venv():
+        return
+    stamp = os.path.join(VENV, ".requirements.sha1")
+    want = hashlib.sha1(open(REQ, "rb").read()).hexdigest()
+    have = open(stamp).read().strip() if os.path.exists(stamp) else None
+    if have != want:
+        if not os.path.exists(PY):
+            print("Creating the environment in .venv (first run: bpy is ~350 MB) ...", flush=True)
+            subprocess.check_call([sys.executable, "-m", "venv", VENV])
+        subprocess.check_call([PY, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", REQ])
+        with open(stamp, "w") as fh:
+            fh.write(want)
+    os.execv(PY, [PY, os.path.abspath(__file__)] + sys.argv[1:])
+
+
+def import_package():
+    """Import the repository (an extension package) as `signllm`, as the tests do."""
+    if "signllm" in sys.modules:
+        return sys.modules["signllm"]
+    spec = importlib.util.spec_from_file_location("signllm", os.path.join(ROOT, "__init__.py"),
+                                                  submodule_search_locations=[ROOT])
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["signllm"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def cmd_demo(args):
+    import_package()
+    import bpy
+    from signllm.inference import SignLLMError
+    from signllm.signllm_blender import contact_sheet, demo_scene, service
+
+    out = os.path.abspath(args.out)
+    os.makedirs(out, exist_ok=True)
+    rig = demo_scene.build(resolution=args.resolution)
+    scene = bpy.context.scene
+    scene.render.fps = args.fps
+    try:
+        res = service.generate(rig, scene, text=args.text,
+                               options=service.Options(language=args.language, speed=args.speed))
+    except SignLLMError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    blend = os.path.join(out, "signing.blend")
+    bpy.ops.wm.save_as_mainfile(filepath=blend)
+    sheet = os.path.join(out, "contact_sheet.png")
+    frames = contact_sheet.contact_sheet(scene, sheet, count=args.frames, columns=4,
+                                         segments=res.track.segments, offset=scene.frame_start)
+    print(f"text:   {args.text}")
+    print(f"gloss:  {res.gloss_text}")
+    print(f"rig:    {res.profile}; {res.track.n_frames} frames at {args.fps} fps; {res.plan.n_keys} keys")
+    print("error budget (max, mm): " + ", ".join(f"{k} {v * 1000:.1f}" for k, v in res.plan.max_error.items()))
+    for w in res.warnings:
+        print(f"warning: {w}")
+    review = [it.gloss for it in res.items if it.review]
+    if review:
+        print("check:  " + " ".join(dict.fromkeys(review)) + " (fingerspelled or marked for review)")
+    print(f"frames shown: {frames}")
+    print(f"saved:  {blend}\nsheet:  {sheet}")
+    return 0
+
+
+def cmd_test(args):
+    import pytest
+    return pytest.main(["-q", "-p", "no:cacheprovider", os.path.join(ROOT, "tests")] + args.pytest_args)
+
+
+def blender_ext_tool():
+    import bpy
+    base = os.path.dirname(bpy.__file__)
+    for dirpath, _, files in os.walk(base):
+        if "blender_ext.py" in files and dirpath.endswith(os.path.join("bl_pkg", "cli")):
+            return os.path.join(dirpath, "blender_ext.py")
+    raise SystemExit("Blender's extension tool (bl_pkg/cli/blender_ext.py) not found in the bpy package")
+
+
+def cmd_extension(args):
+    wheels = os.path.join(ROOT, "wheels")
+    os.makedirs(wheels, exist_ok=True)
+    subprocess.check_call([sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check",
+                           "--no-deps", "--only-binary=:all:", "-d", wheels] + RUNTIME_WHEELS)
+    dist = os.path.abspath(args.out)
+    os.makedirs(dist, exist_ok=True)
+    tool = blender_ext_tool()
+    subprocess.check_call([sys.executable, tool, "build", "--source-dir", ROOT, "--output-dir", dist])
+    zips = sorted((os.path.join(dist, f) for f in os.listdir(dist) if f.endswith(".zip")), key=os.path.getmtime)
+    subprocess.check_call([sys.executable, tool, "validate", zips[-1]])
+    print(zips[-1])
+    return 0
+
+
+def cmd_validate(args):
+    import_package()
+    from signllm.inference import validate
+    return validate.main()
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    d = sub.add_parser("demo", help="build a scene, sign the text, save .blend and a contact sheet")
+    d.add_argument("text", nargs="?", default="Hello, what is your name?")
+    d.add_argument("--out", default=os.path.join(ROOT, "out"))
+    d.add_argument("--language", default="ASL")
+    d.add_argument("--speed", type=float, default=1.0)
+    d.add_argument("--fps", type=int, default=24)
+    d.add_argument("--frames", type=int, default=12, help="frames on the contact sheet")
+    d.add_argument("--resolution", type=int, default=360)
+    t = sub.add_parser("test", help="run the whole test suite")
+    t.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    e = sub.add_parser("extension", help="build and validate the installable zip")
+    e.add_argument("--out", default=os.path.join(ROOT, "dist"))
+    sub.add_parser("validate", help="check every data file")
+    args = p.parse_args(argv)
+    ensure_env()
+    return {"demo": cmd_demo, "test": cmd_test, "extension": cmd_extension, "validate": cmd_validate}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""Sidebar panel (View3D > Sidebar > Sign)."""
+import bpy
+
+
+class SIGNLLM_PT_main(bpy.types.Panel):
+    bl_label = "Sign Language"
+    bl_idname = "SIGNLLM_PT_main"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "Sign"
+
+    def draw(self, context):
+        s = context.scene.signllm
+        layout = self.layout
+        obj = context.active_object
+        if obj is None or obj.type != "ARMATURE":
+            layout.label(text="Select the character's armature", icon="INFO")
+        layout.prop(s, "text", text="")
+        row = layout.row(align=True)
+        row.prop(s, "language", text="")
+        row.prop(s, "speed")
+        layout.prop(s, "left_handed")
+        layout.operator("signllm.generate", icon="PLAY")
+        box = layout.box()
+        box.label(text="Gloss (editable)")
+        box.prop(s, "gloss", text="")
+        box.operator("signllm.generate_from_gloss", icon="FILE_REFRESH")
+        if s.review:
+            box.label(text="Check: " + s.review, icon="ERROR")
+
+
+CLASSES = (SIGNLLM_PT_main,)

@@ -1,0 +1,49 @@
+"""Key reduction: our Bezier model must equal Blender's evaluation, and the budget must hold."""
+import numpy as np
+
+from signllm.rigs import keyreduce
+
+
+def test_reduce_keys_meets_budget_with_few_keys():
+    t = np.linspace(0, 1, 200)
+    values = np.stack([np.sin(2 * np.pi * t), np.minimum(t * 3, 1.0), np.cos(5 * t)], 1)
+    tol = 1e-3
+    err = lambda rec: np.abs(rec - values).max(axis=1)  # noqa: E731
+    keys = keyreduce.reduce_keys(values, err, tol)
+    rec = keyreduce.evaluate(keys.astype(float), values[keys], np.arange(200.0))
+    assert err(rec).max() <= tol
+    assert len(keys) < 40
+
+
+def test_bezier_model_matches_blender(bpy_mod):
+    from bpy_extras import anim_utils
+    bpy = bpy_mod
+    bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
+    ob = bpy.data.objects.new("e", None)
+    bpy.context.scene.collection.objects.link(ob)
+    act = bpy.data.actions.new("t")
+    ob.animation_data_create().action = act
+    slot = act.slots.new(id_type="OBJECT", name="e")
+    ob.animation_data.action_slot = slot
+    fc = anim_utils.action_ensure_channelbag_for_slot(act, slot).fcurves.new("location", index=0)
+    fc.auto_smoothing = "NONE"
+    worst = 0.0
+    for trial in range(20):
+        rng = np.random.default_rng(trial)
+        n = int(rng.integers(2, 12))
+        kx = np.sort(rng.choice(np.arange(60), size=n, replace=False)).astype(float)
+        ky = rng.normal(size=n)
+        if n > 4:
+            ky[2] = ky[1]
+        fc.keyframe_points.clear()
+        fc.keyframe_points.add(n)
+        fc.keyframe_points.foreach_set("co", np.stack([kx, ky], 1).ravel().astype(np.float32))
+        for kp in fc.keyframe_points:
+            kp.interpolation = "BEZIER"
+            kp.handle_left_type = kp.handle_right_type = "AUTO_CLAMPED"
+        fc.update()
+        f = np.linspace(kx[0] - 2, kx[-1] + 2, 300)
+        ours = keyreduce.evaluate(kx, ky, f)
+        theirs = np.array([fc.evaluate(x) for x in f])
+        worst = max(worst, float(np.abs(ours - theirs).max()))
+    assert worst < 1e-4
