@@ -73,8 +73,7 @@ def cmd_demo(args):
     blend = os.path.join(out, "signing.blend")
     bpy.ops.wm.save_as_mainfile(filepath=blend)
     sheet = os.path.join(out, "contact_sheet.png")
-    frames = contact_sheet.contact_sheet(scene, sheet, count=args.frames, columns=4,
-                                         segments=res.track.segments, offset=scene.frame_start)
+    frames = contact_sheet.contact_sheet(scene, sheet, count=args.frames, columns=4)
     print(f"text:   {args.text}")
     print(f"gloss:  {res.gloss_text}")
     print(f"rig:    {res.profile}; {res.track.n_frames} frames at {args.fps} fps; {res.plan.n_keys} keys")

@@ -106,6 +106,25 @@ def evaluate(kx, ky, frames, handles=None):
     return out
 
 
+def hold_bounds(values, rel=2e-3):
+    """First and last frame of every run where all channels stand still (a hold between strokes).
+
+    Signing is strokes between holds; auto-clamped keys at the hold ends are flat, which is exactly
+    the shape of a minimum-jerk stroke, so these seeds leave little for the greedy pass to add.
+    """
+    v = np.asarray(values, float)
+    if len(v) < 3:
+        return np.arange(len(v))
+    rng = np.maximum(np.ptp(v, axis=0), 1e-9)
+    speed = np.abs(np.diff(v, axis=0) / rng).max(axis=1)
+    still = speed < rel * max(speed.max(), 1e-12)
+    edges = np.flatnonzero(np.diff(still.astype(np.int8)))
+    out = set()
+    for e in edges:           # transition between moving and still at diff index e -> frames e+1
+        out.add(int(e + 1))
+    return np.array(sorted(out), dtype=int)
+
+
 def reduce_keys(values, error_fn, tol, fixed=(), max_rounds=60):
     """Key indices (sorted) so the Bezier through them keeps error_fn(reconstruction) <= tol.
 
@@ -117,7 +136,7 @@ def reduce_keys(values, error_fn, tol, fixed=(), max_rounds=60):
     if T <= 2:
         return np.arange(T)
     frames = np.arange(T, dtype=float)
-    keys = set(int(f) for f in fixed if 0 <= f < T) | {0, T - 1}
+    keys = set(int(f) for f in fixed if 0 <= f < T) | {0, T - 1} | set(hold_bounds(values).tolist())
     for _ in range(max_rounds):
         k = np.array(sorted(keys))
         rec = evaluate(k.astype(float), values[k], frames)
@@ -130,7 +149,12 @@ def reduce_keys(values, error_fn, tol, fixed=(), max_rounds=60):
         added = False
         for s in np.unique(seg[bad]):
             m = np.where(seg == s, err, -1.0)
-            keys.add(int(m.argmax()))
+            worst = int(m.argmax())
+            a, b = k[s], k[min(s + 1, len(k) - 1)]
+            # the worst frame hugging a key means a slope problem: split the interval instead
+            if b - a > 3 and min(worst - a, b - worst) < 0.25 * (b - a):
+                worst = (a + b) // 2
+            keys.add(worst)
             added = True
         if not added:
             break

@@ -104,10 +104,10 @@ def add_mannequin(rig, deform_prefix="DEF-"):
         ob = _sphere("mq_head", length * 0.55, SKIN, coll)
         _attach(ob, rig, head, Matrix.Translation((0, length * 0.5, -length * 0.05)))
         nose = _sphere("mq_nose", length * 0.08, SKIN, coll)
-        _attach(nose, rig, head, Matrix.Translation((0, length * 0.45, -length * 0.55)))
+        _attach(nose, rig, head, Matrix.Translation((0, length * 0.42, length * 0.55)))
         for side in (-1, 1):
             eye = _sphere("mq_eye", length * 0.06, (0.1, 0.1, 0.1, 1), coll)
-            _attach(eye, rig, head, Matrix.Translation((side * length * 0.18, length * 0.62, -length * 0.47)))
+            _attach(eye, rig, head, Matrix.Translation((side * length * 0.18, length * 0.6, length * 0.47)))
     return coll
 
 
@@ -125,7 +125,7 @@ def _attach(ob, rig, bone, offset):
 def setup_camera_and_render(rig, resolution=360):
     scene = bpy.context.scene
     head = rig.matrix_world @ rig.pose.bones["DEF-spine.006" if "DEF-spine.006" in rig.pose.bones else "spine.006"].bone.head_local
-    target = head + Vector((0.0, 0.0, -0.28))
+    target = head + Vector((0.0, 0.0, -0.2))
     cam_data = bpy.data.cameras.new("SignCam")
     cam_data.type = "ORTHO"
     cam_data.ortho_scale = 1.25
