@@ -94,11 +94,14 @@ def cmd_test(args):
 
 
 def blender_ext_tool():
-    import bpy
-    base = os.path.dirname(bpy.__file__)
-    for dirpath, _, files in os.walk(base):
-        if "blender_ext.py" in files and dirpath.endswith(os.path.join("bl_pkg", "cli")):
-            return os.path.join(dirpath, "blender_ext.py")
+    """Blender's own extension tool, shipped inside the bpy package (no Blender binary needed)."""
+    import glob
+    import site
+    roots = site.getsitepackages() + [site.getusersitepackages()] + sys.path
+    for root in roots:
+        hits = glob.glob(os.path.join(root, "bpy", "*", "scripts", "addons_core", "bl_pkg", "cli", "blender_ext.py"))
+        if hits:
+            return hits[0]
     raise SystemExit("Blender's extension tool (bl_pkg/cli/blender_ext.py) not found in the bpy package")
 
 
