@@ -36,31 +36,31 @@ def add_rigify_character(generate=True):
     return meta, rig
 
 
-def _capsule(name, length, radius, color, collection):
-    mesh = bpy.data.meshes.new(name)
+def _shape_object(name, color, collection, build):
+    """A mesh object made by a bmesh builder `build(bm)`, coloured for Workbench's object colour."""
     import bmesh
+    mesh = bpy.data.meshes.new(name)
     bm = bmesh.new()
-    bmesh.ops.create_cone(bm, cap_ends=True, segments=10, radius1=radius, radius2=radius * 0.85,
-                          depth=length, matrix=Matrix.Translation((0, 0, 0)) @ Matrix.Rotation(-1.5708, 4, "X"))
+    build(bm)
     bm.to_mesh(mesh)
     bm.free()
     ob = bpy.data.objects.new(name, mesh)
     ob.color = color
     collection.objects.link(ob)
     return ob
+
+
+def _capsule(name, length, radius, color, collection):
+    import bmesh
+    return _shape_object(name, color, collection, lambda bm: bmesh.ops.create_cone(
+        bm, cap_ends=True, segments=10, radius1=radius, radius2=radius * 0.85, depth=length,
+        matrix=Matrix.Rotation(-1.5708, 4, "X")))
 
 
 def _sphere(name, radius, color, collection):
     import bmesh
-    mesh = bpy.data.meshes.new(name)
-    bm = bmesh.new()
-    bmesh.ops.create_uvsphere(bm, u_segments=20, v_segments=12, radius=radius)
-    bm.to_mesh(mesh)
-    bm.free()
-    ob = bpy.data.objects.new(name, mesh)
-    ob.color = color
-    collection.objects.link(ob)
-    return ob
+    return _shape_object(name, color, collection, lambda bm: bmesh.ops.create_uvsphere(
+        bm, u_segments=20, v_segments=12, radius=radius))
 
 
 def add_mannequin(rig, deform_prefix="DEF-"):
