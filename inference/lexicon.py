@@ -5,7 +5,7 @@ import re
 
 from . import hand
 from .errors import DataError
-from .phonology import DATA_DIR, load_json
+from .phonology import load_json
 
 MOVE_TYPES = {
     "straight": {"dir", "size", "repeat"},

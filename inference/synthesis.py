@@ -75,7 +75,6 @@ class Synthesizer:
         self.dom = self.s.dominant
         self.nd = _other(self.dom)
         self.scale = self.body.hand_scale
-        self._local_cache = {}
         rest_params = 0.55 * phonology.handshape("C") + 0.45 * phonology.handshape("open B")
         self.rest = {side: self._posture({"hs": None, "loc": "rest", "palm": "in", "fingers": "forward-down"},
                                          side, params=rest_params) for side in HAND_SIDES}
@@ -134,7 +133,6 @@ class Synthesizer:
         u = np.linspace(0.0, 1.0, n)
         W = self.body.W
         cur = Posture(start.pos.copy(), start.rot.copy(), start.params.copy())
-        contact = spec.get("contact")
         _, normal = self.location(spec["loc"], side, base)
         for k, m in enumerate(moves):
             t = np.clip((u - bounds[k]) / max(bounds[k + 1] - bounds[k], 1e-9), 0.0, 1.0)

@@ -48,7 +48,7 @@ def _new_action(obj, name):
     return action, slot
 
 
-def write_plan(obj, plan, frame_start, action_name, rotation_modes=None):
+def write_plan(obj, plan, frame_start, action_name):
     """Write the plan's keys into a new action on obj, starting at frame_start. Returns the action."""
     action, slot = _new_action(obj, action_name)
     cb = anim_utils.action_ensure_channelbag_for_slot(action, slot)
@@ -56,8 +56,8 @@ def write_plan(obj, plan, frame_start, action_name, rotation_modes=None):
         pb = obj.pose.bones[c.bone]
         if c.path == "rotation_quaternion" and pb.rotation_mode != "QUATERNION":
             pb.rotation_mode = "QUATERNION"
-        path = f'pose.bones["{bpy.utils.escape_identifier(c.bone)}"].{c.path}' if not c.path.startswith("[") \
-            else f'pose.bones["{bpy.utils.escape_identifier(c.bone)}"]{c.path}'
+        sep = "" if c.path.startswith("[") else "."  # custom properties: pose.bones["x"]["prop"]
+        path = f'pose.bones["{bpy.utils.escape_identifier(c.bone)}"]{sep}{c.path}'
         fc = cb.fcurves.find(path, index=c.index)
         if fc is not None:
             cb.fcurves.remove(fc)
