@@ -9,101 +9,101 @@ import numpy as np
 _K = 2.5614
 
 
+def _handles(x, Y):
+    """Auto-clamped handles for keys x (n,) and values Y (n, C): (hlx (n,), hly (n,C), hrx (n,), hry (n,C)).
+
+    Handle x positions depend only on key spacing, so every channel keyed on the same frames shares them.
+    """
+    n = len(x)
+    if n == 1:
+        return x - 1, Y.copy(), x + 1, Y.copy()
+    px = np.concatenate([[2 * x[0] - x[1]], x[:-1]])
+    nx = np.concatenate([x[1:], [2 * x[-1] - x[-2]]])
+    py = np.concatenate([2 * Y[:1] - Y[1:2], Y[:-1]])
+    ny = np.concatenate([Y[1:], 2 * Y[-1:] - Y[-2:-1]])
+    da_x, db_x = x - px, nx - x
+    len_a = np.where(da_x == 0, 1.0, da_x)
+    len_b = np.where(db_x == 0, 1.0, db_x)
+    tx = db_x / len_b + da_x / len_a
+    ty = (ny - Y) / len_b[:, None] + (Y - py) / len_a[:, None]
+    ln = tx * _K
+    la = np.minimum(len_a, 5 * len_b) / ln
+    lb = np.minimum(len_b, 5 * len_a) / ln
+    hlx, hrx = x - tx * la, x + tx * lb
+    hly = Y - ty * la[:, None]
+    hry = Y + ty * lb[:, None]
+    inner = np.zeros((n, 1), bool)
+    inner[1:-1] = True
+    yd1 = py - Y
+    yd2 = ny - Y
+    extreme = inner & (((yd1 <= 0) & (yd2 <= 0)) | ((yd1 >= 0) & (yd2 >= 0)))
+    hly = np.where(extreme, Y, hly)
+    hry = np.where(extreme, Y, hry)
+    mono = inner & ~extreme
+    # left handle must not pass the previous key's value, right handle the next key's
+    lviol = mono & (((yd1 <= 0) & (py > hly)) | ((yd1 > 0) & (py < hly)))
+    hly = np.where(lviol, py, hly)
+    rviol = mono & (((yd2 <= 0) & (ny > hry)) | ((yd2 > 0) & (ny < hry)))
+    hry = np.where(rviol, ny, hry)
+    h1x = (hlx - x)[:, None]
+    h2x = (x - hrx)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        new_r = Y + ((Y - hly) / h1x) * h2x
+        new_l = Y + ((Y - hry) / h2x) * h1x
+    hry = np.where(lviol, new_r, hry)
+    hly = np.where(rviol & ~lviol, new_l, hly)
+    # first and last keys are flat (constant extrapolation)
+    hly[[0, -1]] = Y[[0, -1]]
+    hry[[0, -1]] = Y[[0, -1]]
+    return hlx, hly, hrx, hry
+
+
 def auto_clamped_handles(x, y):
     """Left/right handles ((n,2) each) for keys (x (n,), y (n,)) like Blender's HD_AUTO_ANIM."""
     x = np.asarray(x, float)
     y = np.asarray(y, float)
-    n = len(x)
-    if n == 1:
-        return np.array([[x[0] - 1, y[0]]]), np.array([[x[0] + 1, y[0]]])
-    px = np.concatenate([[2 * x[0] - x[1]], x[:-1]])
-    py = np.concatenate([[2 * y[0] - y[1]], y[:-1]])
-    nx = np.concatenate([x[1:], [2 * x[-1] - x[-2]]])
-    ny = np.concatenate([y[1:], [2 * y[-1] - y[-2]]])
-    da_x, da_y = x - px, y - py
-    db_x, db_y = nx - x, ny - y
-    len_a = np.where(da_x == 0, 1.0, da_x)
-    len_b = np.where(db_x == 0, 1.0, db_x)
-    tx = db_x / len_b + da_x / len_a
-    ty = db_y / len_b + da_y / len_a
-    ln = tx * _K
-    la = np.minimum(len_a, 5 * len_b) / ln
-    lb = np.minimum(len_b, 5 * len_a) / ln
-    hl = np.stack([x - tx * la, y - ty * la], -1)
-    hr = np.stack([x + tx * lb, y + ty * lb], -1)
-    inner = np.zeros(n, bool)
-    inner[1:-1] = True
-    yd1 = py - y
-    yd2 = ny - y
-    extreme = inner & (((yd1 <= 0) & (yd2 <= 0)) | ((yd1 >= 0) & (yd2 >= 0)))
-    lviol = extreme.copy()
-    rviol = extreme.copy()
-    hl[extreme, 1] = y[extreme]
-    hr[extreme, 1] = y[extreme]
-    mono = inner & ~extreme
-    # left handle must not pass the previous key's value, right handle the next key's
-    up = mono & (yd1 <= 0)
-    dn = mono & (yd1 > 0)
-    c = up & (py > hl[:, 1])
-    hl[c, 1] = py[c]
-    lviol |= c
-    c = dn & (py < hl[:, 1])
-    hl[c, 1] = py[c]
-    lviol |= c
-    up2 = mono & (yd2 <= 0)
-    dn2 = mono & (yd2 > 0)
-    c = up2 & (ny > hr[:, 1])
-    hr[c, 1] = ny[c]
-    rviol |= c
-    c = dn2 & (ny < hr[:, 1])
-    hr[c, 1] = ny[c]
-    rviol |= c
-    fix = (lviol | rviol) & ~extreme
-    h1x = hl[:, 0] - x
-    h2x = x - hr[:, 0]
-    a = fix & lviol
-    hr[a, 1] = y[a] + ((y[a] - hl[a, 1]) / h1x[a]) * h2x[a]
-    b = fix & ~lviol
-    hl[b, 1] = y[b] + ((y[b] - hr[b, 1]) / h2x[b]) * h1x[b]
-    # first and last keys are flat (constant extrapolation)
-    for i in (0, n - 1):
-        hl[i, 1] = hr[i, 1] = y[i]
-    return hl, hr
+    hlx, hly, hrx, hry = _handles(x, y[:, None])
+    return np.stack([hlx, hly[:, 0]], -1), np.stack([hrx, hry[:, 0]], -1)
+
+
+def _segment_params(kx, hlx, hrx, frames):
+    """Segment index and Bezier parameter t of every frame (x(t) is monotonic: vectorised bisection)."""
+    seg = np.clip(np.searchsorted(kx, frames, side="right") - 1, 0, len(kx) - 2)
+    x0, x1, x2, x3 = kx[seg], hrx[seg], hlx[seg + 1], kx[seg + 1]
+    # x(t) as a cubic polynomial c3 t^3 + c2 t^2 + c1 t + x0
+    c1 = 3 * (x1 - x0)
+    c2 = 3 * (x0 - 2 * x1 + x2)
+    c3 = x3 - x0 + 3 * (x1 - x2)
+    lo = np.zeros_like(frames)
+    hi = np.ones_like(frames)
+    for _ in range(30):
+        t = (lo + hi) * 0.5
+        big = ((c3 * t + c2) * t + c1) * t + x0 > frames
+        hi = np.where(big, t, hi)
+        lo = np.where(big, lo, t)
+    return seg, (lo + hi) * 0.5
 
 
 def evaluate(kx, ky, frames, handles=None):
-    """Values of the Bezier F-curve through keys (kx, ky) at `frames` (any shape of channels on axis 1)."""
+    """Values of the Bezier F-curves through keys (kx, ky) at `frames`; ky (n,) or (n, channels).
+
+    `handles`: optional (hlx, hly, hrx, hry) from `_handles`, to skip recomputing them.
+    """
     kx = np.asarray(kx, float)
     ky = np.asarray(ky, float)
     frames = np.asarray(frames, float)
     if ky.ndim == 1:
         return evaluate(kx, ky[:, None], frames, handles)[:, 0]
-    out = np.empty((len(frames), ky.shape[1]))
     if len(kx) == 1:
-        out[:] = ky[0]
-        return out
-    seg = np.clip(np.searchsorted(kx, frames, side="right") - 1, 0, len(kx) - 2)
-    for c in range(ky.shape[1]):
-        hl, hr = handles[c] if handles is not None else auto_clamped_handles(kx, ky[:, c])
-        x0, y0 = kx[seg], ky[seg, c]
-        x1, y1 = hr[seg, 0], hr[seg, 1]
-        x2, y2 = hl[seg + 1, 0], hl[seg + 1, 1]
-        x3, y3 = kx[seg + 1], ky[seg + 1, c]
-        lo = np.zeros_like(frames)
-        hi = np.ones_like(frames)
-        for _ in range(40):  # x(t) is monotonic: bisection is exact enough and vectorised
-            t = (lo + hi) * 0.5
-            mt = 1 - t
-            xt = mt ** 3 * x0 + 3 * mt ** 2 * t * x1 + 3 * mt * t ** 2 * x2 + t ** 3 * x3
-            big = xt > frames
-            hi = np.where(big, t, hi)
-            lo = np.where(big, lo, t)
-        t = (lo + hi) * 0.5
-        mt = 1 - t
-        val = mt ** 3 * y0 + 3 * mt ** 2 * t * y1 + 3 * mt * t ** 2 * y2 + t ** 3 * y3
-        val = np.where(frames <= kx[0], ky[0, c], val)
-        out[:, c] = np.where(frames >= kx[-1], ky[-1, c], val)
-    return out
+        return np.repeat(ky[:1], len(frames), axis=0)
+    hlx, hly, hrx, hry = handles if handles is not None else _handles(kx, ky)
+    seg, t = _segment_params(kx, hlx, hrx, frames)
+    t = t[:, None]
+    mt = 1 - t
+    val = (mt ** 3 * ky[seg] + 3 * mt ** 2 * t * hry[seg] + 3 * mt * t ** 2 * hly[seg + 1]
+           + t ** 3 * ky[seg + 1])
+    val = np.where((frames <= kx[0])[:, None], ky[:1], val)
+    return np.where((frames >= kx[-1])[:, None], ky[-1:], val)
 
 
 def hold_bounds(values, rel=2e-3):
