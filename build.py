@@ -126,6 +126,14 @@ def cmd_validate(args):
     return validate.main()
 
 
+def cmd_bench(args):
+    import_package()
+    sys.path.insert(0, ROOT)
+    from bench import run
+    run.main(quick=args.quick)
+    return 0
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -142,9 +150,12 @@ def main(argv=None):
     e = sub.add_parser("extension", help="build and validate the installable zip")
     e.add_argument("--out", default=os.path.join(ROOT, "dist"))
     sub.add_parser("validate", help="check every data file")
+    b = sub.add_parser("bench", help="benchmarks side by side; writes bench/RESULTS.md")
+    b.add_argument("--quick", action="store_true", help="small sizes only (1 and 30 words)")
     args = p.parse_args(argv)
     ensure_env()
-    return {"demo": cmd_demo, "test": cmd_test, "extension": cmd_extension, "validate": cmd_validate}[args.cmd](args)
+    return {"demo": cmd_demo, "test": cmd_test, "extension": cmd_extension, "validate": cmd_validate,
+            "bench": cmd_bench}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -57,3 +57,33 @@ class PoseTrack:
             d = np.linalg.norm(self.wrist[:, h] - self.body.joints[f"shoulder_{side}"], axis=-1)
             if np.any(d > a + b + 1e-6):
                 raise ValueError(f"{side} wrist out of reach by {float(d.max() - a - b):.4f} m")
+
+
+def window(track, a, b):
+    """Frames [a, b) of a track as a track of its own (segments clipped and shifted), for chunked solving."""
+    segs = [Segment(s.gloss, s.kind, max(s.start, a) - a, min(s.end, b) - a, s.words, s.span, s.source, s.review)
+            for s in track.segments if s.end > a and s.start < b]
+    return PoseTrack(track.fps, track.body, track.wrist[a:b], track.palm[a:b], track.hand_params[a:b],
+                     track.elbow[a:b], track.head[a:b], track.brows[a:b], segs, track.hand_scale)
+
+
+def still_cuts(track, chunk):
+    """Frame indices where a long track can be cut for chunked work: the pose does not change across the
+    cut (a hold), so curves keyed on each side meet with flat handles exactly as one curve would.
+    Cuts are about `chunk` frames apart; a track shorter than 1.5 chunks is not cut."""
+    T = track.n_frames
+    if T < 1.5 * chunk:
+        return [0, T]
+    parts = [track.wrist, track.palm, track.hand_params * 1e-3, track.elbow, track.head, track.brows[:, None]]
+    d = np.zeros(T - 1)
+    for p in parts:
+        d = np.maximum(d, np.abs(np.diff(p, axis=0)).reshape(T - 1, -1).max(axis=1))
+    still = np.flatnonzero(d < 1e-9) + 1     # frame i+1 repeats frame i: cut before i+1
+    cuts = [0]
+    while True:
+        lo, target = cuts[-1] + chunk // 2, cuts[-1] + chunk
+        cand = still[(still >= lo) & (still <= T - chunk // 2)]
+        if T - cuts[-1] < 1.5 * chunk or len(cand) == 0:
+            break
+        cuts.append(int(cand[np.argmin(np.abs(cand - target))]))
+    return cuts + [T]

@@ -1,9 +1,11 @@
 """Stage pipeline for one rig: solve -> key reduction -> a KeyPlan of sparse keys. Pure numpy."""
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import keyreduce
+from ..inference.track import still_cuts, window
 from .solve import solve
 
 
@@ -24,28 +26,78 @@ class KeyPlan:
     n_frames: int = 0
     max_error: dict = field(default_factory=dict)   # group -> metres (at the hand / fingertips)
     targets: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)     # seconds: solve, reduce
 
     @property
     def n_keys(self):
         return int(sum(len(c.frames) for c in self.curves))
 
 
-def plan_keys(track, rig, profile, tolerance=0.003, finger_tolerance=0.002):
-    """Solve the rig for the track and choose sparse keys within the error budget (metres)."""
-    sol = solve(track, rig, profile)
+CHUNK = 2000   # frames solved and reduced at a time: memory stays flat and reduction linear in length
+
+
+def plan_keys(track, rig, profile, tolerance=0.003, finger_tolerance=0.002, chunk=CHUNK):
+    """Solve the rig for the track and choose sparse keys within the error budget (metres).
+
+    Long tracks are worked in windows cut at holds (see `still_cuts`), each solved and reduced alone;
+    quaternion signs are carried across cuts so the joined curves stay continuous.
+    """
+    t0 = time.perf_counter()
+    cuts = still_cuts(track, chunk)
+    plan = KeyPlan(n_frames=track.n_frames)
+    parts = {}            # (bone, path, index, group) -> [(frames, values)]
+    last_quat = {}        # (bone, path) -> last quaternion of the previous window
+    targets = {}
+    solve_s = 0.0
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        win = window(track, a, b) if (a, b) != (0, track.n_frames) else track
+        t = time.perf_counter()
+        sol = solve(win, rig, profile)
+        solve_s += time.perf_counter() - t
+        for w in sol.warnings:
+            if w not in plan.warnings:
+                plan.warnings.append(w)
+        for side, tg in sol.targets.items():
+            for k, v in tg.items():
+                targets.setdefault(side, {}).setdefault(k, []).append(v)
+        for ch in sol.channels:
+            if ch.path == "rotation_quaternion":
+                prev = last_quat.get((ch.bone, ch.path))
+                if prev is not None and float(prev @ ch.values[0]) < 0:
+                    ch.values = -ch.values
+                last_quat[(ch.bone, ch.path)] = ch.values[-1]
+        for g, keys, vals, chans, err in _reduce_window(win, sol, tolerance, finger_tolerance):
+            plan.max_error[g] = max(plan.max_error.get(g, 0.0), err)
+            o = 0
+            for c in chans:
+                for i in range(c.values.shape[1]):
+                    parts.setdefault((c.bone, c.path, i, g), []).append((keys + a, vals[:, o + i]))
+                o += c.values.shape[1]
+    for (bone, path, i, g), chunks in parts.items():
+        if g.startswith("props"):   # switches (IK/FK) are keyed once, at the start
+            chunks = chunks[:1]
+        plan.curves.append(CurveKeys(bone, path, i, np.concatenate([f for f, _ in chunks]),
+                                     np.concatenate([v for _, v in chunks]), g))
+    plan.targets = {side: {k: np.concatenate(v) if np.ndim(v[0]) else v[0] for k, v in tg.items()}
+                    for side, tg in targets.items()}
+    total = time.perf_counter() - t0
+    plan.timings = {"solve": solve_s, "reduce": total - solve_s}
+    return plan
+
+
+def _reduce_window(track, sol, tolerance, finger_tolerance):
+    """Per key-reduction group of one solved window: (group, key frames, key values, channels, max error)."""
     T = track.n_frames
     fixed = sorted({s.start for s in track.segments} | {max(s.end - 1, 0) for s in track.segments})
-    plan = KeyPlan(warnings=list(sol.warnings), n_frames=T, targets=sol.targets)
     groups = {}
     for ch in sol.channels:
         groups.setdefault(ch.group, []).append(ch)
     frames = np.arange(T, dtype=float)
     for g, chans in groups.items():
-        if g.startswith("props"):
-            for ch in chans:
-                plan.curves.append(CurveKeys(ch.bone, ch.path, 0, np.array([0]), ch.values[:1, 0], g))
-            continue
         values = np.concatenate([c.values for c in chans], axis=1)
+        if g.startswith("props"):
+            yield g, np.array([0]), values[:1], chans, 0.0
+            continue
         slices = []
         o = 0
         for c in chans:
@@ -59,8 +111,4 @@ def plan_keys(track, rig, profile, tolerance=0.003, finger_tolerance=0.002):
         tol = finger_tolerance if g.startswith("fingers") else tolerance
         keys = keyreduce.reduce_keys(values, err, tol, fixed=fixed)
         rec = keyreduce.evaluate(keys.astype(float), values[keys], frames)
-        plan.max_error[g] = float(err(rec).max())
-        for c, s in slices:
-            for i in range(s.start, s.stop):
-                plan.curves.append(CurveKeys(c.bone, c.path, i - s.start, keys, values[keys, i], g))
-    return plan
+        yield g, keys, values[keys], chans, float(err(rec).max())

@@ -87,6 +87,7 @@ def generate(obj, scene, text=None, gloss=None, options=None):
     t = time.perf_counter()
     plan = plan_keys(track, rig, profile, opt.tolerance, opt.finger_tolerance)
     timings["solve_reduce"] = time.perf_counter() - t
+    timings.update(plan.timings)
     start = scene.frame_start if opt.frame_start is None else int(opt.frame_start)
     name = "SignLLM " + (inference.format_gloss(items)[:40])
     t = time.perf_counter()

@@ -1,0 +1,81 @@
+"""Bad and odd text never breaks the text -> gloss -> pose path: a clear SignLLMError or a sound track.
+
+Property-based (hypothesis) over arbitrary Unicode and over mixtures of real words, names, numbers,
+punctuation, markup, emoji and other scripts. A sound track is finite, in reach and has signs.
+"""
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from signllm import inference
+from signllm.inference import SignLLMError
+
+FRAGMENTS = ["hello", "my", "name", "is", "Anna", "what", "your", "?", "!", ".", ",", "don't", "not",
+             "12", "2024", "$25", "7:30", "3.5", "<b>", "</b>", "&amp;", "😀", "👍🏽", "مرحبا", "שלום",
+             "日本語", "Straße", "naïve", "\u200b", "\t", "\n", "\x00", "\x07", "\u202e", "…", "—", "(", ")",
+             "xyzzy", "qwrtp", "A", "I", "mother", "thank", "you", "tomorrow", "eat", "pizza", "   "]
+
+
+def _check(text):
+    try:
+        items, track = inference.text_to_track(text)
+    except SignLLMError as exc:
+        assert str(exc) and "Traceback" not in str(exc)
+        return None
+    track.check()    # finite, in reach (raises ValueError otherwise)
+    for name in ("wrist", "palm", "hand_params", "elbow", "head", "brows"):
+        assert np.all(np.isfinite(getattr(track, name)))
+    assert any(it.kind != "pause" for it in items)
+    assert track.n_frames > 0 and track.segments
+    return track
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=80))
+def test_any_unicode_text(text):
+    _check(text)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=25), st.sampled_from([" ", "", "\n", "  "]))
+def test_mixtures_of_words_markup_scripts_and_symbols(parts, sep):
+    _check(sep.join(parts))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(max_size=60))
+def test_gloss_parser_takes_any_text(text):
+    try:
+        items = inference.parse_gloss(text)
+    except SignLLMError:
+        return
+    for it in items:
+        assert it.kind in ("sign", "spell", "pause")
+
+
+@pytest.mark.parametrize("text,ok", [
+    ("", False), ("   \n\t ", False), ("?!...,;", False), ("😀😀😀", False),
+    ("\x00\x01\x02", False), ("مرحبا بالعالم", True), ("12 34 56", True),
+    ("<p>Hello <b>friend</b></p>", True), ("xyzzy plugh qwrtp", True),
+    ("Hello Welt, wie geht's? 你好", True),
+])
+def test_named_cases(text, ok):
+    track = _check(text)
+    assert (track is not None) == ok, f"{text!r}: expected {'a track' if ok else 'a clear error'}"
+
+
+def test_markup_is_not_spelled_letter_by_letter():
+    items = inference.text_to_gloss("<p>Hello <b>friend</b></p>")
+    assert [it.gloss for it in items if it.kind != "pause"][:2] == ["HELLO", "FRIEND"]
+
+
+def test_text_over_the_limit_is_refused_with_the_limit_in_the_message():
+    with pytest.raises(SignLLMError, match="200,000"):
+        inference.text_to_gloss("a " * 100_001)
+
+
+def test_text_at_the_limit_glosses():
+    text = ("Hello, my friend. " * 12_000)[: inference.MAX_TEXT]
+    items = inference.text_to_gloss(text)
+    assert len(items) > 20_000
