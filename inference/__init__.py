@@ -6,6 +6,9 @@ Public API (what operators and scripts call):
     text_to_track(text, ...) -> (items, PoseTrack)
     parse_gloss(text) / format_gloss(items)
 """
+import html
+import re
+
 from .body import BodyModel
 from .errors import DataError, SignLLMError
 from .gloss import GlossItem, format_gloss, parse_gloss
@@ -14,6 +17,15 @@ from .synthesis import Settings, Synthesizer
 from .track import PoseTrack, Segment
 
 MAX_TEXT = 200_000
+_MARKUP = re.compile(r"<[^<>]{0,200}>|\{\\[^{}]{0,200}\}")      # HTML/SRT tags, ASS override blocks
+_ENTITY = re.compile(r"&(#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z]{2,10});")
+
+
+def strip_markup(text):
+    """Markup and entities out, offsets kept: each tag becomes spaces of its own length, so gloss spans
+    still point at the right characters of the text the user gave."""
+    text = _MARKUP.sub(lambda m: " " * len(m.group(0)), text)
+    return _ENTITY.sub(lambda m: html.unescape(m.group(0)).ljust(len(m.group(0)))[: len(m.group(0))], text)
 
 
 def _check_text(text):
@@ -25,8 +37,13 @@ def _check_text(text):
 
 def text_to_gloss(text, language="ASL"):
     _check_text(text)
-    items = load_language(language).glosser.gloss(text)
+    items = load_language(language).glosser.gloss(strip_markup(text))
     if not any(it.kind != "pause" for it in items):
+        letters = [w for w in str(text).split() if any(c.isalpha() for c in w)]
+        if letters:
+            shown = ", ".join(repr(w) for w in letters[:3]) + (" ..." if len(letters) > 3 else "")
+            raise SignLLMError(f"Nothing in the text can be signed in {language}: {shown}: no sign in the "
+                               f"lexicon, and the {language} manual alphabet cannot spell that script.")
         raise SignLLMError("Nothing in the text can be signed (no words found).")
     return items
 

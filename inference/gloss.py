@@ -6,6 +6,7 @@ brows), `neg[ ... ]` (negation, head shake), `nod[ ... ]` (affirmation). Example
 `HELLO / wh[ YOUR NAME WHAT ]`.
 """
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from .errors import SignLLMError
@@ -29,8 +30,19 @@ class GlossItem:
     extra: dict = field(default_factory=dict)
 
 
+_LIGATURES = {"ß": "SS", "Æ": "AE", "Œ": "OE", "Ø": "O", "Ł": "L", "Đ": "D", "Þ": "TH"}
+
+
+def latin_letters(word):
+    """Upper-case A-Z letters of a word for a Latin manual alphabet: accents dropped (naïve -> NAIVE),
+    ligatures spelled out (Straße -> STRASSE); letters of other scripts are left out."""
+    up = "".join(_LIGATURES.get(ch, ch) for ch in word.upper().replace("ß", "SS"))
+    plain = "".join(c for c in unicodedata.normalize("NFKD", up) if not unicodedata.combining(c))
+    return re.sub(r"[^A-Z]", "", plain)
+
+
 def spell_item(word, span=(0, 0), name=False, marks=()):
-    letters = re.sub(r"[^A-Za-z]", "", word).upper()
+    letters = latin_letters(word)
     return GlossItem(f"fs-{letters}", "spell", word, span, tuple(marks), letters, True, "fingerspelling", name)
 
 

@@ -56,13 +56,24 @@ def test_gloss_parser_takes_any_text(text):
 
 @pytest.mark.parametrize("text,ok", [
     ("", False), ("   \n\t ", False), ("?!...,;", False), ("😀😀😀", False),
-    ("\x00\x01\x02", False), ("مرحبا بالعالم", True), ("12 34 56", True),
+    ("\x00\x01\x02", False), ("مرحبا بالعالم", False), ("12 34 56", True),
     ("<p>Hello <b>friend</b></p>", True), ("xyzzy plugh qwrtp", True),
     ("Hello Welt, wie geht's? 你好", True),
 ])
 def test_named_cases(text, ok):
     track = _check(text)
     assert (track is not None) == ok, f"{text!r}: expected {'a track' if ok else 'a clear error'}"
+
+
+def test_other_scripts_get_a_message_naming_the_words():
+    with pytest.raises(SignLLMError, match="cannot spell that script") as info:
+        inference.text_to_gloss("مرحبا بالعالم")
+    assert "مرحبا" in str(info.value)
+
+
+def test_accented_letters_are_spelled_without_accents():
+    items = inference.text_to_gloss("Straße naïve Łódź")
+    assert [it.letters for it in items if it.kind == "spell"] == ["STRASSE", "NAIVE", "LODZ"]
 
 
 def test_markup_is_not_spelled_letter_by_letter():
