@@ -7,7 +7,6 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-import bpy
 
 from .. import inference
 from ..inference import SignLLMError
@@ -15,6 +14,7 @@ from ..rigs import blender_io
 from ..rigs.profiles import NotHumanoid, detect
 from ..rigs.retarget import plan_keys
 from ..rigs.solve import measure_body
+from . import safety
 
 log = logging.getLogger(__name__)
 
@@ -91,30 +91,16 @@ def generate(obj, scene, text=None, gloss=None, options=None):
     start = scene.frame_start if opt.frame_start is None else int(opt.frame_start)
     name = "SignLLM " + (inference.format_gloss(items)[:40])
     t = time.perf_counter()
-    ad = obj.animation_data
-    before = (ad.action, ad.action_slot) if ad else (None, None)
-    fake = before[0].use_fake_user if before[0] else None
-    try:
+    with safety.scene_guard(obj, scene):     # a failure part-way leaves the scene as it was
         action = blender_io.write_plan(obj, plan, start, name)
-    except Exception:
-        log.exception("writing keys failed; restoring the previous action")
-        new = obj.animation_data.action if obj.animation_data else None
-        if obj.animation_data:
-            obj.animation_data.action = before[0]
-            if before[0] is not None and before[1] is not None:
-                obj.animation_data.action_slot = before[1]
-        if before[0] is not None:
-            before[0].use_fake_user = fake
-        if new is not None and new is not before[0]:
-            bpy.data.actions.remove(new)
-        raise
-    action["signllm_gloss"] = inference.format_gloss(items)
-    action["signllm_language"] = opt.language
-    if opt.markers:
-        blender_io.replace_markers(scene, [(s.gloss, s.start + start) for s in track.segments if s.kind != "pause"])
-    if opt.set_frame_range:
-        scene.frame_start = start
-        scene.frame_end = start + track.n_frames - 1
+        action["signllm_gloss"] = inference.format_gloss(items)
+        action["signllm_language"] = opt.language
+        if opt.markers:
+            blender_io.replace_markers(scene, [(s.gloss, s.start + start) for s in track.segments
+                                               if s.kind != "pause"])
+        if opt.set_frame_range:
+            scene.frame_start = start
+            scene.frame_end = start + track.n_frames - 1
     timings["write"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     log.info("signed %d glosses, %d frames, %d keys on %s (%s)", len(items), track.n_frames, plan.n_keys,
