@@ -25,6 +25,17 @@ def _jerk(track):
     return float(np.linalg.norm(j, axis=-1).mean())
 
 
+def signing_rate(track, kinds=("sign", "spell")):
+    """Signs (and spelled words) per second between the first and last sign, pauses left out."""
+    segs = [s for s in track.segments if s.kind in kinds]
+    if not segs:
+        return 0.0
+    span = segs[-1].end - segs[0].start - sum(s.end - s.start for s in track.segments
+                                               if s.kind not in kinds and s.start >= segs[0].start
+                                               and s.end <= segs[-1].end)
+    return len(segs) / max(span / track.fps, 1e-9)
+
+
 def contact_errors(track, language="ASL"):
     """For each sign whose citation form touches the body: the closest approach (m) of the named hand
     surface to its body point during the sign, read off the final track (after transitions)."""
@@ -55,11 +66,16 @@ def run(language="ASL"):
     rows = []
     lex_words = spelled_words = 0
     jerks = []
+    rates = []
+    lex_rates = []    # sentences signed without fingerspelling
     contact = []
     for s in sentences():
         items = inference.text_to_gloss(s, language)
         track = inference.gloss_to_track(items, language)
         jerks.append(_jerk(track))
+        rates.append(signing_rate(track))
+        if all(s.kind != "spell" for s in track.segments):
+            lex_rates.append(signing_rate(track))
         for it in items:
             if it.kind == "pause":
                 continue
@@ -73,7 +89,8 @@ def run(language="ASL"):
                      "jerk": jerks[-1]})
     total = max(lex_words + spelled_words, 1)
     return {
-        "sentences": len(rows), "mean_jerk": float(np.mean(jerks)), "max_jerk": float(np.max(jerks)),
+        "sentences": len(rows), "signs_per_s": float(np.mean(rates)),
+        "signs_per_s_unspelled": float(np.mean(lex_rates)) if lex_rates else float("nan"), "mean_jerk": float(np.mean(jerks)), "max_jerk": float(np.max(jerks)),
         "lexicon_share": lex_words / total, "spelled_share": spelled_words / total,
         "contact_mean_mm": float(np.mean(contact) * 1000) if contact else float("nan"),
         "contact_max_mm": float(np.max(contact) * 1000) if contact else float("nan"),

@@ -61,7 +61,8 @@ def table(r):
           f"{w['insert_keys_per_s'] / 1e3:.1f} k keys/s: **{w['ratio']:.0f}x**."]
     q = r["quality"]
     L += ["", f"**Synthesis quality** on {q['sentences']} held-out sentences (bench/sentences.txt): mean wrist jerk "
-          f"{q['mean_jerk']:.0f} m/s^3 (max sentence {q['max_jerk']:.0f}); body contacts reached within "
+          f"{q['mean_jerk']:.0f} m/s^3 (max sentence {q['max_jerk']:.0f}); signing rate {q['signs_per_s']:.1f} signs/s "
+          f"(pauses excluded; {q['signs_per_s_unspelled']:.1f} in sentences without fingerspelling); body contacts reached within "
           f"{q['contact_mean_mm']:.1f} mm mean, {q['contact_max_mm']:.1f} mm worst ({q['contacts']} contacts); "
           f"words signed from the lexicon {q['lexicon_share'] * 100:.0f}%, fingerspelled {q['spelled_share'] * 100:.0f}%."]
     g = r.get("glosser", {})

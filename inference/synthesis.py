@@ -31,6 +31,9 @@ class Settings:
     pause: float = 0.35           # at sentence punctuation
     final_hold: float = 0.3
     lead_in: float = 0.25
+    running: float = 0.45         # share of its citation duration a sign takes inside a phrase
+    peak_speed: float = 2.2       # m/s: transitions never move a wrist faster (human signing peaks ~2-3)
+    coarticulation: float = 0.15  # how far a neutral-space sign's location leans toward the previous sign
 
 
 @dataclass
@@ -287,7 +290,10 @@ class Synthesizer:
     def _transition_frames(self, pairs, base_time=None):
         dn = max((np.linalg.norm(b.pos - a.pos) for a, b in pairs), default=0.0) / max(self.body.W, 1e-6)
         rot = max((np.degrees(np.arccos(np.clip((np.trace(a.rot.T @ b.rot) - 1) / 2, -1, 1))) for a, b in pairs), default=0.0)
-        secs = base_time if base_time is not None else float(np.clip(0.10 + 0.2 * dn + rot / 1200.0, 0.12, 0.5))
+        secs = base_time if base_time is not None else float(np.clip(0.06 + 0.12 * dn + rot / 1500.0, 0.1, 0.35))
+        # a minimum-jerk path peaks at 1.875x its mean speed (plus the bulge): keep the wrist under peak_speed
+        dist = max((np.linalg.norm(b.pos - a.pos) for a, b in pairs), default=0.0)
+        secs = max(secs, 1.875 * 1.15 * dist / self.s.peak_speed)
         return max(1, int(round(secs / self.s.speed * self.s.fps)))
 
     def synthesize(self, items):
@@ -312,7 +318,10 @@ class Synthesizer:
             append({s: self._transition(cur[s], targets[s], n) for s in HAND_SIDES}, n)
 
         append({}, max(1, int(round(self.s.lead_in * fps))))
-        for item in items:
+        prev_sign = False
+        for k, item in enumerate(items):
+            if item.kind != "sign":
+                prev_sign = False
             if item.kind == "pause":
                 start = frame
                 append({}, max(1, int(round(self.s.pause / self.s.speed * fps))))
@@ -339,14 +348,20 @@ class Synthesizer:
             entry = self.lex.get(item.gloss) if self.lex is not None else None
             if entry is None:
                 raise SignLLMError(f"No sign for gloss {item.gloss!r}")
-            sc = self.sign_chunks(entry, getattr(item, "duration", None))
-            tgt = {s: (sc[s].first() if s in sc else self.rest[s]) for s in HAND_SIDES}
+            duration = getattr(item, "duration", None)
+            if duration is None and not self._phrase_final(items, k):   # running signing: holds shortened
+                duration = float(entry.get("duration", 0.5)) * self.s.running
+            sc = self.sign_chunks(entry, duration)
+            if prev_sign and entry.get("hands", 1) == 1 and not entry["dom"].get("contact"):
+                self._coarticulate(sc[self.dom], cur[self.dom])
+            tgt = {s: (sc[s].first() if s in sc else self._idle_target(items, k, s, cur[s])) for s in HAND_SIDES}
             move_to(tgt)
             start = frame
             append(sc, max(len(c) for c in sc.values()))
             segments.append(Segment(item.gloss, "sign", start, frame, item.words, item.span, "lexicon",
                                     bool(entry.get("review", False))))
             marks.append((start, frame, item.marks))
+            prev_sign = True
         append({}, max(1, int(round(self.s.final_hold * fps))))
         move_to(self.rest)
         append({}, max(1, int(round(0.2 * fps))))
@@ -360,6 +375,29 @@ class Synthesizer:
         track = PoseTrack(fps, self.body, wrist, palm, params, elbow, head, brows, segments, self.scale)
         track.check()
         return track
+
+    @staticmethod
+    def _phrase_final(items, k):
+        """The last sign before a pause or the end keeps its full (citation) length: phrase-final lengthening."""
+        return k + 1 >= len(items) or items[k + 1].kind == "pause"
+
+    def _idle_target(self, items, k, side, current):
+        """Where a hand the sign does not use goes: it stays up if the next sign needs it, else it rests."""
+        nxt = next((it for it in items[k + 1:k + 2] if it.kind == "sign"), None)
+        entry = self.lex.get(nxt.gloss) if nxt is not None and self.lex is not None else None
+        if entry is not None and entry.get("hands", 1) == 2 and \
+                np.linalg.norm(current.pos - self.rest[side].pos) > 1e-6:
+            return current
+        return self.rest[side]
+
+    def _coarticulate(self, chunk, prev):
+        """Lean a neutral-space sign a little toward where the previous sign ended (assimilation)."""
+        shift = self.s.coarticulation * (prev.pos - chunk.pos[0])
+        lim = 0.06 * self.body.W
+        n = np.linalg.norm(shift)
+        if n > lim:
+            shift *= lim / n
+        chunk.pos += shift
 
     def _clamp_reach(self, wrist):
         out = wrist.copy()
