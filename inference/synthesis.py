@@ -31,8 +31,11 @@ class Settings:
     pause: float = 0.35           # at sentence punctuation
     final_hold: float = 0.3
     lead_in: float = 0.25
-    running: float = 0.45         # share of its citation duration a sign takes inside a phrase
-    peak_speed: float = 2.2       # m/s: transitions never move a wrist faster (human signing peaks ~2-3)
+    running: float = 0.55         # share of its citation duration a sign takes inside a phrase
+    min_sign: float = 0.3         # seconds: no sign is shorter (at speed 1), so it stays readable
+    peak_accel: float = 15.0      # m/s^2 and rad/s: limits a shortened sign's movement may not exceed
+    peak_turn: float = 12.0
+    peak_speed: float = 2.8       # m/s: transitions never move a wrist faster (human signing peaks ~2-3)
     coarticulation: float = 0.15  # how far a neutral-space sign's location leans toward the previous sign
 
 
@@ -349,9 +352,9 @@ class Synthesizer:
             if entry is None:
                 raise SignLLMError(f"No sign for gloss {item.gloss!r}")
             duration = getattr(item, "duration", None)
-            if duration is None and not self._phrase_final(items, k):   # running signing: holds shortened
-                duration = float(entry.get("duration", 0.5)) * self.s.running
             sc = self.sign_chunks(entry, duration)
+            if duration is None and not self._phrase_final(items, k):   # running signing: holds shortened
+                sc = self._running(entry, sc)
             if prev_sign and entry.get("hands", 1) == 1 and not entry["dom"].get("contact"):
                 self._coarticulate(sc[self.dom], cur[self.dom])
             tgt = {s: (sc[s].first() if s in sc else self._idle_target(items, k, s, cur[s])) for s in HAND_SIDES}
@@ -375,6 +378,28 @@ class Synthesizer:
         track = PoseTrack(fps, self.body, wrist, palm, params, elbow, head, brows, segments, self.scale)
         track.check()
         return track
+
+    def _running(self, entry, citation):
+        """A sign inside a phrase, shortened toward `running` x its citation length, but never below
+        `min_sign` seconds and never so much that its movement outruns human limits: peak wrist speed,
+        acceleration (fast repeated taps) and turning speed (twists) at the current signing speed."""
+        fps = self.s.fps
+        sp = self.s.speed
+        f = self.s.running
+        for c in citation.values():
+            if len(c) < 3:
+                continue
+            v = np.linalg.norm(np.diff(c.pos, axis=0), axis=-1) * fps
+            acc = np.linalg.norm(np.diff(c.pos, 2, axis=0), axis=-1) * fps * fps
+            cosang = (np.einsum("tij,tij->t", c.rot[1:], c.rot[:-1]) - 1) / 2
+            w = np.arccos(np.clip(cosang, -1, 1)) * fps
+            f = max(f, v.max() / (self.s.peak_speed * sp), np.sqrt(acc.max() / (self.s.peak_accel * sp * sp)),
+                    w.max() / (self.s.peak_turn * sp))
+        cit = float(entry.get("duration", 0.5))
+        f = max(f, self.s.min_sign / cit)
+        if f > 0.97:
+            return citation
+        return self.sign_chunks(entry, cit * f)
 
     @staticmethod
     def _phrase_final(items, k):
@@ -414,7 +439,7 @@ class Synthesizer:
         out = np.empty_like(wrist)
         for h, side in enumerate(HAND_SIDES):
             a, b = self.body.arm_lengths(side)
-            pole = -self.body.up + 0.45 * self.body.side_vec(side) - 0.25 * self.body.forward
+            pole = -self.body.up + 0.45 * self.body.side_vec(side) + 0.3 * self.body.forward
             mid, _ = two_bone_ik(self.body.joints[f"shoulder_{side}"], wrist[:, h], a, b, pole)
             out[:, h] = mid
         return out
