@@ -85,3 +85,35 @@ class BodyModel:
         else:
             normal = self.up * np.sign(spec["u"])
         return point, normal
+
+    def penetration(self, points, normals=False):
+        """How deep (m, >= 0) each point lies inside the body: a head ellipsoid and a torso box, both drawn
+        a little inside the skin points of locations.json, so touching the skin never counts as inside.
+        With normals=True also the outward direction that gets each point out fastest."""
+        P = np.asarray(points, float)
+        j = self.joints
+        H, W = self.H, self.W
+        frame = np.stack([self.left, self.forward, self.up])          # rows: across, forward, up
+        # head: centre above the neck joint, semi-axes across / front-back / up (in head heights)
+        c = j["head_base"] + (0.12 * self.forward + 0.45 * self.up) * H
+        axes = np.array([0.40, 0.46, 0.55]) * H
+        q = ((P - c) @ frame.T) / axes
+        r = np.linalg.norm(q, axis=-1)
+        head = np.where(r < 1, (1 - r) * axes.min(), 0.0)
+        # torso: from the pelvis to just under the shoulders, front face under the chest skin points
+        d = (P - j["chest"]) @ frame.T
+        x, y, z = d[..., 0], d[..., 1], d[..., 2]
+        bottom = float((j["pelvis"] - j["chest"]) @ self.up)
+        inside = np.stack([0.42 * W - x, 0.42 * W + x, 0.26 * W - y, y + 0.30 * W, -0.12 * W - z, z - bottom], -1)
+        # a hand inside the torso leaves by the front or a side (never up through the shoulders or back)
+        exits = inside[..., :3]
+        torso = np.where(inside.min(axis=-1) > 0, exits.min(axis=-1), 0.0)
+        depth = np.maximum(head, torso)
+        if not normals:
+            return depth
+        face_dirs = np.array([[1, 0, 0], [-1, 0, 0], [0, 1, 0]], float)
+        n_torso = face_dirs[exits.argmin(axis=-1)] @ frame
+        g = q / axes
+        n_head = (g / np.maximum(np.linalg.norm(g, axis=-1, keepdims=True), 1e-12)) @ frame
+        n = np.where((head >= torso)[..., None], n_head, n_torso)
+        return depth, n

@@ -372,6 +372,7 @@ class Synthesizer:
         wrist = np.stack([np.concatenate([c.pos for c in chunks[s]]) for s in HAND_SIDES], 1)
         palm = np.stack([np.concatenate([c.rot for c in chunks[s]]) for s in HAND_SIDES], 1)
         params = np.stack([np.concatenate([c.params for c in chunks[s]]) for s in HAND_SIDES], 1)
+        wrist = self._keep_out_of_body(wrist, palm, params)
         wrist = self._clamp_reach(wrist)
         elbow = self._elbows(wrist)
         head, brows = self._nonmanuals(len(wrist), marks)
@@ -423,6 +424,30 @@ class Synthesizer:
         if n > lim:
             shift *= lim / n
         chunk.pos += shift
+
+    def _keep_out_of_body(self, wrist, palm, params, allow=0.008, rounds=4):
+        """Hands never pass into the body: where a hand joint sinks deeper than `allow` (skin and contact),
+        the wrist is pushed out along the body's normal, smoothed over a few frames so nothing pops."""
+        out = wrist.copy()
+        T = len(out)
+        idx = np.arange(T)
+        kernel = np.exp(-0.5 * (np.arange(-4, 5) / 1.5) ** 2)
+        kernel /= kernel.sum()
+        for h, side in enumerate(HAND_SIDES):
+            local = hand.joints_local(params[:, h], self.scale, side)
+            rot_local = np.einsum("tij,tkj->tki", palm[:, h], local)
+            for _ in range(rounds):
+                depth, n = self.body.penetration(out[:, h, None, :] + rot_local, normals=True)
+                k = depth.argmax(axis=1)
+                d = depth[idx, k] - allow * 0.5
+                if d.max() <= allow * 0.5:
+                    break
+                push = np.where(d > 0, d, 0.0)[:, None] * n[idx, k]
+                pad = np.pad(push, ((4, 4), (0, 0)), mode="edge")
+                smooth = np.stack([np.convolve(pad[:, c], kernel, mode="valid") for c in range(3)], -1)
+                out[:, h] += np.where(np.linalg.norm(smooth, axis=-1, keepdims=True) >
+                                      np.linalg.norm(push, axis=-1, keepdims=True), smooth, push)
+        return out
 
     def _clamp_reach(self, wrist):
         out = wrist.copy()
