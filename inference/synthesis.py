@@ -123,8 +123,7 @@ class Synthesizer:
         point, normal = self.location(spec["loc"], side, base)
         contact = spec.get("contact")
         pos = point - rot @ self.local_point(params, contact, side)
-        if contact:
-            pos = pos + normal * float(spec.get("near", 0.0))
+        pos = pos + normal * float(spec.get("near", 0.0))   # kept off the location, with or without contact
         return Posture(pos, rot, np.asarray(params, float))
 
     # -- movements -----------------------------------------------------------------------------
