@@ -61,6 +61,20 @@ def check_armature(obj):
         raise SignLLMError(f"'{obj.name}' has no bones.")
 
 
+def check_proportions(body, label):
+    """Refuse degenerate arms (zero-length or collapsed bones) with a message instead of a solver error."""
+    W = body.W
+    if not W > 1e-4:
+        raise SignLLMError(f"The {label} rig's shoulders are at the same point: the arms cannot be measured.")
+    names = {"L": "left", "R": "right"}
+    for side in "LR":
+        upper, fore = body.arm_lengths(side)
+        for part, length in (("upper arm", upper), ("forearm", fore)):
+            if not length > 0.1 * W:
+                raise SignLLMError(f"The rig's {names[side]} {part} is {length * 100:.1f} cm long against shoulders "
+                                   f"{W * 100:.0f} cm apart: fix the bone (it looks collapsed) before signing.")
+
+
 def generate(obj, scene, text=None, gloss=None, options=None):
     """Sign `text` (or an edited `gloss`) on armature `obj`. Raises SignLLMError with a clear message."""
     opt = options or Options()
@@ -78,6 +92,7 @@ def generate(obj, scene, text=None, gloss=None, options=None):
     except NotHumanoid as exc:
         raise SignLLMError(str(exc)) from None
     body = measure_body(rig, profile)
+    check_proportions(body, profile.label)
     fps = scene.render.fps / scene.render.fps_base
     settings = inference.Settings(fps=fps, speed=max(0.25, min(4.0, opt.speed)),
                                   dominant="L" if opt.left_handed else "R")

@@ -184,3 +184,56 @@ def test_linked_rig_without_override_gets_a_message(bpy_mod, rigify_scene, tmp_p
     assert linked.library is not None
     with pytest.raises(service.SignLLMError, match="library override"):
         service.generate(linked, scene, text=SENTENCE)
+
+
+def test_linked_action_on_the_rig_stays_untouched(bpy_mod, rigify_scene, tmp_path):
+    """A rig playing an action linked from a library: ours is a local copy, theirs is not edited."""
+    from signllm.signllm_blender import service
+    bpy = bpy_mod
+    scene, _, rig = rigify_scene
+    _user_setup(bpy, scene, rig)
+    lib = str(tmp_path / "moves.blend")
+    bpy.data.libraries.write(lib, {bpy.data.actions["UserWalk"]})
+    with bpy.data.libraries.load(lib, link=True) as (src, dst):
+        dst.actions = ["UserWalk"]
+    linked = [a for a in bpy.data.actions if a.library is not None][0]
+    rig.animation_data.action = linked
+    rig.animation_data.action_slot = linked.slots[0]
+    keys = [tuple(k.co) for k in linked.layers[0].strips[0].channelbags[0].fcurves[0].keyframe_points]
+    res = service.generate(rig, scene, text=SENTENCE)
+    assert res.action.library is None and res.action is not linked
+    assert [tuple(k.co) for k in linked.layers[0].strips[0].channelbags[0].fcurves[0].keyframe_points] == keys
+
+
+def test_two_characters_sharing_one_armature_keep_their_own_animation(bpy_mod, rigify_scene):
+    """Duplicated characters (same armature data, same bone names): only the selected one is animated."""
+    from signllm.signllm_blender import service
+    bpy = bpy_mod
+    scene, _, rig = rigify_scene
+    twin = rig.copy()
+    twin.name = "rig twin"
+    scene.collection.objects.link(twin)
+    twin.animation_data_clear()
+    service.generate(rig, scene, text=SENTENCE)
+    assert twin.animation_data is None or twin.animation_data.action is None
+    scene.frame_set(scene.frame_start + 20)
+    a = rig.pose.bones["hand_ik.R"].matrix.translation
+    b = twin.pose.bones["hand_ik.R"].matrix.translation
+    assert (a - b).length > 0.01, "the twin must stay in its own pose"
+
+
+def test_zero_length_forearm_gets_a_message_not_a_traceback(bpy_mod, rigify_scene):
+    """A degenerate arm (hand joint on the elbow) is refused with a message naming the problem."""
+    from signllm.signllm_blender import service
+    bpy = bpy_mod
+    scene, meta, _ = rigify_scene
+    bpy.context.view_layer.objects.active = meta
+    bpy.ops.object.mode_set(mode="EDIT")
+    eb = meta.data.edit_bones
+    eb["hand.R"].head = eb["forearm.R"].head
+    eb["forearm.R"].tail = eb["forearm.R"].head + (eb["forearm.R"].tail - eb["forearm.R"].head) * 0.001
+    bpy.ops.object.mode_set(mode="OBJECT")
+    n = len(bpy.data.actions)
+    with pytest.raises(service.SignLLMError, match="right forearm is 0.0 cm long"):
+        service.generate(meta, scene, text=SENTENCE)
+    assert len(bpy.data.actions) == n
