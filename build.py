@@ -88,6 +88,37 @@ def cmd_demo(args):
     return 0
 
 
+def cmd_gallery(args):
+    """One contact sheet per sentence (the middle of each sign), for the docs: docs/gallery/."""
+    import_package()
+    from signllm.inference import SignLLMError
+    from signllm.signllm_blender import contact_sheet, demo_scene, service
+    folder = os.path.join(ROOT, "docs", "gallery")
+    with open(os.path.join(folder, "sentences.txt"), encoding="utf-8") as fh:
+        sentences = [ln.strip() for ln in fh if ln.strip() and not ln.startswith("#")]
+    import bpy
+    rig = demo_scene.build(resolution=args.resolution)
+    scene = bpy.context.scene
+    lines = ["Contact sheets made by `python3 build.py gallery` (one tile per sign, at its middle frame).", ""]
+    for i, text in enumerate(sentences, 1):
+        try:
+            res = service.generate(rig, scene, text=text)
+        except SignLLMError as exc:
+            lines.append(f"- {text}: not signed ({exc})")
+            continue
+        name = f"{i:02d}.png"
+        signs = [s for s in res.track.segments if s.kind != "pause"]
+        shown = contact_sheet.contact_sheet(scene, os.path.join(folder, name), count=8, columns=4,
+                                            segments=signs, offset=scene.frame_start)
+        tiles = [s.gloss for s in signs if scene.frame_start + (s.start + s.end) // 2 in shown]
+        lines += [f"### {i}. {text}", "", f"Gloss: `{res.gloss_text}`", "",
+                  f"Tiles, left to right: {' | '.join(tiles)}", "", f"![{text}]({name})", ""]
+        print(f"{name}: {text} -> {res.gloss_text}", flush=True)
+    with open(os.path.join(folder, "README.md"), "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines))
+    return 0
+
+
 def cmd_test(args):
     import pytest
     return pytest.main(["-q", "-p", "no:cacheprovider", os.path.join(ROOT, "tests")] + args.pytest_args)
@@ -150,12 +181,14 @@ def main(argv=None):
     e = sub.add_parser("extension", help="build and validate the installable zip")
     e.add_argument("--out", default=os.path.join(ROOT, "dist"))
     sub.add_parser("validate", help="check every data file")
+    gl = sub.add_parser("gallery", help="render a contact sheet per sentence of docs/gallery/sentences.txt")
+    gl.add_argument("--resolution", type=int, default=300)
     b = sub.add_parser("bench", help="benchmarks side by side; writes bench/RESULTS.md")
     b.add_argument("--quick", action="store_true", help="small sizes only (1 and 30 words)")
     args = p.parse_args(argv)
     ensure_env()
     return {"demo": cmd_demo, "test": cmd_test, "extension": cmd_extension, "validate": cmd_validate,
-            "bench": cmd_bench}[args.cmd](args)
+            "bench": cmd_bench, "gallery": cmd_gallery}[args.cmd](args)
 
 
 if __name__ == "__main__":
