@@ -21,7 +21,28 @@ def read_rig(obj):
         bones[pb.name] = RigBone(
             pb.name, b.parent.name if b.parent else None, np.array(b.matrix_local, float),
             np.array(pb.matrix, float), pb.rotation_mode, float(b.length), bool(b.use_local_location))
-    return RigData(bones)
+    scale = np.linalg.norm(np.array(obj.matrix_world)[:3, :3], axis=0)
+    return RigData(bones, world_scale=float(np.cbrt(np.prod(scale))))
+
+
+MAPPING_PROP = "signllm_mapping"
+
+
+def stored_mapping(obj):
+    """The user's corrected canonical joint -> bone mapping on the armature (None when there is none)."""
+    raw = obj.data.get(MAPPING_PROP) if obj.data is not None else None
+    if not raw:
+        return None
+    try:
+        m = json.loads(raw)
+    except (TypeError, ValueError):
+        return None
+    return {str(k): (str(v) if v else None) for k, v in m.items()} if isinstance(m, dict) else None
+
+
+def store_mapping(obj, mapping):
+    """Keep a mapping on the armature data (saved with the .blend, travels with linked copies)."""
+    obj.data[MAPPING_PROP] = json.dumps({k: v for k, v in mapping.items() if not k.startswith("_")}, indent=0)
 
 
 def _new_action(obj, name):

@@ -46,24 +46,62 @@ def _m4(rot, pos):
     return m
 
 
+def canonical(rig, profile):
+    """The rig in canonical space: its own up (hips -> head) and left (right -> left shoulder), metres.
+
+    Any object rotation, bone rest frame or unit scale (Mixamo FBX: 0.01 with 100-unit bones) reduces to
+    this; rotation channels are unchanged by it and location channels are scaled back in `solve`.
+    """
+    up = rig[profile.measure("head")].head - rig[profile.measure("hips")].head
+    left = rig[profile.measure("upper_arm", "L")].head - rig[profile.measure("upper_arm", "R")].head
+    left = normalize(left)
+    up = normalize(up - (up @ left) * left)
+    back = np.cross(up, left)  # -forward
+    axes = np.stack([left, back, up])
+    unit = float(rig.world_scale) if rig.world_scale > 0 else 1.0
+    # implausible sizes (a 180-unit character at scale 1): fall back to an adult shoulder width
+    W = float(np.linalg.norm(rig[profile.measure("upper_arm", "L")].head
+                             - rig[profile.measure("upper_arm", "R")].head)) * unit
+    if not 0.08 < W < 2.0:
+        unit = 0.39 / max(W / unit, 1e-9)
+    return rig.transformed(axes, unit)
+
+
 def measure_body(rig, profile):
-    """BodyModel (armature space, rest pose) from the rig's own bones."""
+    """BodyModel (canonical space, rest pose) from the rig's own bones."""
     j = {}
     for side in HAND_SIDES:
         j[f"shoulder_{side}"] = rig[profile.measure("upper_arm", side)].head
         j[f"elbow_{side}"] = rig[profile.measure("forearm", side)].head
         j[f"wrist_{side}"] = rig[profile.measure("hand", side)].head
+    W = float(np.linalg.norm(j["shoulder_L"] - j["shoulder_R"]))
     head = rig[profile.measure("head")]
     j["head_base"] = head.head
-    j["head_top"] = head.tail
-    j["neck_base"] = rig[profile.measure("neck")].head
+    top = profile.bone("head_top")
+    if top and top in rig:
+        j["head_top"] = rig[top].head
+    else:
+        j["head_top"] = head.tail
+    H = float(np.linalg.norm(j["head_top"] - j["head_base"]))
+    if not 0.3 * W < H < 0.9 * W:  # short head bones (game rigs): an adult head height for this width
+        j["head_top"] = head.head + np.array([0.0, 0.0, 1.0]) * 0.51 * W
+    neck = profile.measure("neck")
+    j["neck_base"] = rig[neck].head if neck and neck in rig else head.head - np.array([0, 0, 0.12 * W])
     j["pelvis"] = rig[profile.measure("hips")].head
     mid = profile.fingers("R", "finger_measure")["middle"]
     scale = 1.0
-    if mid and all(b in rig for b in mid):
-        tip = rig[mid[-1]].tail
+    if mid and all(b and b in rig for b in mid):
+        tip = _finger_end(rig, profile, "middle", "R", mid)
         scale = float(np.linalg.norm(tip - j["wrist_R"]) / chand.HAND_LENGTH)
     return BodyModel(j, hand_scale=scale)
+
+
+def _finger_end(rig, profile, finger, side, chain):
+    """Rest position of the fingertip: the tip bone's head, else the last bone's tail."""
+    t = profile.tip(finger, side)
+    if t and t in rig:
+        return rig[t].head
+    return rig[chain[-1]].tail
 
 
 def hand_frame_rest(rig, profile, side):
@@ -71,7 +109,7 @@ def hand_frame_rest(rig, profile, side):
     fm = profile.fingers(side, "finger_measure")
     wrist = rig[profile.measure("hand", side)].head
     hb = rig[profile.measure("hand", side)]
-    if all(fm[f] and fm[f][0] in rig for f in ("index", "middle", "pinky")):
+    if all(fm[f] and fm[f][0] and fm[f][0] in rig for f in ("index", "middle", "pinky")):
         y = normalize(rig[fm["middle"][0]].head - wrist)
         across = rig[fm["index"][0]].head - rig[fm["pinky"][0]].head
     else:  # no fingers: the hand bone's axes stand in
@@ -186,7 +224,7 @@ def solve(track, rig, profile):
         else:
             M_hand = _m4(R_hand, end)
             poses.set(hd_n, M_hand)
-            dh = profile.bone(profile.spec["deform_hand"], side)
+            dh = profile.fill(profile.spec["deform_hand"], side)
             if dh in rig:
                 poses.set(dh, M_hand @ (np.linalg.inv(hd.rest) @ rig[dh].rest))
             ik_n = profile.ik("hand", side)
@@ -208,6 +246,13 @@ def solve(track, rig, profile):
                                            {c.path + c.bone: c.values for c in sol.channels if c.group == grp})
         _solve_fingers(sol, poses, rig, profile, side, joints[:, h])
     _solve_head(sol, poses, rig, profile, track)
+    if rig.axes is not None:  # back to the armature's own units and axes
+        for ch in sol.channels:
+            if ch.path == "location":
+                ch.values = ch.values / rig.unit
+        for side, tg in sol.targets.items():
+            tg["wrist"] = rig.to_armature(tg["wrist"])
+            tg["hand_rot"] = rig.rot_to_armature(tg["hand_rot"])
     return sol
 
 
@@ -218,13 +263,21 @@ def _solve_fingers(sol, poses, rig, profile, side, J):
     missing = []
     for f in FINGERS:
         jidx = _CHAIN_JOINTS[f]
-        for k, name in enumerate(chains[f]):
-            if name not in rig:
-                missing.append(name)
+        chain = chains[f]
+        for k, name in enumerate(chain):
+            if not name or name not in rig:
+                missing.append(name or f"{f}.{k + 1}")
                 continue
+            # the rest direction toward the next joint, in the bone's own axes (any roll or bone axis)
+            nxt = chain[k + 1] if k + 1 < len(chain) else profile.tip(f, side)
+            b = rig[name]
+            if nxt and nxt in rig and np.linalg.norm(rig[nxt].head - b.head) > 1e-9:
+                d_local = b.rest[:3, :3].T @ normalize(rig[nxt].head - b.head)
+            else:
+                d_local = np.array([0.0, 1.0, 0.0])
             target = normalize(J[:, jidx[k + 1]] - J[:, jidx[k]])
             B = poses.basis(name)
-            R = rotation_between(B[:, :3, 1], target) @ B[:, :3, :3]
+            R = rotation_between(B[:, :3, :3] @ d_local, target) @ B[:, :3, :3]
             M = _m4(R, B[:, :3, 3])
             L = poses.local(name, M)
             q = _quat_channel(L)
@@ -233,22 +286,38 @@ def _solve_fingers(sol, poses, rig, profile, side, J):
     if missing:
         sol.warnings.append(f"{len(missing)} finger bones missing on the {side} hand ({missing[0]}, ...): "
                             "those fingers are not animated")
-    sol.error_fns[grp] = _angle_error(found, 0.04)
+    if found:
+        sol.error_fns[grp] = _angle_error(found, 0.04)
 
 
 def _solve_head(sol, poses, rig, profile, track):
-    name = profile.spec.get("head_control")
-    if not name or name not in rig or not np.any(track.head):
+    """Nods and shakes: pitch/yaw shared between neck (40 %) and head (60 %), or all on the head."""
+    if not np.any(track.head):
         return
+    head = profile.bone("head")
+    if not head or head not in rig:
+        sol.warnings.append("no head bone: head movements skipped")
+        return
+    neck = profile.bone("neck") if profile.mode == "fk" else None
+    parts = [(neck, 0.4), (head, 0.6)] if neck and neck in rig and rig[head].parent == neck else [(head, 1.0)]
     body = track.body
-    pitch = axis_angle_matrix(body.left[None], -track.head[:, 0])  # + pitch = nod down (chin toward chest)
-    yaw = axis_angle_matrix(body.up[None], track.head[:, 1])
-    now = rig[name].pose
-    R = pitch @ yaw @ now[:3, :3]
-    L = poses.local(name, _m4(R, np.broadcast_to(now[:3, 3], (track.n_frames, 3))))
-    q = _quat_channel(L)
-    sol.channels.append(Channel(name, "rotation_quaternion", q, "head"))
-    sol.error_fns["head"] = _angle_error({name: q}, 0.15)
+    refs = {}
+    for name, share in parts:
+        pitch = axis_angle_matrix(body.left[None], -track.head[:, 0] * share)  # + pitch = nod down
+        yaw = axis_angle_matrix(body.up[None], track.head[:, 1] * share)
+        base = poses.of(name)
+        R = pitch @ yaw @ base[:, :3, :3] if name == parts[0][0] else None
+        if name != parts[0][0]:  # the head adds its share on top of the neck's
+            prev = parts[0][0]
+            rel = np.linalg.inv(rig[prev].pose) @ rig[name].pose
+            carried = poses.of(prev) @ rel
+            R = pitch @ yaw @ carried[:, :3, :3]
+            base = carried
+        L = poses.local(name, _m4(R, base[:, :3, 3]))
+        q = _quat_channel(L)
+        sol.channels.append(Channel(name, "rotation_quaternion", q, "head"))
+        refs[name] = q
+    sol.error_fns["head"] = _angle_error(refs, 0.15)
 
 
 def _quat_angle(q_ref, q_rec):

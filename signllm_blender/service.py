@@ -14,7 +14,7 @@ from ..inference import SignLLMError
 from ..rigs import blender_io
 from ..rigs.profiles import NotHumanoid, detect
 from ..rigs.retarget import plan_keys
-from ..rigs.solve import measure_body
+from ..rigs.solve import canonical, measure_body
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +74,10 @@ def generate(obj, scene, text=None, gloss=None, options=None):
     timings["gloss"] = time.perf_counter() - t0
     rig = blender_io.read_rig(obj)
     try:
-        profile = detect(rig.bones)
+        profile = detect(rig, blender_io.stored_mapping(obj))
     except NotHumanoid as exc:
         raise SignLLMError(str(exc)) from None
+    rig = canonical(rig, profile)
     body = measure_body(rig, profile)
     fps = scene.render.fps / scene.render.fps_base
     settings = inference.Settings(fps=fps, speed=max(0.25, min(4.0, opt.speed)),
@@ -118,4 +119,4 @@ def generate(obj, scene, text=None, gloss=None, options=None):
     timings["total"] = time.perf_counter() - t0
     log.info("signed %d glosses, %d frames, %d keys on %s (%s)", len(items), track.n_frames, plan.n_keys,
              obj.name, profile.label)
-    return Result(items, track, plan, action, profile.label, timings, plan.warnings)
+    return Result(items, track, plan, action, profile.label, timings, profile.warnings + plan.warnings)
