@@ -105,18 +105,24 @@ def _finger_end(rig, profile, finger, side, chain):
 
 
 def hand_frame_rest(rig, profile, side):
-    """The rig's hand frame at rest (columns x, y, z as in inference/hand.py) from its finger bones."""
+    """The rig's hand frame at rest (columns x, y, z as in inference/hand.py) from its finger bones.
+
+    Knuckles give the hand axis and the across-palm direction; with fewer than two of them the arm's
+    direction is the hand axis and the palm is taken to face down (T-pose) or down along the arm (A-pose).
+    """
     fm = profile.fingers(side, "finger_measure")
     wrist = rig[profile.measure("hand", side)].head
-    hb = rig[profile.measure("hand", side)]
-    if all(fm[f] and fm[f][0] and fm[f][0] in rig for f in ("index", "middle", "pinky")):
-        y = normalize(rig[fm["middle"][0]].head - wrist)
-        across = rig[fm["index"][0]].head - rig[fm["pinky"][0]].head
-    else:  # no fingers: the hand bone's axes stand in
-        y = hb.rest[:3, 1]
-        across = hb.rest[:3, 0]
-    x = across if side == "R" else -across
-    z = normalize(np.cross(x, y))
+    knuckles = [rig[fm[f][0]].head for f in ("index", "middle", "ring", "pinky")
+                if fm[f] and fm[f][0] and fm[f][0] in rig]
+    if len(knuckles) >= 2:
+        y = normalize(np.mean(knuckles, axis=0) - wrist)
+        across = knuckles[0] - knuckles[-1]
+        x = across if side == "R" else -across
+        z = normalize(np.cross(x, y))
+    else:
+        y = normalize(wrist - rig[profile.measure("forearm", side)].head)
+        down = np.array([0.0, 0.0, -1.0])
+        z = normalize(down - (down @ y) * y)
     x = np.cross(y, z)
     return np.stack([x, y, z], -1)
 

@@ -77,3 +77,48 @@ def test_sentence_on_rig(bpy_mod, empty_scene, kind, opts):
     assert res.plan.n_keys < 0.35 * res.track.n_frames * len(res.plan.curves)
     travel = np.linalg.norm(np.diff(res.plan.targets["R"]["wrist"], axis=0), axis=-1).sum()
     assert travel * blender_io.read_rig(ob).world_scale > 0.3
+
+
+@pytest.mark.parametrize("drop", [("ring", "pinky"), ("thumb", "index", "middle", "ring", "pinky")])
+def test_missing_fingers_still_sign_arms(bpy_mod, empty_scene, drop):
+    from signllm.signllm_blender import service
+    ob, truth = rb.build(bpy_mod, "mixamo", drop_fingers=drop, roll_seed=11)
+    res = service.generate(ob, empty_scene, gloss=GLOSS)
+    assert any("finger bones missing" in w for w in res.warnings)
+    keyed = {c.bone for c in res.plan.curves}
+    kept = [f for f in rb.FINGERS if f not in drop]
+    assert all(truth[f"{f}.2.R"] in keyed for f in kept)
+    pos, ang, gap, _ = measure(bpy_mod, empty_scene, ob, truth, res)
+    print(f"mixamo without {drop}: hand {pos * 1000:.2f} mm, palm {ang:.2f} deg")
+    assert pos < 0.015 and ang < 15.0
+    if "thumb" not in drop:
+        assert gap is not None and gap < 0.01
+
+
+def test_non_humanoid_gets_a_clear_message(bpy_mod, empty_scene):
+    from signllm.inference import SignLLMError
+    from signllm.signllm_blender import service
+    arm = bpy_mod.data.armatures.new("crane")
+    ob = bpy_mod.data.objects.new("Crane", arm)
+    empty_scene.collection.objects.link(ob)
+    bpy_mod.context.view_layer.objects.active = ob
+    bpy_mod.ops.object.mode_set(mode="EDIT")
+    prev = None
+    for i in range(6):  # a chain with one branch: no pair of hands
+        b = arm.edit_bones.new(f"seg{i}")
+        b.head, b.tail = (0, 0, i), (0, 0, i + 1)
+        b.parent = prev
+        prev = b
+    bpy_mod.ops.object.mode_set(mode="OBJECT")
+    with pytest.raises(SignLLMError, match="not a supported humanoid rig: no pair of hands"):
+        service.generate(ob, empty_scene, gloss="HELLO")
+    assert len(bpy_mod.data.actions) == 0
+
+
+def test_detection_from_names_alone():
+    from signllm.rigs.profiles import NotHumanoid, detect
+    names = [n for n, *_ in rb.bone_list("mixamo")[0]]
+    assert detect([n.replace("mixamorig:", "mixamorig7:") for n in names]).prefix == "mixamorig7:"
+    assert detect([n.replace("mixamorig:", "") for n in names]).key == "readyplayerme"
+    with pytest.raises(NotHumanoid, match="closest"):
+        detect(["Bone", "Bone.001"])
