@@ -14,7 +14,7 @@ FINGERS = ("thumb", "index", "middle", "ring", "pinky")
 SIDES = ("L", "R")
 BODY_ROLES = ("hips", "spine", "chest", "neck", "head", "head_top")
 ARM_ROLES = ("shoulder", "upper_arm", "forearm", "hand")
-REQUIRED = ("head", "upper_arm.L", "forearm.L", "hand.L", "upper_arm.R", "forearm.R", "hand.R")
+REQUIRED = ("hips", "head", "upper_arm.L", "forearm.L", "hand.L", "upper_arm.R", "forearm.R", "hand.R")
 
 
 def roles():
@@ -114,13 +114,15 @@ class Profile:
     def with_mapping(self, user):
         """A copy whose mapping is corrected by `user` (role -> bone; '' or None unmaps a role)."""
         m = dict(self.mapping)
+        changed = [r for r, b in (user or {}).items() if (b or None) != m.get(r)]
         for role, bone in (user or {}).items():
             m[role] = bone or None
         p = Profile(self.key, self.spec, m, self.prefix, self.measure_map, self.label)
         p.warnings = list(self.warnings)
-        # a corrected arm/head is measured on the bones the user chose
-        for role in user or {}:
+        for role in changed:  # a corrected joint is measured on the bone the user chose
             p.measure_map.pop(role, None)
+        if changed and self.key not in ("custom",):
+            p.label = f"{self.label}, {len(changed)} joints set by hand"
         return p
 
 
