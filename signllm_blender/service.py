@@ -30,6 +30,8 @@ class Options:
     frame_start: int = None         # None: the scene's start frame
     set_frame_range: bool = True
     markers: bool = True
+    face_shape_keys: bool = True    # ARKit brow shape keys on meshes bound to the armature
+    nla: str = "ACTION"             # 'ACTION': one action; 'STRIPS': one NLA strip per sign + a non-manual track
 
 
 @dataclass
@@ -95,7 +97,16 @@ def generate(obj, scene, text=None, gloss=None, options=None):
     before = (ad.action, ad.action_slot) if ad else (None, None)
     fake = before[0].use_fake_user if before[0] else None
     try:
-        action = blender_io.write_plan(obj, plan, start, name)
+        blender_io.remove_our_tracks(obj)
+        if opt.nla == "STRIPS":
+            action = blender_io.write_nla(obj, plan, track.segments, start, name, per_sign=True)
+        else:
+            action = blender_io.write_plan(obj, plan, start, name)
+        if opt.face_shape_keys:
+            from ..rigs.face import shape_key_curves
+            faces = blender_io.write_shape_keys(obj, lambda names: shape_key_curves(track, names), start, name)
+            if faces:
+                log.info("brow shape keys on %s", ", ".join(faces))
     except Exception:
         log.exception("writing keys failed; restoring the previous action")
         new = obj.animation_data.action if obj.animation_data else None
@@ -107,6 +118,8 @@ def generate(obj, scene, text=None, gloss=None, options=None):
             before[0].use_fake_user = fake
         if new is not None and new is not before[0]:
             bpy.data.actions.remove(new)
+        if opt.nla == "STRIPS":
+            blender_io.remove_our_tracks(obj)
         raise
     action["signllm_gloss"] = inference.format_gloss(items)
     action["signllm_language"] = opt.language

@@ -14,34 +14,7 @@ def empty_scene(bpy_mod):
     return bpy_mod.context.scene
 
 
-def _tip(ob, truth, finger, side):
-    t = truth.get(f"{finger}.tip.{side}")
-    pb = ob.pose.bones[t] if t else ob.pose.bones[truth[f"{finger}.3.{side}"]]
-    return np.array(pb.head if t else pb.tail)
-
-
-def measure(bpy, scene, ob, truth, res):
-    """Per frame on the evaluated rig: wrist error (m), palm angle (deg), thumb-index gap excess (m)."""
-    from signllm.rigs import blender_io
-    unit = blender_io.read_rig(ob).world_scale  # metres per armature unit (world scale of the object)
-    J = res.track.hand_joints()
-    gap_ref = np.linalg.norm(J[:, :, 4] - J[:, :, 8], axis=-1)   # (T, 2) canonical metres
-    pos, ang, gap, wrists = [], [], [], []
-    for f in range(res.track.n_frames):
-        scene.frame_set(scene.frame_start + f)
-        for h, side in enumerate("LR"):
-            tg = res.plan.targets[side]
-            pb = ob.pose.bones[truth[f"hand.{side}"]]
-            pos.append(np.linalg.norm(np.array(pb.head) - tg["wrist"][f]) * unit)
-            wrists.append(np.array(pb.head))
-            R = np.array(pb.matrix)[:3, :3]
-            R = R / np.linalg.norm(R, axis=0)
-            c = np.clip((np.trace(R.T @ tg["hand_rot"][f]) - 1) / 2, -1, 1)
-            ang.append(np.degrees(np.arccos(c)))
-            if gap_ref[f, h] < 0.02 and f"thumb.3.{side}" in truth and f"index.3.{side}" in truth:
-                d = np.linalg.norm(_tip(ob, truth, "thumb", side) - _tip(ob, truth, "index", side)) * unit
-                gap.append(d - gap_ref[f, h])
-    return max(pos), max(ang), (max(gap) if gap else None), np.array(wrists).reshape(-1, 2, 3)
+measure = rb.measure
 
 
 VARIANTS = [
