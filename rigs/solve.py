@@ -166,13 +166,26 @@ class _Poses:
         which is what Blender reads from their location channels.
         """
         self.known[name] = desired
-        L = np.linalg.inv(self.basis(name)) @ desired
+        L = _inv(self.basis(name)) @ desired
         b = self.rig[name]
         if not b.local_location and b.parent is not None:
             off = (np.linalg.inv(self.rig[b.parent].rest) @ b.rest)[:3, :3]
             L = L.copy()
             L[:, :3, 3] = L[:, :3, 3] @ off.T
         return L
+
+
+def _inv(M):
+    """Inverse of (..., 4, 4) transforms: the cheap rigid formula when they are rigid (the usual case)."""
+    R = M[..., :3, :3]
+    Rt = np.swapaxes(R, -1, -2)
+    if not np.allclose(Rt @ R, np.eye(3), atol=1e-6) or not np.allclose(M[..., 3, :], [0, 0, 0, 1]):
+        return np.linalg.inv(M)
+    out = np.zeros(M.shape)
+    out[..., :3, :3] = Rt
+    out[..., :3, 3] = -(Rt @ M[..., :3, 3, None])[..., 0]
+    out[..., 3, 3] = 1.0
+    return out
 
 
 def _quat_channel(mats):

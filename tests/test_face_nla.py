@@ -116,3 +116,13 @@ def test_one_strip_per_sign_and_regenerate_keeps_user_tracks(bpy_mod, empty_scen
     assert [s.name for s in ad.nla_tracks["SignLLM signs"].strips] == ["HELLO"]
     service.generate(rig, empty_scene, gloss="HELLO")  # back to one action: our tracks go, the user's stays
     assert [t.name for t in ad.nla_tracks] == ["User idle"] and ad.action is not None
+
+
+def test_panel_option_reaches_the_operator(bpy_mod, addon, empty_scene):
+    bpy = bpy_mod
+    rig, _ = rb.build(bpy, "smplx")
+    empty_scene.signllm.nla_strips = True
+    with bpy.context.temp_override(active_object=rig, object=rig, selected_objects=[rig]):
+        assert bpy.ops.signllm.generate(text="Hello, what is your name?") == {"FINISHED"}
+    assert "SignLLM signs" in rig.animation_data.nla_tracks
+    assert len(rig.animation_data.nla_tracks["SignLLM signs"].strips) == 4
