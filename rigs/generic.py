@@ -12,6 +12,8 @@ import numpy as np
 from .profiles import FINGERS
 
 _HANDLIKE = re.compile(r"hand|wrist", re.I)
+_HEAD = re.compile(r"(?<![a-z])head(?![a-z])")  # 'Head', 'J_Bip_C_Head'; not 'forehead' or 'HeadTop_End'
+
 
 
 def _children(rig):
@@ -44,7 +46,26 @@ def _chain(ch, n):
 
 
 def _finger_chains(rig, ch, hand):
+    """Chains hanging from the hand (at least 2 bones each)."""
     return [_chain(ch, c) for c in ch[hand] if _depth(ch, c) >= 2]
+
+
+def _leaf_paths(ch, n):
+    if not ch[n]:
+        return [[n]]
+    return [[n] + p for c in ch[n] for p in _leaf_paths(ch, c)]
+
+
+def _digit_chains(ch, hand):
+    """Every digit under the hand, each starting after the last branching bone on its path (the Rigify
+    metarig hangs the thumb from the index metacarpal)."""
+    out = []
+    for c in ch[hand]:
+        for p in _leaf_paths(ch, c):
+            cut = max((i + 1 for i, n in enumerate(p[:-1]) if len(ch[n]) > 1), default=0)
+            if len(p) - cut >= 2:
+                out.append(p[cut:])
+    return out
 
 
 def _left_of_pair(a, b):
@@ -140,19 +161,22 @@ def guess_mapping(rig):
         chain = anc[side][: anc[side].index(common[0])]  # hand's parent .. the bone on the chest
         if len(chain) < 2:
             return None, f"no upper arm and forearm above the {side} hand"
-        top = chain[-1]
-        shoulder = None
-        if len(chain) >= 3:
-            reach = np.linalg.norm(rig[chain[-2]].head - wrist)
-            if np.linalg.norm(rig[top].head - rig[chain[-2]].head) < 0.35 * reach:
-                shoulder, chain = top, chain[:-1]
-        ua = chain[-1]
-        elbow = rig[ua].head + 0.53 * (wrist - rig[ua].head)
-        fa = min(chain[:-1], key=lambda n: float(np.linalg.norm(rig[n].head - elbow)))
+        # the top bone is a clavicle if the arm below it has its elbow where an elbow belongs
+        hyps = [(None, chain)] + ([(chain[-1], chain[:-1])] if len(chain) >= 3 else [])
+        best_h = None
+        for shoulder_c, arm in hyps:
+            ua_c = arm[-1]
+            elbow = rig[ua_c].head + 0.53 * (wrist - rig[ua_c].head)
+            span = np.linalg.norm(wrist - rig[ua_c].head) + 1e-12
+            fa_c = min(arm[:-1], key=lambda n: float(np.linalg.norm(rig[n].head - elbow)))
+            score = np.linalg.norm(rig[fa_c].head - elbow) / span
+            if best_h is None or score < best_h[0] - 1e-3:
+                best_h = (score, shoulder_c, ua_c, fa_c)
+        _, shoulder, ua, fa = best_h
         m[f"upper_arm.{side}"], m[f"forearm.{side}"], m[f"hand.{side}"] = ua, fa, hand
         m[f"shoulder.{side}"] = shoulder
         arms[side] = anc[side][anc[side].index(ua):]
-        _assign_fingers(rig, _finger_chains(rig, ch, hand), wrist, side, m, warn)
+        _assign_fingers(rig, _digit_chains(ch, hand), wrist, side, m, warn)
     chest = common[0]
     spine_up = [chest] + _ancestors(rig, chest)
     hips = next((n for n in spine_up[1:] if len(ch[n]) >= 3), spine_up[-1])
@@ -168,8 +192,13 @@ def guess_mapping(rig):
         return None, "nothing above the chest for a neck and head"
     neck = max(necks, key=lambda c: float(max(rig[n].head @ up for n in _chain(ch, c))))
     chain = _chain(ch, neck)
-    named = [n for n in chain if "head" in n.lower() and "end" not in n.lower() and "top" not in n.lower()]
-    head = named[0] if named else (chain[1] if len(chain) > 1 else chain[0])
+    named = [n for n in chain if _HEAD.search(n.lower())]
+    if named:
+        head = named[0]
+    else:  # the skull starts about a fifth of the way from the neck's base to the top of the head
+        h0 = rig[neck].head @ up
+        top = max(max(rig[n].head @ up, rig[n].tail @ up) for n in chain)
+        head = next((n for n in chain if rig[n].head @ up - h0 >= 0.22 * (top - h0)), chain[-1])
     m["neck"] = neck if neck != head else None
     m["head"] = head
     i = chain.index(head)

@@ -276,33 +276,90 @@ def solve(track, rig, profile):
     return sol
 
 
-def _solve_fingers(sol, poses, rig, profile, side, J):
+def _finger_geometry(rig, profile, side, f, chain, k):
+    """(d_local, end_local): unit direction to the next joint and that joint's point, in bone k's rest axes."""
+    name = chain[k]
+    b = rig[name]
+    nxt = chain[k + 1] if k + 1 < len(chain) else profile.tip(f, side)
+    if nxt and nxt in rig and np.linalg.norm(rig[nxt].head - b.head) > 1e-9:
+        end = b.rest[:3, :3].T @ (rig[nxt].head - b.head)
+    else:
+        end = np.array([0.0, max(b.length, 1e-6), 0.0])
+    return normalize(end), end
+
+
+def _solve_fingers(sol, poses, rig, profile, side, J, contact=(0.035, 0.02)):
+    """Each finger bone swung onto its segment of the synthesised hand; then the thumb is bent (two-bone
+    IK on its last two bones) so that where the canonical thumb tip touches a fingertip (O, F, flat-O),
+    the rig's thumb tip touches the rig's fingertip too, whatever the rig's finger proportions."""
     grp = f"fingers{side}"
     chains = profile.fingers(side)
     found = {}
     missing = []
-    for f in FINGERS:
+    tips = {}
+
+    def swing(name, d_local, target):
+        B = poses.basis(name)
+        R = rotation_between(B[:, :3, :3] @ d_local, target) @ B[:, :3, :3]
+        return poses.local(name, _m4(R, B[:, :3, 3]))
+
+    thumb_ok = all(n and n in rig for n in chains["thumb"]) and len(chains["thumb"]) == 3
+    for f in FINGERS[1:] + ("thumb",):
         jidx = _CHAIN_JOINTS[f]
         chain = chains[f]
         for k, name in enumerate(chain):
             if not name or name not in rig:
                 missing.append(name or f"{f}.{k + 1}")
                 continue
-            # the rest direction toward the next joint, in the bone's own axes (any roll or bone axis)
-            nxt = chain[k + 1] if k + 1 < len(chain) else profile.tip(f, side)
-            b = rig[name]
-            if nxt and nxt in rig and np.linalg.norm(rig[nxt].head - b.head) > 1e-9:
-                d_local = b.rest[:3, :3].T @ normalize(rig[nxt].head - b.head)
-            else:
-                d_local = np.array([0.0, 1.0, 0.0])
-            target = normalize(J[:, jidx[k + 1]] - J[:, jidx[k]])
-            B = poses.basis(name)
-            R = rotation_between(B[:, :3, :3] @ d_local, target) @ B[:, :3, :3]
-            M = _m4(R, B[:, :3, 3])
-            L = poses.local(name, M)
-            q = _quat_channel(L)
-            sol.channels.append(Channel(name, "rotation_quaternion", q, grp))
-            found[name] = q
+            if f == "thumb" and k > 0 and thumb_ok and tips:
+                continue  # bent below, once the fingertips are known
+            d_local, end = _finger_geometry(rig, profile, side, f, chain, k)
+            L = swing(name, d_local, normalize(J[:, jidx[k + 1]] - J[:, jidx[k]]))
+            found[name] = L
+            if k == len(chain) - 1 and f != "thumb" and all(n and n in rig for n in chain):
+                M = poses.of(name)
+                tips[f] = M[:, :3, :3] @ end + M[:, :3, 3]
+    if thumb_ok and tips:
+        t1, t2, t3 = chains["thumb"]
+        _, e2 = _finger_geometry(rig, profile, side, "thumb", chains["thumb"], 1)
+        _, e3 = _finger_geometry(rig, profile, side, "thumb", chains["thumb"], 2)
+        a, b = float(np.linalg.norm(e2)), float(np.linalg.norm(e3))
+        root = poses.basis(t2)[:, :3, 3]
+        # the plain swing result: where the thumb tip would go without contact
+        mid0 = root + a * normalize(J[:, 3] - J[:, 2])
+        end0 = mid0 + b * normalize(J[:, 4] - J[:, 3])
+        names = [f for f in tips]
+        d_can = np.stack([np.linalg.norm(J[:, 4] - J[:, _CHAIN_JOINTS[f][3]], axis=-1) for f in names], -1)
+        best = np.argmin(d_can, -1)
+        T = J.shape[0]
+        rig_tip = np.stack([tips[f] for f in names], 1)[np.arange(T), best]
+        can_tip = J[np.arange(T), np.array([_CHAIN_JOINTS[f][3] for f in names])[best]]
+        scale = max(float(np.linalg.norm(J[0, 9] - J[0, 0])) / 0.092, 1e-6)
+        lo, hi = contact[1] * scale, contact[0] * scale
+        w = np.clip((hi - d_can[np.arange(T), best]) / (hi - lo), 0, 1)
+        w = w * w * (3 - 2 * w)
+        goal = end0 + w[:, None] * (rig_tip + (J[:, 4] - can_tip) - end0)
+        # a short thumb: turn the metacarpal toward the goal just enough to bring it within reach
+        h1 = poses.basis(t1)[:, :3, 3]
+        L1 = np.linalg.norm(root - h1, axis=-1, keepdims=True)
+        d1, dg = normalize(root - h1), normalize(goal - h1)
+        steps = np.linspace(0.0, 1.0, 21)
+        cand = h1[None] + L1[None] * normalize((1 - steps[:, None, None]) * d1[None] + steps[:, None, None] * dg[None])
+        ok = np.linalg.norm(goal[None] - cand, axis=-1) <= 0.98 * (a + b)
+        need = np.linalg.norm(goal - root, axis=-1) > 0.999 * (a + b)
+        pick = np.where(need, np.where(ok.any(0), ok.argmax(0), len(steps) - 1), 0)
+        if np.any(pick):
+            new_dir = normalize(cand[pick, np.arange(T)] - h1)
+            found[t1] = swing(t1, _finger_geometry(rig, profile, side, "thumb", chains["thumb"], 0)[0], new_dir)
+            root = poses.basis(t2)[:, :3, 3]
+        mid, end = two_bone_ik(root, goal, a, b, mid0 - root)
+        L2 = swing(t2, _finger_geometry(rig, profile, side, "thumb", chains["thumb"], 1)[0], normalize(mid - root))
+        L3 = swing(t3, _finger_geometry(rig, profile, side, "thumb", chains["thumb"], 2)[0], normalize(end - mid))
+        found[t2], found[t3] = L2, L3
+    for name, L in found.items():
+        q = _quat_channel(L)
+        sol.channels.append(Channel(name, "rotation_quaternion", q, grp))
+        found[name] = q
     if missing:
         sol.warnings.append(f"{len(missing)} finger bones missing on the {side} hand ({missing[0]}, ...): "
                             "those fingers are not animated")

@@ -41,7 +41,7 @@ def test_sentence_on_rig(bpy_mod, empty_scene, kind, opts):
           f"{len(res.plan.curves)} curves ({prof.label})")
     assert pos < 0.015, f"hand {pos * 1000:.1f} mm from its target"
     assert ang < 15.0, f"palm {ang:.1f} degrees off"
-    assert gap is not None and gap < 0.01, "thumb and index tips do not meet in the F/O handshapes"
+    assert gap is not None and gap < 0.003, "thumb and index tips do not meet in the F/O handshapes"
     # no left/right swap: the left hand stays on the character's left (+X of the skeleton) on average
     left = np.array(ob.matrix_world.to_3x3()) @ (wrists[:, 0] - wrists[:, 1]).mean(0)
     ref = np.array(ob.matrix_world.to_3x3()) @ (np.array(ob.pose.bones[truth["upper_arm.L"]].head)
@@ -65,7 +65,7 @@ def test_missing_fingers_still_sign_arms(bpy_mod, empty_scene, drop):
     print(f"mixamo without {drop}: hand {pos * 1000:.2f} mm, palm {ang:.2f} deg")
     assert pos < 0.015 and ang < 15.0
     if "thumb" not in drop:
-        assert gap is not None and gap < 0.01
+        assert gap is not None and gap < 0.003
 
 
 def test_non_humanoid_gets_a_clear_message(bpy_mod, empty_scene):
@@ -95,3 +95,52 @@ def test_detection_from_names_alone():
     assert detect([n.replace("mixamorig:", "") for n in names]).key == "readyplayerme"
     with pytest.raises(NotHumanoid, match="closest"):
         detect(["Bone", "Bone.001"])
+
+
+@pytest.mark.parametrize("kind", rb.RIGS)
+def test_generic_detector_finds_every_family(bpy_mod, empty_scene, kind):
+    """The hierarchy/geometry fallback alone recovers each family's joints (UE5 metacarpals, MakeHuman
+    split arms, A-pose, FBX axes at 0.01 scale), so renamed rigs of these kinds work too."""
+    from signllm.rigs import blender_io
+    from signllm.rigs.generic import guess_mapping
+    ob, truth = rb.build(bpy_mod, kind, a_pose=kind in ("vroid", "makehuman"), unit=0.01, fbx_axes=True,
+                         roll_seed=len(kind))
+    m, why = guess_mapping(blender_io.read_rig(ob))
+    assert m is not None, why
+    wrong = {r: (b, m.get(r)) for r, b in truth.items() if m.get(r) != b}
+    assert not wrong
+
+
+def test_generic_detector_on_the_rigify_metarig(rigify_scene):
+    from signllm.rigs import blender_io
+    from signllm.rigs.generic import guess_mapping
+    from signllm.rigs.profiles import detect
+    _, meta, _ = rigify_scene
+    rig = blender_io.read_rig(meta)
+    named = detect(rig).mapping
+    m, why = guess_mapping(rig)
+    assert m is not None, why
+    for role in ("hips", "chest", "head", "upper_arm.L", "forearm.R", "hand.L", "thumb.1.R", "index.1.L",
+                 "middle.3.R", "ring.2.L", "pinky.1.R"):
+        assert m[role] == named[role], role
+
+
+def test_renamed_rigify_metarig_signs_through_the_generic_detector(bpy_mod, rigify_scene):
+    """Every bone renamed to a meaningless name: hierarchy and rest pose alone drive the retarget."""
+    from signllm.rigs import blender_io
+    from signllm.rigs.profiles import detect
+    from signllm.signllm_blender import service
+    scene, meta, _ = rigify_scene
+    named = detect(blender_io.read_rig(meta)).mapping
+    new = {}
+    for i, b in enumerate(list(meta.data.bones)):
+        old = b.name
+        b.name = f"b{i:03d}"
+        new[old] = b.name
+    truth = {r: new[b] for r, b in named.items() if b}
+    res = service.generate(meta, scene, gloss=GLOSS)
+    assert res.profile.startswith("Generic")
+    pos, ang, gap, _ = measure(bpy_mod, scene, meta, truth, res)
+    print(f"renamed metarig: hand {pos * 1000:.2f} mm, palm {ang:.2f} deg, gap excess {gap * 1000:.1f} mm")
+    # the metarig's thumb is 14 % shorter than the canonical one: contact is kept to within 6 mm
+    assert pos < 0.015 and ang < 15 and gap < 0.006
