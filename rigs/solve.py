@@ -97,11 +97,25 @@ def measure_body(rig, profile):
 
 
 def _finger_end(rig, profile, finger, side, chain):
-    """Rest position of the fingertip: the tip bone's head, else the last bone's tail."""
+    """Rest position of the fingertip: the tip bone's head, else the last bone's end (see _last_end)."""
     t = profile.tip(finger, side)
     if t and t in rig:
         return rig[t].head
-    return rig[chain[-1]].tail
+    return _last_end(rig, chain, len(chain) - 1)
+
+
+def _last_end(rig, chain, k):
+    """Where the last bone of a chain ends at rest: its tail, unless the tail points away from the finger
+    (FBX imports without bone orientation fix: Unreal tails point sideways); then the previous segment
+    is continued with 0.8 of its length (distal phalanges are shorter)."""
+    b = rig[chain[k]]
+    if k == 0 or not chain[k - 1] or chain[k - 1] not in rig:
+        return b.tail
+    prev = b.head - rig[chain[k - 1]].head
+    ln = float(np.linalg.norm(prev))
+    if ln < 1e-9 or float(normalize(b.tail - b.head) @ (prev / ln)) > 0.5:
+        return b.tail
+    return b.head + prev * 0.8
 
 
 def hand_frame_rest(rig, profile, side):
@@ -284,7 +298,7 @@ def _finger_geometry(rig, profile, side, f, chain, k):
     if nxt and nxt in rig and np.linalg.norm(rig[nxt].head - b.head) > 1e-9:
         end = b.rest[:3, :3].T @ (rig[nxt].head - b.head)
     else:
-        end = np.array([0.0, max(b.length, 1e-6), 0.0])
+        end = b.rest[:3, :3].T @ (_last_end(rig, chain, k) - b.head)
     return normalize(end), end
 
 

@@ -157,9 +157,29 @@ def bone_list(kind, a_pose=False, drop_fingers=()):
 
 
 def build(bpy, kind, a_pose=False, unit=1.0, fbx_axes=False, roll_seed=None, parent_rot=0.0,
-          drop_fingers=(), name=None):
-    """A new armature object of rig family `kind` in the current scene; returns (object, truth)."""
+          drop_fingers=(), name=None, sideways_leaves=False):
+    """A new armature object of rig family `kind` in the current scene; returns (object, truth).
+
+    sideways_leaves: bones without children get tails at right angles to the limb (what Blender's FBX
+    import gives Unreal skeletons without 'automatic bone orientation'); truth["_tips"] keeps where
+    those fingertips really are (armature space, rest).
+    """
     bones, truth = bone_list(kind, a_pose, drop_fingers)
+    truth = dict(truth)
+    if sideways_leaves:
+        parents = {p for _, p, _, _ in bones}
+        tips = {}
+        out = []
+        for bname, parent, head, tail in bones:
+            if bname not in parents:
+                d = tail - head
+                side = np.cross(d, [0.0, 0.0, 1.0])
+                side = side if np.linalg.norm(side) > 1e-9 else np.cross(d, [1.0, 0.0, 0.0])
+                tips[bname] = tail
+                tail = head + side / np.linalg.norm(side) * np.linalg.norm(d)
+            out.append((bname, parent, head, tail))
+        bones = out
+        truth["_tips_world"] = tips
     arm = bpy.data.armatures.new(name or kind)
     ob = bpy.data.objects.new(name or kind, arm)
     bpy.context.scene.collection.objects.link(ob)
@@ -189,13 +209,21 @@ def build(bpy, kind, a_pose=False, unit=1.0, fbx_axes=False, roll_seed=None, par
         if parent:
             b.parent = eb[parent]
     bpy.ops.object.mode_set(mode="OBJECT")
+    if "_tips_world" in truth:
+        truth["_tips"] = {b: inv[:3, :3] @ p + inv[:3, 3] for b, p in truth.pop("_tips_world").items()}
     return ob, truth
 
 
 def _tip(ob, truth, finger, side):
     t = truth.get(f"{finger}.tip.{side}")
-    pb = ob.pose.bones[t] if t else ob.pose.bones[truth[f"{finger}.3.{side}"]]
-    return np.array(pb.head if t else pb.tail)
+    if t:
+        return np.array(ob.pose.bones[t].head)
+    pb = ob.pose.bones[truth[f"{finger}.3.{side}"]]
+    rest_tip = truth.get("_tips", {}).get(pb.name)
+    if rest_tip is None:
+        return np.array(pb.tail)
+    M = np.array(pb.matrix) @ np.linalg.inv(np.array(pb.bone.matrix_local))
+    return M[:3, :3] @ rest_tip + M[:3, 3]
 
 
 def measure(bpy, scene, ob, truth, res):
