@@ -126,3 +126,17 @@ def test_panel_option_reaches_the_operator(bpy_mod, addon, empty_scene):
         assert bpy.ops.signllm.generate(text="Hello, what is your name?") == {"FINISHED"}
     assert "SignLLM signs" in rig.animation_data.nla_tracks
     assert len(rig.animation_data.nla_tracks["SignLLM signs"].strips) == 4
+
+
+def test_face_shape_families():
+    """ARKit names win; VRoid expression keys stand in; case does not matter; unknown meshes get nothing."""
+    from signllm import inference
+    from signllm.rigs.face import brow_shapes, shape_key_curves
+    assert set(brow_shapes({"Basis", "browinnerup", "BrowDownLeft", "Fcl_BRW_Angry"})) == {"browinnerup", "BrowDownLeft"}
+    assert brow_shapes({"Fcl_BRW_Angry", "Fcl_BRW_Surprised", "Fcl_MTH_A"}) == {
+        "Fcl_BRW_Surprised": (1.0, 0.0), "Fcl_BRW_Angry": (0.0, 1.0)}
+    tr = inference.gloss_to_track(inference.parse_gloss("wh[ YOUR NAME WHAT ]"))
+    curves = shape_key_curves(tr, {"Fcl_BRW_Angry", "Fcl_BRW_Surprised"})
+    assert [c.bone for c in curves] == ["Fcl_BRW_Angry"]  # lowered brows only in a wh-question
+    assert curves[0].values.max() == pytest.approx(1.0) and len(curves[0].frames) < tr.n_frames / 3
+    assert shape_key_curves(tr, {"Basis", "Smile"}) == []
