@@ -21,11 +21,32 @@ def read_rig(obj):
         bones[pb.name] = RigBone(
             pb.name, b.parent.name if b.parent else None, np.array(b.matrix_local, float),
             np.array(pb.matrix, float), pb.rotation_mode, float(b.length), bool(b.use_local_location))
-    return RigData(bones)
+    scale = np.linalg.norm(np.array(obj.matrix_world)[:3, :3], axis=0)
+    return RigData(bones, world_scale=float(np.cbrt(np.prod(scale))))
 
 
-def _new_action(obj, name):
-    """A new action for obj that starts as a copy of the user's (theirs stays intact, fake-user)."""
+MAPPING_PROP = "signllm_mapping"
+
+
+def stored_mapping(obj):
+    """The user's corrected canonical joint -> bone mapping on the armature (None when there is none)."""
+    raw = obj.data.get(MAPPING_PROP) if obj.data is not None else None
+    if not raw:
+        return None
+    try:
+        m = json.loads(raw)
+    except (TypeError, ValueError):
+        return None
+    return {str(k): (str(v) if v else None) for k, v in m.items()} if isinstance(m, dict) else None
+
+
+def store_mapping(obj, mapping):
+    """Keep a mapping on the armature data (saved with the .blend, travels with linked copies)."""
+    obj.data[MAPPING_PROP] = json.dumps({k: v for k, v in mapping.items() if not k.startswith("_")}, indent=0)
+
+
+def _new_action(obj, name, id_type="OBJECT"):
+    """A new action for obj (any ID) that starts as a copy of the user's (theirs stays intact, fake-user)."""
     ad = obj.animation_data or obj.animation_data_create()
     old = ad.action
     if old is not None:
@@ -39,7 +60,7 @@ def _new_action(obj, name):
         action = bpy.data.actions.new(name)
         slot = None
     if slot is None:
-        slot = action.slots.new(id_type="OBJECT", name=obj.name)
+        slot = action.slots.new(id_type=id_type, name=obj.name)
     action[ACTION_TAG] = True
     if old is not None:
         action["signllm_previous_action"] = old.name
@@ -48,33 +69,92 @@ def _new_action(obj, name):
     return action, slot
 
 
-def write_plan(obj, plan, frame_start, action_name):
+def write_plan(obj, plan, frame_start, action_name, curves=None):
     """Write the plan's keys into a new action on obj, starting at frame_start. Returns the action."""
     action, slot = _new_action(obj, action_name)
-    cb = anim_utils.action_ensure_channelbag_for_slot(action, slot)
-    for c in plan.curves:
-        pb = obj.pose.bones[c.bone]
-        if c.path == "rotation_quaternion" and pb.rotation_mode != "QUATERNION":
-            pb.rotation_mode = "QUATERNION"
-        sep = "" if c.path.startswith("[") else "."  # custom properties: pose.bones["x"]["prop"]
-        path = f'pose.bones["{bpy.utils.escape_identifier(c.bone)}"]{sep}{c.path}'
-        fc = cb.fcurves.find(path, index=c.index)
-        if fc is not None:
-            cb.fcurves.remove(fc)
-        fc = cb.fcurves.new(path, index=c.index, group_name=c.bone)
-        n = len(c.frames)
-        co = np.empty((n, 2), np.float32)
-        co[:, 0] = c.frames + frame_start
-        co[:, 1] = c.values
-        fc.auto_smoothing = "NONE"
-        kp = fc.keyframe_points
-        kp.add(n)
-        kp.foreach_set("co", co.ravel())
-        kp.foreach_set("interpolation", np.full(n, _BEZIER, np.int32))
-        kp.foreach_set("handle_left_type", np.full(n, _AUTO_CLAMPED, np.int32))
-        kp.foreach_set("handle_right_type", np.full(n, _AUTO_CLAMPED, np.int32))
-        fc.update()
+    write_curves(action, slot, obj, plan.curves if curves is None else curves, frame_start)
     return action
+
+
+def write_curves(action, slot, obj, curves, frame_start):
+    """Bone curves (CurveKeys) into the slot's channelbag; existing curves on the same paths are replaced."""
+    cb = anim_utils.action_ensure_channelbag_for_slot(action, slot)
+    for c in curves:
+        if obj.type == "ARMATURE":
+            pb = obj.pose.bones[c.bone]
+            if c.path == "rotation_quaternion" and pb.rotation_mode != "QUATERNION":
+                pb.rotation_mode = "QUATERNION"
+            sep = "" if c.path.startswith("[") else "."  # custom properties: pose.bones["x"]["prop"]
+            path = f'pose.bones["{bpy.utils.escape_identifier(c.bone)}"]{sep}{c.path}'
+            group = c.bone
+        else:
+            path, group = c.path, "SignLLM face"
+        _write_fcurve(cb, path, c.index, group, c.frames, c.values, frame_start)
+
+
+def _write_fcurve(cb, path, index, group, frames, values, frame_start):
+    """One Bezier F-curve (auto-clamped handles) from key frames/values, written in one go."""
+    fc = cb.fcurves.find(path, index=index)
+    if fc is not None:
+        cb.fcurves.remove(fc)
+    fc = cb.fcurves.new(path, index=index, group_name=group)
+    n = len(frames)
+    co = np.empty((n, 2), np.float32)
+    co[:, 0] = frames + frame_start
+    co[:, 1] = values
+    fc.auto_smoothing = "NONE"
+    kp = fc.keyframe_points
+    kp.add(n)
+    kp.foreach_set("co", co.ravel())
+    kp.foreach_set("interpolation", np.full(n, _BEZIER, np.int32))
+    kp.foreach_set("handle_left_type", np.full(n, _AUTO_CLAMPED, np.int32))
+    kp.foreach_set("handle_right_type", np.full(n, _AUTO_CLAMPED, np.int32))
+    fc.update()
+
+
+def bound_meshes(obj):
+    """Meshes deformed by the armature (Armature modifier or armature parenting)."""
+    out = []
+    for ob in bpy.data.objects:
+        if ob.type != "MESH":
+            continue
+        if any(m.type == "ARMATURE" and m.object == obj for m in ob.modifiers) or (
+                ob.parent == obj and ob.parent_type == "ARMATURE"):
+            out.append(ob)
+    return out
+
+
+def write_shape_keys(obj, curve_fn, frame_start, action_name):
+    """Key the shape keys of every mesh bound to obj; curve_fn(names on the mesh) -> CurveKeys.
+
+    Each mesh's shape-key datablock gets its own new action (a copy of the user's, which is kept);
+    on failure every shape-key datablock gets its previous action back. Returns {mesh name: n keys}.
+    """
+    done = []
+    written = {}
+    try:
+        for ob in bound_meshes(obj):
+            key = ob.data.shape_keys
+            if key is None:
+                continue
+            curves = curve_fn({kb.name for kb in key.key_blocks})
+            if not curves:
+                continue
+            ad = key.animation_data
+            done.append((key, ad.action if ad else None, ad.action_slot if ad else None))
+            action, slot = _new_action(key, f"{action_name} ({ob.name} face)", id_type="KEY")
+            write_curves(action, slot, ob, curves, frame_start)
+            written[ob.name] = int(sum(len(c.frames) for c in curves))
+    except Exception:
+        for key, old, old_slot in done:
+            new = key.animation_data.action
+            key.animation_data.action = old
+            if old is not None and old_slot is not None:
+                key.animation_data.action_slot = old_slot
+            if new is not None and new is not old:
+                bpy.data.actions.remove(new)
+        raise
+    return written
 
 
 MARKER_PROP = "signllm_markers"
@@ -90,3 +170,53 @@ def replace_markers(scene, marks):
     for name, frame in marks:
         scene.timeline_markers.new(name, frame=int(frame))
     scene[MARKER_PROP] = json.dumps([[n, int(f)] for n, f in marks])
+
+
+NLA_PREFIX = "SignLLM"
+
+
+def remove_our_tracks(obj):
+    """Drop the NLA tracks an earlier generation made (by name); the user's tracks stay."""
+    ad = obj.animation_data
+    if ad is None:
+        return
+    for t in list(ad.nla_tracks):
+        if t.name.startswith(NLA_PREFIX):
+            ad.nla_tracks.remove(t)
+
+
+def write_nla(obj, plan, segments, frame_start, action_name, per_sign=True):
+    """Signs on an NLA track (one strip per sign, or one strip), non-manuals (head, face) on their own.
+
+    The user's active action and their own tracks are not touched. Returns the manual action.
+    """
+    ad = obj.animation_data or obj.animation_data_create()
+    remove_our_tracks(obj)
+    manual = [c for c in plan.curves if c.group not in ("head", "face")]
+    nonman = [c for c in plan.curves if c.group in ("head", "face")]
+    out = None
+    for label, curves, split in (("signs", manual, per_sign), ("non-manual", nonman, False)):
+        if not curves:
+            continue
+        action = bpy.data.actions.new(f"{action_name} [{label}]")
+        action[ACTION_TAG] = True
+        slot = action.slots.new(id_type="OBJECT", name=obj.name)
+        write_curves(action, slot, obj, curves, frame_start)
+        track = ad.nla_tracks.new()
+        track.name = f"{NLA_PREFIX} {label}"
+        end = frame_start + plan.n_frames - 1
+        cuts = [s for s in segments if s.kind != "pause"] if split else []
+        bounds = [frame_start] + [frame_start + s.start for s in cuts[1:]] + [end + 1]
+        names = [s.gloss for s in cuts] or [action_name]
+        if not split:
+            bounds, names = [frame_start, end + 1], [f"{NLA_PREFIX} {label}"]
+        for name, a, b in zip(names, bounds[:-1], bounds[1:]):
+            strip = track.strips.new(name, int(a), action)
+            strip.action_slot = slot
+            strip.action_frame_start = float(a)
+            strip.action_frame_end = float(max(b - 1, a + 1))
+            strip.frame_start_ui = float(a)
+            strip.extrapolation = "HOLD_FORWARD" if b <= end + 1 and name == names[-1] else "NOTHING"
+            strip.blend_type = "REPLACE"
+        out = out or action
+    return out

@@ -27,6 +27,29 @@ class RigBone:
 class RigData:
     bones: dict
     props: dict = field(default_factory=dict)   # bone -> {custom property: value}
+    world_scale: float = 1.0                     # object scale (world units per armature unit)
+    axes: np.ndarray = None                      # (3, 3) armature -> canonical rotation (rows: left, back, up)
+    unit: float = 1.0                            # canonical units per armature unit
+
+    def transformed(self, axes, unit):
+        """A copy in canonical space (x = character's left, -y = forward, z = up, metres)."""
+        G = np.eye(4)
+        G[:3, :3] = axes * unit
+        D = np.diag([1.0 / unit] * 3 + [1.0])
+        bones = {n: RigBone(b.name, b.parent, G @ b.rest @ D, G @ b.pose @ D, b.rotation_mode, b.length * unit,
+                            b.local_location) for n, b in self.bones.items()}
+        return RigData(bones, self.props, self.world_scale, np.asarray(axes, float), float(unit))
+
+    def to_armature(self, points):
+        """Canonical points (..., 3) back to armature space."""
+        if self.axes is None:
+            return points
+        return (np.asarray(points) / self.unit) @ self.axes
+
+    def rot_to_armature(self, mats):
+        if self.axes is None:
+            return mats
+        return self.axes.T @ mats
 
     def __contains__(self, name):
         return name in self.bones

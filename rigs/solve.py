@@ -46,39 +46,97 @@ def _m4(rot, pos):
     return m
 
 
+def canonical(rig, profile):
+    """The rig in canonical space: its own up (hips -> head) and left (right -> left shoulder), metres.
+
+    Any object rotation, bone rest frame or unit scale (Mixamo FBX: 0.01 with 100-unit bones) reduces to
+    this; rotation channels are unchanged by it and location channels are scaled back in `solve`.
+    """
+    up = rig[profile.measure("head")].head - rig[profile.measure("hips")].head
+    left = rig[profile.measure("upper_arm", "L")].head - rig[profile.measure("upper_arm", "R")].head
+    left = normalize(left)
+    up = normalize(up - (up @ left) * left)
+    back = np.cross(up, left)  # -forward
+    axes = np.stack([left, back, up])
+    unit = float(rig.world_scale) if rig.world_scale > 0 else 1.0
+    # implausible sizes (a 180-unit character at scale 1): fall back to an adult shoulder width
+    W = float(np.linalg.norm(rig[profile.measure("upper_arm", "L")].head
+                             - rig[profile.measure("upper_arm", "R")].head)) * unit
+    if not 0.08 < W < 2.0:
+        unit = 0.39 / max(W / unit, 1e-9)
+    return rig.transformed(axes, unit)
+
+
 def measure_body(rig, profile):
-    """BodyModel (armature space, rest pose) from the rig's own bones."""
+    """BodyModel (canonical space, rest pose) from the rig's own bones."""
     j = {}
     for side in HAND_SIDES:
         j[f"shoulder_{side}"] = rig[profile.measure("upper_arm", side)].head
         j[f"elbow_{side}"] = rig[profile.measure("forearm", side)].head
         j[f"wrist_{side}"] = rig[profile.measure("hand", side)].head
+    W = float(np.linalg.norm(j["shoulder_L"] - j["shoulder_R"]))
     head = rig[profile.measure("head")]
     j["head_base"] = head.head
-    j["head_top"] = head.tail
-    j["neck_base"] = rig[profile.measure("neck")].head
+    top = profile.bone("head_top")
+    if top and top in rig:
+        j["head_top"] = rig[top].head
+    else:
+        j["head_top"] = head.tail
+    H = float(np.linalg.norm(j["head_top"] - j["head_base"]))
+    if not 0.3 * W < H < 0.9 * W:  # short head bones (game rigs): an adult head height for this width
+        j["head_top"] = head.head + np.array([0.0, 0.0, 1.0]) * 0.51 * W
+    neck = profile.measure("neck")
+    j["neck_base"] = rig[neck].head if neck and neck in rig else head.head - np.array([0, 0, 0.12 * W])
     j["pelvis"] = rig[profile.measure("hips")].head
     mid = profile.fingers("R", "finger_measure")["middle"]
     scale = 1.0
-    if mid and all(b in rig for b in mid):
-        tip = rig[mid[-1]].tail
+    if mid and all(b and b in rig for b in mid):
+        tip = _finger_end(rig, profile, "middle", "R", mid)
         scale = float(np.linalg.norm(tip - j["wrist_R"]) / chand.HAND_LENGTH)
     return BodyModel(j, hand_scale=scale)
 
 
+def _finger_end(rig, profile, finger, side, chain):
+    """Rest position of the fingertip: the tip bone's head, else the last bone's end (see _last_end)."""
+    t = profile.tip(finger, side)
+    if t and t in rig:
+        return rig[t].head
+    return _last_end(rig, chain, len(chain) - 1)
+
+
+def _last_end(rig, chain, k):
+    """Where the last bone of a chain ends at rest: its tail, unless the tail points away from the finger
+    (FBX imports without bone orientation fix: Unreal tails point sideways); then the previous segment
+    is continued with 0.8 of its length (distal phalanges are shorter)."""
+    b = rig[chain[k]]
+    if k == 0 or not chain[k - 1] or chain[k - 1] not in rig:
+        return b.tail
+    prev = b.head - rig[chain[k - 1]].head
+    ln = float(np.linalg.norm(prev))
+    if ln < 1e-9 or float(normalize(b.tail - b.head) @ (prev / ln)) > 0.5:
+        return b.tail
+    return b.head + prev * 0.8
+
+
 def hand_frame_rest(rig, profile, side):
-    """The rig's hand frame at rest (columns x, y, z as in inference/hand.py) from its finger bones."""
+    """The rig's hand frame at rest (columns x, y, z as in inference/hand.py) from its finger bones.
+
+    Knuckles give the hand axis and the across-palm direction; with fewer than two of them the arm's
+    direction is the hand axis and the palm is taken to face down (T-pose) or down along the arm (A-pose).
+    """
     fm = profile.fingers(side, "finger_measure")
     wrist = rig[profile.measure("hand", side)].head
-    hb = rig[profile.measure("hand", side)]
-    if all(fm[f] and fm[f][0] in rig for f in ("index", "middle", "pinky")):
-        y = normalize(rig[fm["middle"][0]].head - wrist)
-        across = rig[fm["index"][0]].head - rig[fm["pinky"][0]].head
-    else:  # no fingers: the hand bone's axes stand in
-        y = hb.rest[:3, 1]
-        across = hb.rest[:3, 0]
-    x = across if side == "R" else -across
-    z = normalize(np.cross(x, y))
+    knuckles = [rig[fm[f][0]].head for f in ("index", "middle", "ring", "pinky")
+                if fm[f] and fm[f][0] and fm[f][0] in rig]
+    if len(knuckles) >= 2:
+        y = normalize(np.mean(knuckles, axis=0) - wrist)
+        across = knuckles[0] - knuckles[-1]
+        x = across if side == "R" else -across
+        z = normalize(np.cross(x, y))
+    else:
+        y = normalize(wrist - rig[profile.measure("forearm", side)].head)
+        down = np.array([0.0, 0.0, -1.0])
+        z = normalize(down - (down @ y) * y)
     x = np.cross(y, z)
     return np.stack([x, y, z], -1)
 
@@ -122,13 +180,26 @@ class _Poses:
         which is what Blender reads from their location channels.
         """
         self.known[name] = desired
-        L = np.linalg.inv(self.basis(name)) @ desired
+        L = _inv(self.basis(name)) @ desired
         b = self.rig[name]
         if not b.local_location and b.parent is not None:
             off = (np.linalg.inv(self.rig[b.parent].rest) @ b.rest)[:3, :3]
             L = L.copy()
             L[:, :3, 3] = L[:, :3, 3] @ off.T
         return L
+
+
+def _inv(M):
+    """Inverse of (..., 4, 4) transforms: the cheap rigid formula when they are rigid (the usual case)."""
+    R = M[..., :3, :3]
+    Rt = np.swapaxes(R, -1, -2)
+    if not np.allclose(Rt @ R, np.eye(3), atol=1e-6) or not np.allclose(M[..., 3, :], [0, 0, 0, 1]):
+        return np.linalg.inv(M)
+    out = np.zeros(M.shape)
+    out[..., :3, :3] = Rt
+    out[..., :3, 3] = -(Rt @ M[..., :3, 3, None])[..., 0]
+    out[..., 3, 3] = 1.0
+    return out
 
 
 def _quat_channel(mats):
@@ -186,7 +257,7 @@ def solve(track, rig, profile):
         else:
             M_hand = _m4(R_hand, end)
             poses.set(hd_n, M_hand)
-            dh = profile.bone(profile.spec["deform_hand"], side)
+            dh = profile.fill(profile.spec["deform_hand"], side)
             if dh in rig:
                 poses.set(dh, M_hand @ (np.linalg.inv(hd.rest) @ rig[dh].rest))
             ik_n = profile.ik("hand", side)
@@ -208,47 +279,160 @@ def solve(track, rig, profile):
                                            {c.path + c.bone: c.values for c in sol.channels if c.group == grp})
         _solve_fingers(sol, poses, rig, profile, side, joints[:, h])
     _solve_head(sol, poses, rig, profile, track)
+    _solve_brow_bones(sol, poses, rig, profile, track)
+    if rig.axes is not None:  # back to the armature's own units and axes
+        for ch in sol.channels:
+            if ch.path == "location":
+                ch.values = ch.values / rig.unit
+        for side, tg in sol.targets.items():
+            tg["wrist"] = rig.to_armature(tg["wrist"])
+            tg["hand_rot"] = rig.rot_to_armature(tg["hand_rot"])
     return sol
 
 
-def _solve_fingers(sol, poses, rig, profile, side, J):
+def _finger_geometry(rig, profile, side, f, chain, k):
+    """(d_local, end_local): unit direction to the next joint and that joint's point, in bone k's rest axes."""
+    name = chain[k]
+    b = rig[name]
+    nxt = chain[k + 1] if k + 1 < len(chain) else profile.tip(f, side)
+    if nxt and nxt in rig and np.linalg.norm(rig[nxt].head - b.head) > 1e-9:
+        end = b.rest[:3, :3].T @ (rig[nxt].head - b.head)
+    else:
+        end = b.rest[:3, :3].T @ (_last_end(rig, chain, k) - b.head)
+    return normalize(end), end
+
+
+def _solve_fingers(sol, poses, rig, profile, side, J, contact=(0.035, 0.02)):
+    """Each finger bone swung onto its segment of the synthesised hand; then the thumb is bent (two-bone
+    IK on its last two bones) so that where the canonical thumb tip touches a fingertip (O, F, flat-O),
+    the rig's thumb tip touches the rig's fingertip too, whatever the rig's finger proportions."""
     grp = f"fingers{side}"
     chains = profile.fingers(side)
     found = {}
     missing = []
-    for f in FINGERS:
+    tips = {}
+
+    def swing(name, d_local, target):
+        B = poses.basis(name)
+        R = rotation_between(B[:, :3, :3] @ d_local, target) @ B[:, :3, :3]
+        return poses.local(name, _m4(R, B[:, :3, 3]))
+
+    thumb_ok = all(n and n in rig for n in chains["thumb"]) and len(chains["thumb"]) == 3
+    for f in FINGERS[1:] + ("thumb",):
         jidx = _CHAIN_JOINTS[f]
-        for k, name in enumerate(chains[f]):
-            if name not in rig:
-                missing.append(name)
+        chain = chains[f]
+        for k, name in enumerate(chain):
+            if not name or name not in rig:
+                missing.append(name or f"{f}.{k + 1}")
                 continue
-            target = normalize(J[:, jidx[k + 1]] - J[:, jidx[k]])
-            B = poses.basis(name)
-            R = rotation_between(B[:, :3, 1], target) @ B[:, :3, :3]
-            M = _m4(R, B[:, :3, 3])
-            L = poses.local(name, M)
-            q = _quat_channel(L)
-            sol.channels.append(Channel(name, "rotation_quaternion", q, grp))
-            found[name] = q
+            if f == "thumb" and k > 0 and thumb_ok and tips:
+                continue  # bent below, once the fingertips are known
+            d_local, end = _finger_geometry(rig, profile, side, f, chain, k)
+            L = swing(name, d_local, normalize(J[:, jidx[k + 1]] - J[:, jidx[k]]))
+            found[name] = L
+            if k == len(chain) - 1 and f != "thumb" and all(n and n in rig for n in chain):
+                M = poses.of(name)
+                tips[f] = M[:, :3, :3] @ end + M[:, :3, 3]
+    if thumb_ok and tips:
+        t1, t2, t3 = chains["thumb"]
+        _, e2 = _finger_geometry(rig, profile, side, "thumb", chains["thumb"], 1)
+        _, e3 = _finger_geometry(rig, profile, side, "thumb", chains["thumb"], 2)
+        a, b = float(np.linalg.norm(e2)), float(np.linalg.norm(e3))
+        root = poses.basis(t2)[:, :3, 3]
+        # the plain swing result: where the thumb tip would go without contact
+        mid0 = root + a * normalize(J[:, 3] - J[:, 2])
+        end0 = mid0 + b * normalize(J[:, 4] - J[:, 3])
+        names = [f for f in tips]
+        d_can = np.stack([np.linalg.norm(J[:, 4] - J[:, _CHAIN_JOINTS[f][3]], axis=-1) for f in names], -1)
+        best = np.argmin(d_can, -1)
+        T = J.shape[0]
+        rig_tip = np.stack([tips[f] for f in names], 1)[np.arange(T), best]
+        can_tip = J[np.arange(T), np.array([_CHAIN_JOINTS[f][3] for f in names])[best]]
+        scale = max(float(np.linalg.norm(J[0, 9] - J[0, 0])) / 0.092, 1e-6)
+        lo, hi = contact[1] * scale, contact[0] * scale
+        w = np.clip((hi - d_can[np.arange(T), best]) / (hi - lo), 0, 1)
+        w = w * w * (3 - 2 * w)
+        goal = end0 + w[:, None] * (rig_tip + (J[:, 4] - can_tip) - end0)
+        # a short thumb: turn the metacarpal toward the goal just enough to bring it within reach
+        h1 = poses.basis(t1)[:, :3, 3]
+        L1 = np.linalg.norm(root - h1, axis=-1, keepdims=True)
+        d1, dg = normalize(root - h1), normalize(goal - h1)
+        steps = np.linspace(0.0, 1.0, 21)
+        cand = h1[None] + L1[None] * normalize((1 - steps[:, None, None]) * d1[None] + steps[:, None, None] * dg[None])
+        ok = np.linalg.norm(goal[None] - cand, axis=-1) <= 0.98 * (a + b)
+        need = np.linalg.norm(goal - root, axis=-1) > 0.999 * (a + b)
+        pick = np.where(need, np.where(ok.any(0), ok.argmax(0), len(steps) - 1), 0)
+        if np.any(pick):
+            new_dir = normalize(cand[pick, np.arange(T)] - h1)
+            found[t1] = swing(t1, _finger_geometry(rig, profile, side, "thumb", chains["thumb"], 0)[0], new_dir)
+            root = poses.basis(t2)[:, :3, 3]
+        mid, end = two_bone_ik(root, goal, a, b, mid0 - root)
+        L2 = swing(t2, _finger_geometry(rig, profile, side, "thumb", chains["thumb"], 1)[0], normalize(mid - root))
+        L3 = swing(t3, _finger_geometry(rig, profile, side, "thumb", chains["thumb"], 2)[0], normalize(end - mid))
+        found[t2], found[t3] = L2, L3
+    for name, L in found.items():
+        q = _quat_channel(L)
+        sol.channels.append(Channel(name, "rotation_quaternion", q, grp))
+        found[name] = q
     if missing:
         sol.warnings.append(f"{len(missing)} finger bones missing on the {side} hand ({missing[0]}, ...): "
                             "those fingers are not animated")
-    sol.error_fns[grp] = _angle_error(found, 0.04)
+    if found:
+        sol.error_fns[grp] = _angle_error(found, 0.04)
 
 
 def _solve_head(sol, poses, rig, profile, track):
-    name = profile.spec.get("head_control")
-    if not name or name not in rig or not np.any(track.head):
+    """Nods and shakes: pitch/yaw shared between neck (40 %) and head (60 %), or all on the head."""
+    if not np.any(track.head):
         return
+    head = profile.bone("head")
+    if not head or head not in rig:
+        sol.warnings.append("no head bone: head movements skipped")
+        return
+    neck = profile.bone("neck") if profile.mode == "fk" else None
+    parts = [(neck, 0.4), (head, 0.6)] if neck and neck in rig and rig[head].parent == neck else [(head, 1.0)]
     body = track.body
-    pitch = axis_angle_matrix(body.left[None], -track.head[:, 0])  # + pitch = nod down (chin toward chest)
-    yaw = axis_angle_matrix(body.up[None], track.head[:, 1])
-    now = rig[name].pose
-    R = pitch @ yaw @ now[:3, :3]
-    L = poses.local(name, _m4(R, np.broadcast_to(now[:3, 3], (track.n_frames, 3))))
-    q = _quat_channel(L)
-    sol.channels.append(Channel(name, "rotation_quaternion", q, "head"))
-    sol.error_fns["head"] = _angle_error({name: q}, 0.15)
+    refs = {}
+    for name, share in parts:
+        pitch = axis_angle_matrix(body.left[None], -track.head[:, 0] * share)  # + pitch = nod down
+        yaw = axis_angle_matrix(body.up[None], track.head[:, 1] * share)
+        base = poses.of(name)
+        R = pitch @ yaw @ base[:, :3, :3] if name == parts[0][0] else None
+        if name != parts[0][0]:  # the head adds its share on top of the neck's
+            prev = parts[0][0]
+            rel = np.linalg.inv(rig[prev].pose) @ rig[name].pose
+            carried = poses.of(prev) @ rel
+            R = pitch @ yaw @ carried[:, :3, :3]
+            base = carried
+        L = poses.local(name, _m4(R, base[:, :3, 3]))
+        q = _quat_channel(L)
+        sol.channels.append(Channel(name, "rotation_quaternion", q, "head"))
+        refs[name] = q
+    sol.error_fns["head"] = _angle_error(refs, 0.15)
+
+
+def _solve_brow_bones(sol, poses, rig, profile, track):
+    """Rigify face: brow controls move up (raised) or down (lowered) by a share of the head height."""
+    face = profile.spec.get("face", {})
+    if not face.get("brows") or not np.any(track.brows):
+        return
+    travel = face.get("brow_travel_H", 0.06) * track.body.H
+    refs = {}
+    for side in HAND_SIDES:
+        for t in face["brows"]:
+            name = profile.fill(t, side)
+            if name not in rig:
+                continue
+            M = poses.of(name).copy()
+            M[:, :3, 3] += track.body.up[None] * (track.brows * travel)[:, None]
+            L = poses.local(name, M)
+            loc = L[:, :3, 3].copy()
+            sol.channels.append(Channel(name, "location", loc, "face"))
+            refs[name] = loc
+    if refs:
+        def err(rec, refs=refs):
+            return np.max([np.linalg.norm(rec[("location", n)] - v, axis=-1) for n, v in refs.items()], 0)
+        sol.error_fns["face"] = err
 
 
 def _quat_angle(q_ref, q_rec):

@@ -19,6 +19,12 @@ class SIGNLLM_PG_settings(bpy.types.PropertyGroup):
     left_handed: bpy.props.BoolProperty(name="Left-handed signer", default=False)
     gloss: bpy.props.StringProperty(name="Gloss", description="The generated gloss; edit it and regenerate")
     review: bpy.props.StringProperty(name="Review", description="Glosses a reviewer should check")
+    nla_strips: bpy.props.BoolProperty(
+        name="NLA strip per sign", default=False,
+        description="Put each sign in its own NLA strip (head and face on their own track) instead of one action")
+    face_shape_keys: bpy.props.BoolProperty(
+        name="Face shape keys", default=True,
+        description="Key ARKit brow shape keys (browInnerUp, browDownLeft, ...) on meshes bound to the rig")
 
 
 CLASSES = (SIGNLLM_PG_settings,)

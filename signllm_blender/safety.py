@@ -23,6 +23,8 @@ def scene_guard(obj, scene):
     markers = [(m.name, m.frame, m.select) for m in scene.timeline_markers]
     marker_prop = scene.get(MARKER_PROP)
     frames = (scene.frame_start, scene.frame_end, scene.frame_current)
+    face = {k.name: (k.animation_data.action, k.animation_data.action_slot)
+            for k in bpy.data.shape_keys if k.animation_data is not None}
     try:
         yield
     except BaseException:
@@ -35,7 +37,18 @@ def scene_guard(obj, scene):
                 obj.animation_data.action_slot = slot
         if action is not None:
             action.use_fake_user = fake
-        for a in [a for a in bpy.data.actions if a not in actions]:
+        new = [a for a in bpy.data.actions if a not in actions]
+        for k in bpy.data.shape_keys:           # faces get their own actions back
+            if k.animation_data is not None and k.animation_data.action in new:
+                old, old_slot = face.get(k.name, (None, None))
+                k.animation_data.action = old
+                if old is not None and old_slot is not None:
+                    k.animation_data.action_slot = old_slot
+        if obj.animation_data is not None:      # NLA tracks of ours that play the half-written actions
+            for tr in list(obj.animation_data.nla_tracks):
+                if any(st.action in new for st in tr.strips):
+                    obj.animation_data.nla_tracks.remove(tr)
+        for a in new:
             bpy.data.actions.remove(a)
         for pb in obj.pose.bones:
             if pb.name in modes and pb.rotation_mode != modes[pb.name]:

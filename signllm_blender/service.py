@@ -13,7 +13,7 @@ from ..inference import SignLLMError
 from ..rigs import blender_io
 from ..rigs.profiles import NotHumanoid, detect
 from ..rigs.retarget import plan_keys
-from ..rigs.solve import measure_body
+from ..rigs.solve import canonical, measure_body
 from . import safety
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,8 @@ class Options:
     frame_start: int = None         # None: the scene's start frame
     set_frame_range: bool = True
     markers: bool = True
+    face_shape_keys: bool = True    # ARKit brow shape keys on meshes bound to the armature
+    nla: str = "ACTION"             # 'ACTION': one action; 'STRIPS': one NLA strip per sign + a non-manual track
 
 
 @dataclass
@@ -88,9 +90,10 @@ def generate(obj, scene, text=None, gloss=None, options=None):
     timings["gloss"] = time.perf_counter() - t0
     rig = blender_io.read_rig(obj)
     try:
-        profile = detect(rig.bones)
+        profile = detect(rig, blender_io.stored_mapping(obj))
     except NotHumanoid as exc:
         raise SignLLMError(str(exc)) from None
+    rig = canonical(rig, profile)
     body = measure_body(rig, profile)
     check_proportions(body, profile.label)
     fps = scene.render.fps / scene.render.fps_base
@@ -107,7 +110,16 @@ def generate(obj, scene, text=None, gloss=None, options=None):
     name = "SignLLM " + (inference.format_gloss(items)[:40])
     t = time.perf_counter()
     with safety.scene_guard(obj, scene):     # a failure part-way leaves the scene as it was
-        action = blender_io.write_plan(obj, plan, start, name)
+        blender_io.remove_our_tracks(obj)
+        if opt.nla == "STRIPS":
+            action = blender_io.write_nla(obj, plan, track.segments, start, name, per_sign=True)
+        else:
+            action = blender_io.write_plan(obj, plan, start, name)
+        if opt.face_shape_keys:
+            from ..rigs.face import shape_key_curves
+            faces = blender_io.write_shape_keys(obj, lambda names: shape_key_curves(track, names), start, name)
+            if faces:
+                log.info("brow shape keys on %s", ", ".join(faces))
         action["signllm_gloss"] = inference.format_gloss(items)
         action["signllm_language"] = opt.language
         if opt.markers:
@@ -120,4 +132,4 @@ def generate(obj, scene, text=None, gloss=None, options=None):
     timings["total"] = time.perf_counter() - t0
     log.info("signed %d glosses, %d frames, %d keys on %s (%s)", len(items), track.n_frames, plan.n_keys,
              obj.name, profile.label)
-    return Result(items, track, plan, action, profile.label, timings, plan.warnings)
+    return Result(items, track, plan, action, profile.label, timings, profile.warnings + plan.warnings)
