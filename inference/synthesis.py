@@ -81,6 +81,7 @@ class Synthesizer:
         self.dom = self.s.dominant
         self.nd = _other(self.dom)
         self.scale = self.body.hand_scale
+        self._points = {}
         rest_params = 0.55 * phonology.handshape("C") + 0.45 * phonology.handshape("open B")
         self.rest = {side: self._posture({"hs": None, "loc": "rest", "palm": "in", "fingers": "forward-down"},
                                          side, params=rest_params) for side in HAND_SIDES}
@@ -94,7 +95,19 @@ class Synthesizer:
         return frame_from_y_z(self.dir_vec(fingers, side), self.dir_vec(palm, side))
 
     def local_point(self, params, surface, side):
-        """Hand-frame offset (metres, scaled) of a surface of a posed hand on `side`."""
+        """Hand-frame offset (metres, scaled) of a surface of a posed hand on `side` (cached: the same
+        handshapes come back sign after sign)."""
+        params = np.asarray(params, float)
+        key = (params.tobytes(), surface, side) if params.ndim == 1 else None
+        hit = self._points.get(key) if key else None
+        if hit is not None:
+            return hit.copy()
+        p = self._local_point(params, surface, side)
+        if key and len(self._points) < 20000:
+            self._points[key] = p
+        return p.copy()
+
+    def _local_point(self, params, surface, side):
         j = hand.joints_local(params, self.scale, "R")
         p = hand.surface_point(j, surface) if surface else (j[0] + j[9]) * 0.5
         if side == "L":
@@ -429,19 +442,32 @@ class Synthesizer:
         the wrist is pushed out along the body's normal, smoothed over a few frames so nothing pops."""
         out = wrist.copy()
         T = len(out)
-        idx = np.arange(T)
         kernel = np.exp(-0.5 * (np.arange(-4, 5) / 1.5) ** 2)
         kernel /= kernel.sum()
+        body = self.body
+        reach = hand.HAND_LENGTH * self.scale * 1.3
         for h, side in enumerate(HAND_SIDES):
-            local = hand.joints_local(params[:, h], self.scale, side)
-            rot_local = np.einsum("tij,tkj->tki", palm[:, h], local)
+            # only frames whose wrist is within a hand's length of the body can touch it
+            fwd = (out[:, h] - body.joints["chest"]) @ body.forward
+            head_c = body.joints["head_base"] + 0.45 * body.H * body.up
+            near = (fwd < 0.26 * body.W + reach) | (np.linalg.norm(out[:, h] - head_c, axis=-1) < 0.6 * body.H + reach)
+            sel = np.flatnonzero(near)
+            if len(sel) == 0:
+                continue
+            local = hand.joints_local(params[sel, h], self.scale, side)
+            rot_local = np.einsum("tij,tkj->tki", palm[sel, h], local)
             for _ in range(rounds):
-                depth, n = self.body.penetration(out[:, h, None, :] + rot_local, normals=True)
+                depth, n = body.penetration(out[sel, h, None, :] + rot_local, normals=True)
                 k = depth.argmax(axis=1)
-                d = depth[idx, k] - allow * 0.5
-                if d.max() <= allow * 0.5:
+                ii = np.arange(len(sel))
+                d_sel = depth[ii, k] - allow * 0.5
+                if d_sel.max() <= allow * 0.5:
                     break
-                push = np.where(d > 0, d, 0.0)[:, None] * n[idx, k]
+                d = np.zeros(T)
+                d[sel] = d_sel
+                nn = np.zeros((T, 3))
+                nn[sel] = n[ii, k]
+                push = np.where(d > 0, d, 0.0)[:, None] * nn
                 pad = np.pad(push, ((4, 4), (0, 0)), mode="edge")
                 smooth = np.stack([np.convolve(pad[:, c], kernel, mode="valid") for c in range(3)], -1)
                 out[:, h] += np.where(np.linalg.norm(smooth, axis=-1, keepdims=True) >
