@@ -72,8 +72,8 @@ def add_mannequin(rig, deform_prefix="DEF-"):
         if not name.startswith(deform_prefix) or not pb.bone.use_deform:
             continue
         base = name[len(deform_prefix):]
-        if any(k in base for k in ("breast", "pelvis", "heel", "toe", "foot", "jaw", "tongue", "ear", "lip",
-                                   "eye", "nose", "brow", "lid", "cheek", "chin", "temple", "forehead", "teeth")):
+        if base.startswith(("breast", "pelvis", "heel", "toe", "foot", "jaw", "tongue", "ear", "lip", "eye",
+                            "nose", "brow", "lid", "cheek", "chin", "temple", "forehead", "teeth")):
             continue
         length = pb.bone.length
         if base.startswith(("f_", "thumb")):
