@@ -1,16 +1,16 @@
 """Gloss items and the editable gloss text format.
 
-Text form: signs as upper-case glosses, `fs-NAME` for fingerspelling, `/` for a pause, and
-non-manual spans as `wh[ ... ]` (wh-question, lowered brows), `yn[ ... ]` (yes/no question, raised
-brows), `neg[ ... ]` (negation, head shake), `nod[ ... ]` (affirmation). Example:
-`HELLO / wh[ YOUR NAME WHAT ]`.
+Text form: signs as upper-case glosses, `fs-WORD` for fingerspelling, `#JOB` for a lexicalised spelling,
+`BOOK++` for a sign repeated (plural), `/` for a pause, and non-manual spans as `wh[ ... ]` (wh-question,
+lowered brows), `yn[ ... ]` (yes/no question, raised brows), `t[ ... ]` (topic, raised brows),
+`neg[ ... ]` (negation, head shake), `nod[ ... ]` (affirmation). Example: `HELLO / wh[ YOUR NAME WHAT ]`.
 """
 import re
 from dataclasses import dataclass, field
 
 from .errors import SignLLMError
 
-MARKS = {"wh": "wh", "yn": "yn", "neg": "neg", "nod": "affirm"}
+MARKS = {"wh": "wh", "yn": "yn", "t": "top", "neg": "neg", "nod": "affirm"}
 _MARK_TEXT = {v: k for k, v in MARKS.items()}
 
 
@@ -26,7 +26,13 @@ class GlossItem:
     source: str = "lexicon"         # 'lexicon', 'fingerspelling', 'pause'
     name: bool = False              # a proper name (fingerspelled)
     duration: float = None          # seconds at speed 1 (None: the lexicon's)
-    extra: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)   # 'repeat': times the sign is made (plural)
+
+    @property
+    def text(self):
+        """The item in the editable text form (without its non-manual span)."""
+        rep = int(self.extra.get("repeat", 1) or 1)
+        return self.gloss + ("+" * rep if rep > 1 else "")
 
 
 def spell_item(word, span=(0, 0), name=False, marks=()):
@@ -50,7 +56,7 @@ def format_gloss(items):
             if marks:
                 out.append("+".join(_MARK_TEXT[m] for m in marks) + "[")
             open_marks = marks
-        out.append(it.gloss)
+        out.append(it.text)
     if open_marks:
         out.append("]")
     return " ".join(out)
@@ -72,7 +78,7 @@ def parse_gloss(text):
             names = tok[:-1].split("+")
             bad = [n for n in names if n not in MARKS]
             if bad:
-                raise SignLLMError(f"Unknown non-manual mark {bad[0]!r}; use wh, yn, neg or nod.")
+                raise SignLLMError(f"Unknown non-manual mark {bad[0]!r}; use wh, yn, t, neg or nod.")
             marks = tuple(MARKS[n] for n in names)
         elif tok == "]":
             if not marks:
@@ -86,7 +92,18 @@ def parse_gloss(text):
                 raise SignLLMError(f"Nothing to fingerspell in {tok!r}.")
             items.append(item)
         else:
-            items.append(GlossItem(tok.upper(), "sign", marks=marks))
+            gloss = tok.upper()
+            plus = len(gloss) - len(gloss.rstrip("+"))
+            gloss = gloss.rstrip("+")
+            if not gloss:
+                raise SignLLMError(f"{tok!r} is not a gloss.")
+            item = GlossItem(gloss, "sign", marks=marks)
+            if plus:
+                item.extra["repeat"] = max(2, plus)
+            if gloss.startswith("#"):
+                item.letters = re.sub(r"[^A-Z]", "", gloss)
+                item.extra["lexicalised"] = True
+            items.append(item)
     if marks:
         raise SignLLMError("A non-manual span is not closed with ']'.")
     if not items:

@@ -28,6 +28,8 @@ class Settings:
     dominant: str = "R"           # 'L' for a left-handed signer (mirrors everything)
     letter_hold: float = 0.22     # seconds a fingerspelled letter is held at speed 1
     letter_transition: float = 0.10
+    lexicalised_hold: float = 0.12  # letters of a lexicalised spelling (#JOB) run together faster
+    repeat_step: float = 0.10     # sideways step between repetitions of a plural sign (units of W)
     pause: float = 0.35           # at sentence punctuation
     final_hold: float = 0.3
     lead_in: float = 0.25
@@ -252,10 +254,18 @@ class Synthesizer:
             out[self.nd] = mir
         return out
 
-    def letter_chunks(self, letters):
-        """Dominant-hand chunks for a fingerspelled word, one per letter."""
+    def letter_chunks(self, letters, lexicalised=False):
+        """Dominant-hand chunks for a fingerspelled word, one per letter.
+
+        Letters are held at the spelling place (beside the dominant shoulder, in front of the chest),
+        drifting slightly outward as the word goes on; a doubled letter (the second L of ANNA's N N)
+        slides sideways instead of being re-formed in place. Holds come from Settings (letter_hold,
+        lexicalised_hold), so the pace can be tuned.
+        """
         chunks = []
-        drift = self.dir_vec("out", self.dom) * 0.012 * self.body.W / 0.39
+        unit = self.body.W / 0.39
+        drift = self.dir_vec("out", self.dom) * 0.012 * unit
+        hold = self.s.lexicalised_hold if lexicalised else self.s.letter_hold
         prev = None
         for i, ch in enumerate(letters):
             spec = self.alphabet.get(ch.upper())
@@ -263,12 +273,16 @@ class Synthesizer:
                 continue
             spec = dict(spec)
             spec.setdefault("loc", "spelling")
-            entry = {"gloss": ch, "dom": spec, "move": spec.get("move", []),
-                     "duration": self.s.letter_hold + (0.15 if spec.get("move") else 0.0)}
+            moves = list(spec.pop("move", []))
+            double = prev == ch.upper()
+            if double and not moves:
+                moves = [{"type": "straight", "dir": "out", "size": "xs"}]
+            entry = {"gloss": ch, "dom": spec, "move": moves,
+                     "duration": hold + (0.15 if moves else 0.0)}
             c = self.sign_chunks(entry)[self.dom]
             off = drift * min(i, 8)
-            if prev == ch.upper():
-                off = off + drift * 2.5
+            if double and chunks:
+                off = chunks[-1][1].pos[-1] - c.pos[0]  # start where the first of the pair ended
             c.pos = c.pos + off
             chunks.append((ch.upper(), c))
             prev = ch.upper()
@@ -318,8 +332,9 @@ class Synthesizer:
                 append({}, max(1, int(round(self.s.pause / self.s.speed * fps))))
                 segments.append(Segment(item.gloss, "pause", start, frame, item.words, item.span, "pause"))
                 continue
-            if item.kind == "spell":
-                letters = self.letter_chunks(item.letters)
+            lexicalised = bool(item.extra.get("lexicalised")) and item.gloss not in (self.lex or {})
+            if item.kind == "spell" or lexicalised:
+                letters = self.letter_chunks(item.letters, lexicalised)
                 if not letters:
                     continue
                 start = None
@@ -339,11 +354,19 @@ class Synthesizer:
             entry = self.lex.get(item.gloss) if self.lex is not None else None
             if entry is None:
                 raise SignLLMError(f"No sign for gloss {item.gloss!r}")
-            sc = self.sign_chunks(entry, getattr(item, "duration", None))
-            tgt = {s: (sc[s].first() if s in sc else self.rest[s]) for s in HAND_SIDES}
-            move_to(tgt)
-            start = frame
-            append(sc, max(len(c) for c in sc.values()))
+            start = None
+            reps = max(1, int(item.extra.get("repeat", 1) or 1))
+            step = self.dir_vec("out", self.dom) * self.s.repeat_step * self.body.W
+            for r in range(reps):  # plural by repetition: the sign again, a step to the dominant side
+                sc = self.sign_chunks(entry, getattr(item, "duration", None))
+                shift = step * (r - (reps - 1) / 2.0)
+                for c in sc.values():
+                    c.pos = c.pos + shift
+                tgt = {s: (sc[s].first() if s in sc else self.rest[s]) for s in HAND_SIDES}
+                move_to(tgt, None if r == 0 else self.s.letter_transition * 1.5)
+                if start is None:
+                    start = frame
+                append(sc, max(len(c) for c in sc.values()))
             segments.append(Segment(item.gloss, "sign", start, frame, item.words, item.span, "lexicon",
                                     bool(entry.get("review", False))))
             marks.append((start, frame, item.marks))
@@ -396,6 +419,9 @@ class Synthesizer:
             if "wh" in mk:
                 brows[a:b] = np.minimum(brows[a:b], -env)
                 head[a:b, 0] += 0.06 * env
+            if "top" in mk:  # topic: raised brows, head slightly back
+                brows[a:b] = np.maximum(brows[a:b], env)
+                head[a:b, 0] -= 0.05 * env
             if "yn" in mk:
                 brows[a:b] = np.maximum(brows[a:b], env)
                 head[a:b, 0] += 0.12 * env
