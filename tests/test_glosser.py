@@ -208,9 +208,22 @@ def test_alphabet_has_26_letters_with_known_shapes_and_orientations():
     assert sorted(lang.alphabet) == [chr(c) for c in range(ord("A"), ord("Z") + 1)]
     a = lang.alphabet
     assert a["H"]["fingers"] == "in" and a["G"]["fingers"] == "in"           # sideways
-    assert a["P"]["fingers"] == "down" and a["Q"]["fingers"] == "down"       # pointing down
+    assert a["P"]["palm"] == "down" and a["Q"]["fingers"] == "down"          # pointing down
     assert a["J"]["move"] and a["Z"]["move"]                                  # traced
     assert a["J"]["hs"] == "I" and a["Z"]["hs"] == "1"
+
+
+def test_p_points_its_middle_finger_down_and_j_ends_palm_in():
+    from signllm.inference import hand
+    tr = gloss_to_track("fs-PJ")
+    seg = tr.segments[0]
+    body = tr.body
+    j = tr.hand_joints()
+    p_frame = seg.start + 2
+    mid = j[p_frame, 1, hand.TIPS["middle"]] - j[p_frame, 1, 9]
+    assert mid @ body.up < -0.5 * np.linalg.norm(mid)             # P: middle finger hangs down
+    end_palm = tr.palm[seg.end - 1, 1][:, 2]
+    assert end_palm @ body.side_vec("R") < -0.7                   # J: palm turned toward the midline
 
 
 def test_double_letters_slide_instead_of_reforming():
@@ -251,3 +264,14 @@ def test_spelling_hand_is_beside_the_shoulder_in_front_of_the_chest():
     assert below.min() > 0 and below.max() < 1.2 * body.W       # below the shoulder, above the waist
     lateral = (wr - chest) @ body.side_vec("R")
     assert lateral.min() > 0                                     # on the dominant side
+
+
+def test_letter_hold_setting_reaches_the_blender_track(rigify_scene):
+    """The panel's Letter hold (Options.letter_hold) sets the spelled word's length on the rig."""
+    from signllm.signllm_blender import service
+    scene, _, rig = rigify_scene
+    short = service.generate(rig, scene, gloss="fs-ABC", options=service.Options(letter_hold=0.15))
+    n_short = short.track.segments[0].end - short.track.segments[0].start
+    long = service.generate(rig, scene, gloss="fs-ABC", options=service.Options(letter_hold=0.6))
+    n_long = long.track.segments[0].end - long.track.segments[0].start
+    assert n_long - n_short >= int(3 * 0.45 * scene.render.fps) - 3
