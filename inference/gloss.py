@@ -36,7 +36,8 @@ class GlossItem:
 
 
 def spell_item(word, span=(0, 0), name=False, marks=()):
-    letters = re.sub(r"[^A-Za-z]", "", word).upper()
+    """Fingerspelling of `word`: its letters upper-cased (any script; the alphabet decides what is signed)."""
+    letters = re.sub(r"[\W\d_]", "", word).upper()
     return GlossItem(f"fs-{letters}", "spell", word, span, tuple(marks), letters, True, "fingerspelling", name)
 
 

@@ -10,7 +10,8 @@ from .gloss import GlossItem, pause_item, spell_item
 
 _TOKEN = re.compile(
     r"(?P<money>[$€£]\s?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[$€£]\s?\d+(?:\.\d+)?)"
-    r"|(?P<clock>\d{1,2}:\d{2})"
+    r"|(?P<clock>(?:[01]?\d|2[0-4]):[0-5]\d)(?!\d)"
+    r"|(?P<digits>\d+(?:[-/]\d+){1,4}(?![\d]))"
     r"|(?P<ord>\d+(?:st|nd|rd|th)\b)"
     r"|(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?(?=[^\d]|$))"
     r"|(?P<ampm>\b[ap]\.m\.)"
@@ -321,7 +322,9 @@ class RuleGlosser:
         t = words[i]
         items = lambda glosses, toks: [self._item(g, toks, text) for g in glosses]  # noqa: E731
         # months: 'May 5', 'May 5th, 2024', 'in March'
-        if t.kind == "word" and t.low in self.months and (t.cap or t.low != "may"):
+        modal_use = t.low in self.modals and ((i + 1 < len(words) and words[i + 1].low in self.subjects)
+                                              or (i > 0 and words[i - 1].low in self.subjects))
+        if t.kind == "word" and t.low in self.months and (t.cap or t.low != "may") and not modal_use:
             j = i + 1
             glosses = [self._month(t.low)]
             v, kind, n = self._value(words, j) if j < len(words) else (None, None, 0)
@@ -342,6 +345,9 @@ class RuleGlosser:
                     j += 1
             seg = words[i:j]
             return Unit(self._date_items(glosses, seg, text), "time"), j - i
+        if t.kind == "digits":  # phone numbers, codes: digit by digit, number-system forms
+            glosses = [g for ch in t.low if ch.isdigit() for g in self._number_glosses(int(ch), True)]
+            return Unit(items(glosses, [t]), "number"), 1
         if t.kind == "money":
             value = t.low.lstrip("$€£ ").replace(",", "")
             return Unit(self._money(value, [t], text), "word"), 1
@@ -539,7 +545,7 @@ class RuleGlosser:
                 units.append(Unit([it], role))
                 if question and i == dropped_before and i > 0 and t.low in self.subjects and subject_unit is None:
                     subject_unit = units[-1]
-            elif t.kind == "word" and re.search(r"[^\W\d_]", t.text):
+            elif t.kind == "word" and spell_item(t.text).letters:
                 name = (t.cap and (i > 0 or t.proper or not _is_known(t.low, self.lang))) or t.proper
                 units.append(Unit([self._spell(t.text, (t.start, t.end), t.text, name=name)], "word"))
             # anything else (symbols, scripts without letters we can spell) is skipped

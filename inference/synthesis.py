@@ -4,6 +4,7 @@ Each sign becomes a short trajectory per hand (start posture from its phonology,
 signs are joined by minimum-jerk transitions, the idle hand rests, and non-manual channels follow the
 gloss marks. Everything is vectorised over frames; the only loop is over signs.
 """
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -269,6 +270,10 @@ class Synthesizer:
         prev = None
         for i, ch in enumerate(letters):
             spec = self.alphabet.get(ch.upper())
+            if spec is None:  # a letter the alphabet lacks: its base letter (E for É, A for Ä)
+                base = unicodedata.normalize("NFKD", ch.upper())[:1]
+                spec = self.alphabet.get(base)
+                ch = base
             if spec is None:
                 continue
             spec = dict(spec)

@@ -275,3 +275,23 @@ def test_letter_hold_setting_reaches_the_blender_track(rigify_scene):
     long = service.generate(rig, scene, gloss="fs-ABC", options=service.Options(letter_hold=0.6))
     n_long = long.track.segments[0].end - long.track.segments[0].start
     assert n_long - n_short >= int(3 * 0.45 * scene.render.fps) - 3
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Call 555-1234.", "fs-CALL 5 5 5 1 2 3 4"),          # phone numbers digit by digit
+    ("May I go?", "yn[ ME fs-MAY GO ]"),                   # the modal 'may' is no month
+    ("In May I go.", "fs-MAY ME GO"),
+    ("Version 3.5 is out.", "fs-VERSION 3 fs-POINT 5 fs-OUT"),
+])
+def test_number_and_month_edge_cases(text, expected):
+    assert format_gloss(text_to_gloss(text)) == expected
+
+
+def test_letters_outside_the_alphabet_spell_their_base_letter():
+    items = text_to_gloss("Ärger straße")
+    assert [it.letters for it in items] == ["ÄRGER", "STRASSE"]
+    lang = load_language("ASL")
+    tr = gloss_to_track(items)
+    seg = tr.segments[0]
+    a = lang.phonology.handshape(lang.alphabet["A"]["hs"])
+    assert np.abs(tr.hand_params[seg.start:seg.end, 1] - a).max(axis=1).min() < 1e-6
