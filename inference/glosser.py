@@ -16,7 +16,8 @@ _TOKEN = re.compile(
     r"|(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?(?=[^\d]|$))"
     r"|(?P<ampm>\b[ap]\.m\.)"
     r"|(?P<word>[^\W\d_]+(?:['\u2019\-][^\W\d_]+)*|['\u2019][a-z]+)"
-    r"|(?P<punct>[.!?;:,]+)", re.UNICODE | re.IGNORECASE)
+    r"|(?P<punct>[.!?;:,]+)"
+    r"|(?P<newline>\n)", re.UNICODE | re.IGNORECASE)
 
 PUNCT_END = (".", "!", "?")
 
@@ -88,6 +89,7 @@ class RuleGlosser:
         self.resumptive = low("resumptive")
         self.openers = low("clause_openers")
         self.determiners = low("determiners")
+        self.conditionals = low("conditional_markers")
         self.plural_suffixes = tuple(low("plural_suffixes"))
         self.quantifiers = low("quantifiers")
         self.topic_markers = [m.split() for m in sorted(low("topic_markers"), key=lambda m: -len(m.split()))]
@@ -133,6 +135,12 @@ class RuleGlosser:
         for m in _TOKEN.finditer(text):
             kind = m.lastgroup
             w = m.group(0)
+            if kind == "newline":  # a line break ends a sentence that has no full stop
+                if toks and toks[-1].kind != "punct":
+                    tok = Token(w, m.start(), m.end(), self.lang, "punct")
+                    tok.low = "."
+                    toks.append(tok)
+                continue
             if kind == "punct":
                 # a full stop after an abbreviation (Dr., Mr.) or inside a.m./p.m. ends no sentence
                 if w == "." and toks and toks[-1].kind == "word" and toks[-1].low in self.abbrev:
@@ -478,6 +486,8 @@ class RuleGlosser:
                 return len(marker)
         if nxt is None or not words:
             return None
+        if words[0].low in self.conditionals:
+            return 0  # 'If it rains, ...': the condition is under raised brows, like a topic
         nwords = [t for t in nxt if t.kind != "punct"]
         if not nwords or words[0].low in self.openers:
             return None

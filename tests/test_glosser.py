@@ -33,7 +33,8 @@ def test_table_covers_every_rule():
     assert len(rules) >= 150
     needed = {"drop", "lemma", "pronoun", "time_first", "wh_final", "yn_question", "modal_question", "negation",
               "topic", "number_cardinal", "number_system", "clock", "date", "year", "money", "age", "plural",
-              "fingerspell", "name", "sentence_split", "contraction", "compound", "lexicalised"}
+              "fingerspell", "name", "sentence_split", "contraction", "compound", "lexicalised", "conditional",
+              "existential"}
     counts = {r: rules.count(r) for r in needed}
     assert all(c >= 2 for c in counts.values()), counts
 
@@ -295,3 +296,11 @@ def test_letters_outside_the_alphabet_spell_their_base_letter():
     seg = tr.segments[0]
     a = lang.phonology.handshape(lang.alphabet["A"]["hs"])
     assert np.abs(tr.hand_params[seg.start:seg.end, 1] - a).max(axis=1).min() < 1e-6
+
+
+def test_line_breaks_end_sentences():
+    text = "Hi\nBye"
+    items = text_to_gloss(text)
+    assert format_gloss(items) == "HELLO / GOODBYE"
+    pause = items[1]
+    assert text[pause.span[0]:pause.span[1]] == "\n"
