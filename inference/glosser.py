@@ -90,6 +90,7 @@ class RuleGlosser:
         self.openers = low("clause_openers")
         self.determiners = low("determiners")
         self.conditionals = low("conditional_markers")
+        self.time_preps = low("time_prepositions")
         self.plural_suffixes = tuple(low("plural_suffixes"))
         self.quantifiers = low("quantifiers")
         self.topic_markers = [m.split() for m in sorted(low("topic_markers"), key=lambda m: -len(m.split()))]
@@ -330,7 +331,7 @@ class RuleGlosser:
         t = words[i]
         items = lambda glosses, toks: [self._item(g, toks, text) for g in glosses]  # noqa: E731
         # months: 'May 5', 'May 5th, 2024', 'in March'
-        modal_use = t.low in self.modals and ((i + 1 < len(words) and words[i + 1].low in self.subjects)
+        modal_use = t.low in self.modals and ((i == 0 and i + 1 < len(words) and words[1].low in self.subjects)
                                               or (i > 0 and words[i - 1].low in self.subjects))
         if t.kind == "word" and t.low in self.months and (t.cap or t.low != "may") and not modal_use:
             j = i + 1
@@ -560,6 +561,11 @@ class RuleGlosser:
                 units.append(Unit([self._spell(t.text, (t.start, t.end), t.text, name=name)], "word"))
             # anything else (symbols, scripts without letters we can spell) is skipped
             i += n
+        # a preposition that only introduces a time ('on Monday', 'in 1998') goes with it (even when the
+        # lexicon has a sign for it, as it has for spatial 'on the table')
+        units = [u for k, u in enumerate(units)
+                 if not (k + 1 < len(units) and units[k + 1].role == "time" and len(u.items) == 1
+                         and u.items[0].words.lower() in self.time_preps)]
         if not units:
             return []
         # ASL order: TIME (TOPIC) COMMENT WH

@@ -23,9 +23,29 @@ def _rules():
         return [r[0] for r in csv.reader(fh, delimiter="\t") if r and not r[0].startswith("#")]
 
 
+# The table was written against these lexicon files; words that later lexicon files give a sign would
+# otherwise turn expected fingerspellings into signs, so the table runs on exactly these.
+TABLE_LEXICON = ("core.json", "topics.json", "numbers.json")
+
+
+@pytest.fixture(scope="module")
+def table_glosser(tmp_path_factory):
+    from signllm.inference.glosser import RuleGlosser
+    from signllm.inference.lexicon import Lexicon
+    from signllm.inference.phonology import DATA_DIR, load_json
+    lang = load_language("ASL")
+    folder = tmp_path_factory.mktemp("table_lexicon")
+    src = os.path.join(DATA_DIR, "asl", "lexicon")
+    for name in TABLE_LEXICON:
+        os.symlink(os.path.join(src, name), folder / name)
+    lex = Lexicon(str(folder), lang.phonology)
+    grammar = load_json(os.path.join(DATA_DIR, "asl", "grammar.json"), "signllm.grammar/1")
+    return RuleGlosser(lex, grammar, "en")
+
+
 @pytest.mark.parametrize("text,expected", _rows())
-def test_gloss_table(text, expected):
-    assert format_gloss(text_to_gloss(text)) == expected
+def test_gloss_table(table_glosser, text, expected):
+    assert format_gloss(table_glosser.gloss(text)) == expected
 
 
 def test_table_covers_every_rule():
@@ -40,9 +60,9 @@ def test_table_covers_every_rule():
 
 
 @pytest.mark.parametrize("expected", [r.values[1] for r in _rows()])
-def test_table_glosses_exist_or_are_spelled(expected):
+def test_table_glosses_exist_or_are_spelled(table_glosser, expected):
     """Every sign the table expects is in the lexicon (nothing in the table is invented)."""
-    lex = load_language("ASL").lexicon
+    lex = table_glosser.lex
     for it in parse_gloss(expected):
         if it.kind == "sign":
             assert it.gloss in lex, it.gloss
@@ -199,8 +219,8 @@ def test_number_signs_show_their_handshapes_in_the_track():
     ("$1,250", "1 THOUSAND 2 HUNDRED 50 DOLLAR"), ("$0.75", "CENT 75"), ("3.5", "3 fs-POINT 5"),
     ("999999", "9 HUNDRED 99 THOUSAND 9 HUNDRED 99"), ("1234567", "1 2 3 4 5 6 7"),
 ])
-def test_number_forms(text, expected):
-    assert format_gloss(text_to_gloss(text)) == expected
+def test_number_forms(table_glosser, text, expected):
+    assert format_gloss(table_glosser.gloss(text)) == expected
 
 
 # -- fingerspelling -----------------------------------------------------------------------------
@@ -284,8 +304,8 @@ def test_letter_hold_setting_reaches_the_blender_track(rigify_scene):
     ("In May I go.", "fs-MAY ME GO"),
     ("Version 3.5 is out.", "fs-VERSION 3 fs-POINT 5 fs-OUT"),
 ])
-def test_number_and_month_edge_cases(text, expected):
-    assert format_gloss(text_to_gloss(text)) == expected
+def test_number_and_month_edge_cases(table_glosser, text, expected):
+    assert format_gloss(table_glosser.gloss(text)) == expected
 
 
 def test_letters_outside_the_alphabet_spell_their_base_letter():
