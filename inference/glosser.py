@@ -91,6 +91,13 @@ class RuleGlosser:
         self.determiners = low("determiners")
         self.conditionals = low("conditional_markers")
         self.time_preps = low("time_prepositions")
+        self.complementizers = low("complementizers")
+        perfect = grammar.get("perfect") or {}
+        self.perfect_aux = {w.lower() for w in perfect.get("aux", [])}
+        self.participles = {w.lower() for w in perfect.get("participles", [])}
+        self.participle_suffixes = tuple(perfect.get("suffixes", []))
+        self.perfect_gloss = perfect.get("gloss")
+        self.suffix_fallback = [tuple(p) for p in grammar.get("suffix_fallback", [])]
         self.plural_suffixes = tuple(low("plural_suffixes"))
         self.quantifiers = low("quantifiers")
         self.topic_markers = [m.split() for m in sorted(low("topic_markers"), key=lambda m: -len(m.split()))]
@@ -214,6 +221,13 @@ class RuleGlosser:
                 g = self.lex.lookup_word(key)
                 if g:
                     return g, n
+        t = words[i]
+        if t.kind == "word":  # inflections the lemmatiser left alone ('playing'): strip a suffix
+            for suf, rep in self.suffix_fallback:
+                if t.low.endswith(suf) and len(t.low) - len(suf) >= 3:
+                    g = self.lex.lookup_word(t.low[: -len(suf)] + rep)
+                    if g:
+                        return g, 1
         return None, 1
 
     def _phrase(self, words, i):
@@ -523,6 +537,17 @@ class RuleGlosser:
                 dropped_before = i + 1
                 i += 1
                 continue
+            if t.low in self.complementizers and nxt_tok is not None and nxt_tok.low in self.subjects \
+                    and i > 0:
+                i += 1  # 'I think that he ...': no sign for the complementiser
+                continue
+            if (t.low in self.perfect_aux or t.lemma in self.perfect_aux) and nxt_tok is not None and \
+                    self._participle(nxt_tok) and self.perfect_gloss in self.lex:
+                # perfect 'have eaten' -> FINISH EAT (just the verb when it is FINISH itself)
+                if self._match(words, i + 1)[0] != self.perfect_gloss:
+                    units.append(Unit([self._item(self.perfect_gloss, [t], text)], "word"))
+                i += 1
+                continue
             unit, n = self._numeric(words, i, text)
             if unit is not None:
                 units.append(unit)
@@ -594,6 +619,10 @@ class RuleGlosser:
         if end.kind == "punct" and end.low in self.pause_punct:
             out.append(pause_item((end.start, end.end), end.text))
         return out
+
+    def _participle(self, tok):
+        return tok.kind == "word" and (tok.low in self.participles or (
+            bool(self.participle_suffixes) and tok.low.endswith(self.participle_suffixes) and tok.low != tok.lemma))
 
     def _counted(self, units, words, i):
         """A number or quantifier already says the noun is plural (THREE BOOK, not THREE BOOK++)."""

@@ -53,7 +53,7 @@ def test_table_covers_every_rule():
     assert len(rules) >= 150
     needed = {"drop", "lemma", "pronoun", "time_first", "wh_final", "yn_question", "modal_question", "negation",
               "topic", "number_cardinal", "number_system", "clock", "date", "year", "money", "age", "plural",
-              "fingerspell", "name", "sentence_split", "contraction", "compound", "lexicalised", "conditional",
+              "fingerspell", "name", "sentence_split", "contraction", "compound", "lexicalised", "conditional", "perfect", "complementizer",
               "existential"}
     counts = {r: rules.count(r) for r in needed}
     assert all(c >= 2 for c in counts.values()), counts
