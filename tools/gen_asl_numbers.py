@@ -114,7 +114,7 @@ def extra():
                          "fingers": "forward-in"}, [{"type": "brush", "dir": "forward-in", "size": "s", "repeat": 2}],
               0.6, "dominant hand grips the base fingers and slides off twice (a bill)", review=True)
         | {"hands": 2, "sym": "base", "base": {"hs": "B", "loc": "neutral", "palm": "back", "fingers": "in"}},
-        entry("CENT", {"hs": "1", "loc": "forehead", "contact": "index_tip", "palm": "back", "fingers": "up"},
+        entry("CENT", {"hs": "1", "loc": "forehead", "contact": "index_tip", "palm": "in", "fingers": "back"},
               [{"type": "straight", "dir": "forward", "size": "s"}], 0.45,
               "index touches the forehead and moves out, then the number", review=True),
     ]
