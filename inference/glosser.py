@@ -285,6 +285,16 @@ class RuleGlosser:
             out.append(g)
         return out
 
+    def _digits_text(self, s):
+        out = []
+        for ch in s:
+            if ch.isdigit():
+                g = self.lex.lookup_word(ch)
+                if g is None:
+                    return None
+                out.append(g)
+        return out
+
     def _year_glosses(self, y):
         """Years as signed: 19 98, 20 24; 2000-2009 as 2 THOUSAND (5); 1905 as 19 0 5; 1900 as 19 HUNDRED."""
         hi, lo = divmod(y, 100)
@@ -340,9 +350,13 @@ class RuleGlosser:
 
     def _numeric(self, words, i, text):
         """Numbers, clock times, dates, years, prices and ages starting at word i: (Unit, n) or (None, 0)."""
-        if not self.num:
-            return None, 0
         t = words[i]
+        if not self.num:  # a language without number tables: digits the lexicon has, one by one
+            if t.kind in ("num", "ord", "digits"):
+                glosses = self._digits_text(t.low)
+                if glosses:
+                    return Unit([self._item(g, [t], text) for g in glosses], "number"), 1
+            return None, 0
         items = lambda glosses, toks: [self._item(g, toks, text) for g in glosses]  # noqa: E731
         # months: 'May 5', 'May 5th, 2024', 'in March'
         modal_use = t.low in self.modals and ((i == 0 and i + 1 < len(words) and words[1].low in self.subjects)

@@ -324,3 +324,13 @@ def test_line_breaks_end_sentences():
     assert format_gloss(items) == "HELLO / GOODBYE"
     pause = items[1]
     assert text[pause.span[0]:pause.span[1]] == "\n"
+
+
+def test_a_grammar_without_number_tables_signs_digits_from_the_lexicon():
+    """The glosser is driven by grammar.json: with no 'numbers' table, digits are looked up one by one."""
+    from signllm.inference.glosser import RuleGlosser
+    lang = load_language("ASL")
+    g = RuleGlosser(lang.lexicon, {"drop": ["the"]}, "en")
+    assert format_gloss(g.gloss("I have 25 books")) == "ME HAVE TWO FIVE BOOK"
+    # no wh table: no reordering, the question only gets raised brows; "is" is not in this drop list
+    assert format_gloss(g.gloss("Where is the bathroom?")) == "yn[ WHERE fs-IS BATHROOM ]"
