@@ -15,6 +15,8 @@ def main():
     ap.add_argument("letters")
     ap.add_argument("out")
     ap.add_argument("--side", action="store_true", help="view from the signer's dominant side")
+    ap.add_argument("--columns", type=int, default=7)
+    ap.add_argument("--resolution", type=int, default=300)
     ap.add_argument("--gloss", help="gloss to sign instead of fs-LETTERS (one tile per sign)")
     args = ap.parse_args()
     import build
@@ -25,7 +27,7 @@ def main():
     from signllm.inference import load_language
     from signllm.signllm_blender import contact_sheet, demo_scene, service
 
-    rig = demo_scene.build(resolution=300)
+    rig = demo_scene.build(resolution=args.resolution)
     scene = bpy.context.scene
     gloss = args.gloss or "fs-" + args.letters
     res = service.generate(rig, scene, gloss=gloss)
@@ -64,7 +66,7 @@ def main():
             scene.render.filepath = path
             bpy.ops.render.render(write_still=True)
             paths.append(path)
-        contact_sheet.tile(paths, os.path.abspath(args.out), columns=min(7, len(paths)))
+        contact_sheet.tile(paths, os.path.abspath(args.out), columns=min(args.columns, len(paths)))
     print("frames", frames, "->", args.out)
 
 
