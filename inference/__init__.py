@@ -52,7 +52,8 @@ def gloss_to_track(items, language="ASL", body=None, settings=None):
     lang = load_language(language)
     if isinstance(items, str):
         items = parse_gloss(items)
-    unknown = [it.gloss for it in items if it.kind == "sign" and it.gloss not in lang.lexicon]
+    unknown = [it.gloss for it in items if it.kind == "sign" and it.gloss not in lang.lexicon
+               and not it.extra.get("lexicalised")]
     if unknown:
         raise SignLLMError(f"No {language} sign for: {', '.join(dict.fromkeys(unknown))}. "
                            "Use fs-WORD to fingerspell it.")

