@@ -13,7 +13,7 @@ from .body import BodyModel
 from .errors import DataError, SignLLMError
 from .gloss import GlossItem, format_gloss, parse_gloss
 from .languages import available, load_language
-from .synthesis import Settings, Synthesizer
+from .synthesis import Settings, Synthesizer, spellable
 from .track import PoseTrack, Segment
 
 MAX_TEXT = 200_000
@@ -37,7 +37,10 @@ def _check_text(text):
 
 def text_to_gloss(text, language="ASL"):
     _check_text(text)
-    items = load_language(language).glosser.gloss(strip_markup(text))
+    lang = load_language(language)
+    items = lang.glosser.gloss(strip_markup(text))
+    # words the manual alphabet cannot spell (another script) are left out rather than signed as nothing
+    items = [it for it in items if it.kind != "spell" or spellable(it.letters, lang.alphabet or {})]
     if not any(it.kind != "pause" for it in items):
         letters = [w for w in str(text).split() if any(c.isalpha() for c in w)]
         if letters:

@@ -18,6 +18,21 @@ from .track import HAND_SIDES, PoseTrack, Segment
 from .transforms import axis_angle_matrix, frame_from_y_z, normalize, slerp_matrices
 
 
+def spellable(letters, alphabet):
+    """The letters of a word a manual alphabet can sign: its own letters, spelled-out ligatures (ß -> SS)
+    and base letters of accented ones (É -> E); letters of other scripts are left out."""
+    out = []
+    for ch in letters.upper():
+        for c in LIGATURES.get(ch, ch) if ch not in alphabet else ch:
+            if c in alphabet:
+                out.append(c)
+            else:
+                base = unicodedata.normalize("NFKD", c)[:1]
+                if base in alphabet:
+                    out.append(base)
+    return "".join(out)
+
+
 def minjerk(t):
     t = np.clip(t, 0.0, 1.0)
     return t * t * t * (10 - 15 * t + 6 * t * t)
