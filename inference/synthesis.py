@@ -315,7 +315,8 @@ class Synthesizer:
         for item in items:
             if item.kind == "pause":
                 start = frame
-                append({}, max(1, int(round(self.s.pause / self.s.speed * fps))))
+                pause = self.s.pause if getattr(item, "duration", None) is None else item.duration
+                append({}, max(1, int(round(pause / self.s.speed * fps))))
                 segments.append(Segment(item.gloss, "pause", start, frame, item.words, item.span, "pause"))
                 continue
             if item.kind == "spell":

@@ -46,6 +46,8 @@ class _GenerateBase:
                                    "Your scene was left unchanged.")
             return {"CANCELLED"}
         s.gloss = res.gloss_text
+        from ..signllm_blender import studio
+        studio.rows_from_service_result(context.scene, res)
         review = [it.gloss for it in res.items if it.review]
         s.review = " ".join(dict.fromkeys(review))
         for w in res.warnings:

@@ -1,0 +1,201 @@
+"""Chunked signing jobs (a subtitle file, a long text): one step per cue, then the solve. No bpy.
+
+A job computes everything in memory (gloss, synthesis, stitched track, key plan); only the caller's
+final write touches the scene. So a job cancelled between steps leaves nothing behind, and the modal
+operator and the headless batch mode drive the same code.
+"""
+import logging
+import re
+from dataclasses import dataclass, field
+
+from .. import inference
+from ..inference import SignLLMError
+from ..inference.synthesis import Settings
+from . import timing
+from .subtitles import Cue
+
+log = logging.getLogger(__name__)
+
+
+class Cancelled(Exception):
+    """The user cancelled the job; nothing was written."""
+
+
+@dataclass
+class JobOptions:
+    language: str = "ASL"
+    speed: float = 1.0                  # the user's signing speed (cue rates multiply it)
+    left_handed: bool = False
+    fps: float = 24.0
+    rate_limits: tuple = timing.RATE_LIMITS
+    policy: str = "shift"               # a cue that cannot fit: 'shift' (sign it, later cues wait) or 'skip'
+    tolerance: float = 0.003
+    finger_tolerance: float = 0.002
+    lead_in: float = 0.08               # seconds at rest before each cue's first sign
+    final_hold: float = 0.12
+
+
+@dataclass
+class JobResult:
+    placements: list
+    track: object
+    plan: object = None
+    report: list = field(default_factory=list)
+
+    @property
+    def problems(self):
+        return [p for p in self.placements if p.status not in ("ok",)]
+
+    @property
+    def items(self):
+        return [it for p in self.placements if p.track is not None for it in p.items]
+
+
+def split_paragraph(text, max_chars=160):
+    """Sentences grouped into chunks of at most ~max_chars (a long text's steps)."""
+    sents = [s.strip() for s in re.split(r"(?<=[.!?;])\s+|\n\s*\n", text) if s and s.strip()]
+    chunks, cur = [], ""
+    for s in sents:
+        if cur and len(cur) + len(s) + 1 > max_chars:
+            chunks.append(cur)
+            cur = s
+        else:
+            cur = f"{cur} {s}".strip()
+    if cur:
+        chunks.append(cur)
+    return chunks
+
+
+class SignJob:
+    """Sign a list of cues. Timed cues (end > start) are fitted into their windows; untimed cues
+    (start == end == 0, a text file's paragraphs) follow each other at the user's speed.
+
+    `items` optionally maps a cue index to gloss items to sign instead of glossing its text (the gloss
+    editor's edits). Drive it with `for done, total, label in job.steps(): ...`; `job.result` at the end.
+    """
+
+    def __init__(self, cues, body, options=None, rig=None, profile=None, items=None):
+        self.cues = sorted(cues, key=lambda c: (c.start, c.index))
+        self.body = body
+        self.opt = options or JobOptions()
+        self.rig = rig
+        self.profile = profile
+        self.items = dict(items or {})
+        self.result = None
+        self.cancelled = False
+        inference.load_language(self.opt.language)  # unknown language: fail before any step
+
+    @classmethod
+    def from_text(cls, text, body, options=None, **kw):
+        chunks = split_paragraph(text)
+        if not chunks:
+            raise SignLLMError("Type some text to sign.")
+        return cls([Cue(i + 1, 0.0, 0.0, c, c) for i, c in enumerate(chunks)], body, options, **kw)
+
+    @property
+    def n_steps(self):
+        return len(self.cues) + (1 if self.rig is not None else 0)
+
+    def cancel(self):
+        self.cancelled = True
+
+    def _settings(self, rate):
+        o = self.opt
+        return Settings(fps=o.fps, speed=max(0.25, min(4.0, o.speed * rate)),
+                        dominant="L" if o.left_handed else "R", lead_in=o.lead_in, final_hold=o.final_hold)
+
+    def _synth(self, items, rate):
+        tr = inference.gloss_to_track(items, self.opt.language, self.body, self._settings(rate))
+        return timing.ease_to_rest(tr, int(round(0.2 * self.opt.fps)))
+
+    def _place(self, cue, cursor, next_start):
+        o = self.opt
+        fps = o.fps
+        p = timing.Placement(cue, [])
+        try:
+            p.items = self.items.get(cue.index) or inference.text_to_gloss(cue.text, o.language)
+        except SignLLMError as exc:
+            p.status, p.message = "empty", f"cue {cue.index} ({timing.timecode(cue.start)}): {exc}"
+            p.start = cursor
+            return p
+        timed = cue.end > cue.start
+        if not timed:
+            p.track = self._synth(p.items, 1.0)
+            p.start, p.frames, p.window = cursor, p.track.n_frames, p.track.n_frames
+            return p
+        c0, c1 = timing.seconds_to_frame(cue.start, fps), timing.seconds_to_frame(cue.end, fps)
+        p.start = max(c0, cursor)
+        p.delay = p.start - c0
+        p.window = max(1, c1 - p.start)
+        cache = {}
+
+        def measure(rate):
+            key = round(rate, 6)
+            if key not in cache:
+                cache[key] = self._synth(p.items, rate)
+            return cache[key].n_frames
+
+        lo, hi = o.rate_limits
+        p.rate, p.frames, fits = timing.fit_rate(measure, p.window, lo, hi)
+        p.track = cache[round(p.rate, 6)]
+        where = f"cue {cue.index} ({timing.timecode(cue.start)})"
+        notes = []
+        if p.delay:
+            notes.append(f"starts {p.delay / fps:.2f} s late (the previous cue ran over)")
+        if not fits:
+            need = p.frames / fps
+            if o.policy == "skip":
+                p.status, p.track, p.frames = "skipped", None, 0
+                notes.append(f"skipped: needs {need:.2f} s at {hi:.2g}x, has {p.window / fps:.2f} s; "
+                             "split the cue or allow a faster rate")
+            else:
+                p.status = "overrun"
+                notes.append(f"cannot fit: needs {need:.2f} s at {hi:.2g}x, has {p.window / fps:.2f} s, "
+                             f"so it runs {(p.end - c1) / fps:.2f} s past the cue's end"
+                             + (" and delays the next cue" if next_start is not None and p.end > next_start else ""))
+        elif p.delay:
+            p.status = "overrun"
+        if notes:
+            p.message = f"{where}: " + "; ".join(notes)
+        return p
+
+    def steps(self):
+        """Generator: does one cue per step (then the solve), yielding (done, total, label)."""
+        placements = []
+        cursor = 0
+        total = self.n_steps
+        fps = self.opt.fps
+        for i, cue in enumerate(self.cues):
+            if self.cancelled:
+                raise Cancelled()
+            nxt = self.cues[i + 1] if i + 1 < len(self.cues) else None
+            next_start = timing.seconds_to_frame(nxt.start, fps) if nxt is not None and nxt.end > nxt.start else None
+            try:
+                p = self._place(cue, cursor, next_start)
+            except SignLLMError as exc:
+                p = timing.Placement(cue, [], status="error", start=cursor,
+                                     message=f"cue {cue.index} ({timing.timecode(cue.start)}): {exc}")
+            placements.append(p)
+            if p.track is not None:
+                cursor = p.end
+            yield i + 1, total, f"cue {cue.index}/{len(self.cues)}"
+        if not any(p.track is not None for p in placements):
+            msgs = "; ".join(p.message for p in placements if p.message)
+            raise SignLLMError("Nothing could be signed" + (f": {msgs}" if msgs else "."))
+        end_time = max((timing.seconds_to_frame(c.end, fps) for c in self.cues), default=0)
+        track = timing.stitch(placements, total=end_time + 1)
+        result = JobResult(placements, track, report=[p.message for p in placements if p.message])
+        if self.rig is not None:
+            if self.cancelled:
+                raise Cancelled()
+            from ..rigs.retarget import plan_keys
+            result.plan = plan_keys(track, self.rig, self.profile, self.opt.tolerance, self.opt.finger_tolerance)
+            yield total, total, "solving the rig"
+        self.result = result
+
+    def run(self, progress=None):
+        """Run every step; progress(done, total, label) is called after each."""
+        for done, total, label in self.steps():
+            if progress:
+                progress(done, total, label)
+        return self.result

@@ -1,0 +1,111 @@
+"""Fit signing into subtitle cue windows and stitch per-cue pose tracks into one track. No bpy.
+
+Each cue is synthesised on its own (it starts and ends at the rest pose), so cues are independent:
+one cue can be re-fitted without touching the others, and the gaps between them are exact rest holds.
+"""
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..inference.synthesis import minjerk
+from ..inference.track import PoseTrack
+from ..inference.transforms import slerp_matrices
+
+RATE_LIMITS = (0.7, 1.6)
+
+
+def fit_rate(measure, window, lo=RATE_LIMITS[0], hi=RATE_LIMITS[1], tries=8):
+    """Signing rate in [lo, hi] whose length `measure(rate)` (frames) best fills `window` frames.
+
+    Returns (rate, frames, fits). The synthesiser's lead-in and holds do not scale with the rate, so the
+    length is not exactly n(1)/rate: refine a few times from the measured length.
+    """
+    if window <= 0:
+        raise ValueError("window must be positive")
+    n1 = measure(1.0)
+    rate = float(np.clip(n1 / window, lo, hi))
+    n = n1 if rate == 1.0 else measure(rate)
+    for _ in range(tries):
+        if n <= window or rate >= hi:
+            break
+        rate = float(min(hi, rate * max(n / window, 1.0 + 1e-3) * 1.01))
+        n = measure(rate)
+    return rate, n, n <= window
+
+
+def seconds_to_frame(t, fps):
+    return int(round(t * fps))
+
+
+def timecode(t):
+    h, r = divmod(max(t, 0.0), 3600)
+    m, s = divmod(r, 60)
+    return f"{int(h):02d}:{int(m):02d}:{s:06.3f}"
+
+
+@dataclass
+class Placement:
+    """Where one cue's signing lands (frames are offsets from the scene's start frame = time 0)."""
+    cue: object
+    items: list
+    track: object = None
+    rate: float = 1.0
+    start: int = 0
+    frames: int = 0
+    window: int = 0
+    status: str = "ok"      # ok | overrun | skipped | empty | error
+    delay: int = 0          # frames later than the cue's start
+    message: str = ""
+
+    @property
+    def end(self):
+        return self.start + self.frames
+
+
+def ease_to_rest(track, n_ease):
+    """Blend the track's final hold into its own first frame (the rest pose) over n_ease frames.
+
+    The synthesiser's last transition stops one step short of rest; easing the static tail makes every
+    track end exactly where the next one starts, so stitched tracks are continuous.
+    """
+    T = track.n_frames
+    k = int(min(max(n_ease, 1), T - 1))
+    w = minjerk(np.linspace(0.0, 1.0, k + 1)[1:])
+    a = slice(T - k, T)
+    out = {}
+    for name in ("wrist", "hand_params", "elbow", "head", "brows"):
+        arr = getattr(track, name).copy()
+        first = arr[0]
+        ww = w.reshape((k,) + (1,) * (arr.ndim - 1))
+        arr[a] = arr[a] * (1 - ww) + first * ww
+        out[name] = arr
+    palm = track.palm.copy()
+    for h in range(palm.shape[1]):
+        palm[a, h] = slerp_matrices(palm[a, h], np.repeat(palm[:1, h], k, 0), w)
+    out["palm"] = palm
+    return replace(track, **out, segments=list(track.segments))
+
+
+def stitch(placements, total=None):
+    """One PoseTrack from placed per-cue tracks; gaps hold the rest pose. Segments are shifted."""
+    placed = [p for p in placements if p.track is not None]
+    if not placed:
+        raise ValueError("nothing to stitch")
+    ref = placed[0].track
+    T = max(p.end for p in placed)
+    T = max(T, int(total or 0))
+    arrays = {}
+    for name in ("wrist", "palm", "hand_params", "elbow", "head", "brows"):
+        src = getattr(ref, name)
+        arrays[name] = np.repeat(src[:1], T, axis=0)
+    segments = []
+    for p in sorted(placed, key=lambda p: p.start):
+        tr = p.track
+        s = slice(p.start, p.start + tr.n_frames)
+        for name in arrays:
+            arrays[name][s] = getattr(tr, name)
+        for seg in tr.segments:
+            segments.append(replace(seg, start=seg.start + p.start, end=seg.end + p.start))
+    out = PoseTrack(ref.fps, ref.body, arrays["wrist"], arrays["palm"], arrays["hand_params"],
+                    arrays["elbow"], arrays["head"], arrays["brows"], segments, ref.hand_scale)
+    return out
