@@ -53,6 +53,10 @@ class _JobOperator:
         except SignLLMError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
+        except Exception as exc:  # a bug: keep the session alive and say so
+            log.exception("preparing the signing job failed")
+            self.report({"ERROR"}, f"Signing failed unexpectedly ({type(exc).__name__}: {exc}); nothing was written.")
+            return {"CANCELLED"}
         self._obj = context.active_object
         if self.use_modal and not bpy.app.background and context.window is not None:
             self._steps = self._job.steps()
@@ -65,6 +69,10 @@ class _JobOperator:
             self._job.run()
         except SignLLMError as exc:
             self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        except Exception as exc:
+            log.exception("signing job failed")
+            self.report({"ERROR"}, f"Signing failed unexpectedly ({type(exc).__name__}: {exc}); nothing was written.")
             return {"CANCELLED"}
         return self.done(context)
 

@@ -172,7 +172,8 @@ def regenerate_job(obj, scene, options=None):
             for i, s, e, t in json.loads(scene.get(CUES_PROP, "[]"))}
 
     def lex_duration(g):
-        return float(lang.lexicon[g].get("duration", 0.5)) if g in lang.lexicon else 0.5
+        entry = lang.lexicon.get(g)
+        return float(entry.get("duration", 0.5)) if entry else 0.5
 
     items = glossedit.items_by_cue(rows, lex_duration)
     cue_list = [cues.get(i) or subtitles.Cue(i, 0.0, 0.0, "") for i in items]
@@ -283,7 +284,7 @@ def setup_pip(scene, obj, size=0.3, corner="BOTTOM_RIGHT", margin=0.15, resoluti
     up /= np.linalg.norm(up)
     fwd = M[:3, :3] @ body.forward
     fwd /= np.linalg.norm(fwd)
-    top = head_top
+    top = head_top + (M[:3, :3] @ body.up) * body.H * 0.45  # room for a hand raised above the head
     bottom = centre_sh - up * W * 1.6            # about the waist: signing space reaches it
     half_w = W * 1.45                            # elbows out plus the signing space at the sides
     height = float(np.dot(top - bottom, up)) * (1 + margin)
