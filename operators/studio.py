@@ -120,8 +120,9 @@ class _JobOperator:
         for msg in res.report:
             self.report({"WARNING"}, msg)
         n = sum(1 for p in res.placements if p.track is not None)
+        reused = f", {self._job.reused} unchanged cues reused" if self._job.reused else ""
         self.report({"INFO"}, f"Signed {n} of {len(res.placements)} cues ({res.track.n_frames} frames, "
-                              f"{res.plan.n_keys} keys); {len(res.problems)} need attention")
+                              f"{res.plan.n_keys} keys{reused}); {len(res.problems)} need attention")
         return {"FINISHED"}
 
 
@@ -168,7 +169,8 @@ class SIGNLLM_OT_sign_long_text(_JobOperator, bpy.types.Operator):
         text = self.text or context.scene.signllm.text
         base = studio.prepare(context.active_object, context.scene, [subtitles.Cue(1, 0, 0, "x")],
                               job_options(context))
-        return SignJob.from_text(text, base.body, base.opt, rig=base.rig, profile=base.profile)
+        return SignJob.from_text(text, base.body, base.opt, rig=base.rig, profile=base.profile, cache=base.cache,
+                                 rig_key=base.rig_key)
 
     def execute(self, context):
         return self.start(context)

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 CUES_PROP = "signllm_cues"        # scene: the cues last signed (JSON), so the editor can regenerate
 EXPORT_FORMATS = ("FBX", "BVH", "GLTF")
+_CACHE = {}                       # solved cues of this session (see SignJob.cache)
 
 
 def scene_fps(scene):
@@ -34,12 +35,40 @@ def prepare(obj, scene, cues, options=None, items=None):
     check_armature(obj)
     opt = options or JobOptions()
     opt.fps = scene_fps(scene)
-    rig = blender_io.read_rig(obj)
+    ad = obj.animation_data
+    ours = ad is not None and ad.action is not None and ad.action.get(blender_io.ACTION_TAG)
+    frame = scene.frame_current
+    if ours and frame != scene.frame_start:
+        scene.frame_set(scene.frame_start)  # our signing rests there: regeneration must not depend on the playhead
+    try:
+        rig = blender_io.read_rig(obj)
+    finally:
+        if scene.frame_current != frame:
+            scene.frame_set(frame)
     try:
         profile = detect(rig.bones)
     except NotHumanoid as exc:
         raise SignLLMError(str(exc)) from None
-    return SignJob(cues, measure_body(rig, profile), opt, rig=rig, profile=profile, items=items)
+    body = measure_body(rig, profile)
+    return SignJob(cues, body, opt, rig=rig, profile=profile, items=items, cache=_CACHE,
+                   rig_key=rig_key(obj, rig, profile))
+
+
+def rig_key(obj, rig, profile):
+    """What a cue's solution depends on besides the cue: the rest pose, and the current pose of the bones the
+    solver carries rigidly (the arm chains' ancestors, the head control). Cached cues are reused only then."""
+    names = set()
+    for side in "LR":
+        b = rig[profile.measure("upper_arm", side)].parent
+        while b is not None:
+            names.add(b)
+            b = rig[b].parent
+    head = profile.spec.get("head_control")
+    if head and head in rig.bones:
+        names.add(head)
+    rest = np.stack([b.rest for b in rig.bones.values()])
+    pose = np.stack([rig[n].pose for n in sorted(names)]) if names else np.zeros(1)
+    return (obj.name, profile.label, len(rest), hash(np.round(rest, 6).tobytes()), hash(np.round(pose, 6).tobytes()))
 
 
 def _write_plan(obj, plan, start, name):
@@ -111,8 +140,9 @@ def sign_subtitles(obj, scene, path, options=None, encoding=None, progress=None,
 def sign_text(obj, scene, text, options=None, progress=None, frame_start=None):
     """A long text in chunks of sentences (the chunked counterpart of service.generate)."""
     check_armature(obj)
-    job = prepare(obj, scene, [subtitles.Cue(1, 0, 0, "x")], options)
-    job = SignJob.from_text(text, job.body, job.opt, rig=job.rig, profile=job.profile)
+    base = prepare(obj, scene, [subtitles.Cue(1, 0, 0, "x")], options)
+    job = SignJob.from_text(text, base.body, base.opt, rig=base.rig, profile=base.profile, cache=base.cache,
+                            rig_key=base.rig_key)
     job.run(progress)
     finish(obj, scene, job, frame_start, label=text[:30])
     return job.result

@@ -4,9 +4,8 @@ A job computes everything in memory (gloss, synthesis, stitched track, key plan)
 final write touches the scene. So a job cancelled between steps leaves nothing behind, and the modal
 operator and the headless batch mode drive the same code.
 """
-import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .. import inference
 from ..inference import SignLLMError
@@ -14,7 +13,6 @@ from ..inference.synthesis import Settings
 from . import timing
 from .subtitles import Cue
 
-log = logging.getLogger(__name__)
 
 
 class Cancelled(Exception):
@@ -41,6 +39,7 @@ class JobResult:
     track: object
     plan: object = None
     report: list = field(default_factory=list)
+    reused: int = 0                     # cues taken unchanged from the cache (not re-synthesised or solved)
 
     @property
     def problems(self):
@@ -74,8 +73,11 @@ class SignJob:
     editor's edits). Drive it with `for done, total, label in job.steps(): ...`; `job.result` at the end.
     """
 
-    def __init__(self, cues, body, options=None, rig=None, profile=None, items=None):
+    def __init__(self, cues, body, options=None, rig=None, profile=None, items=None, cache=None, rig_key=None):
         self.cues = sorted(cues, key=lambda c: (c.start, c.index))
+        self.cache = cache            # {key: Placement} shared between jobs: unchanged cues are reused
+        self.rig_key = rig_key
+        self.reused = 0
         self.body = body
         self.opt = options or JobOptions()
         self.rig = rig
@@ -94,7 +96,7 @@ class SignJob:
 
     @property
     def n_steps(self):
-        return len(self.cues) + (1 if self.rig is not None else 0)
+        return len(self.cues) + 1
 
     def cancel(self):
         self.cancelled = True
@@ -108,16 +110,43 @@ class SignJob:
         tr = inference.gloss_to_track(items, self.opt.language, self.body, self._settings(rate))
         return timing.ease_to_rest(tr, int(round(0.2 * self.opt.fps)))
 
-    def _place(self, cue, cursor, next_start):
+    def _key(self, cue, items, cursor, next_start):
+        """Everything a cue's placement depends on (cues start and end at rest, so nothing else)."""
         o = self.opt
-        fps = o.fps
+        its = tuple((it.gloss, it.kind, it.duration, tuple(it.marks), it.letters) for it in items)
+        timed = cue.end > cue.start
+        start = max(timing.seconds_to_frame(cue.start, o.fps), cursor) if timed else None  # untimed: any offset
+        return (its, cue.start, cue.end, start, next_start, o.language, o.speed, o.left_handed, o.fps,
+                tuple(o.rate_limits), o.policy, o.tolerance, o.finger_tolerance, o.lead_in, o.final_hold,
+                self.rig_key)
+
+    def _place(self, cue, cursor, next_start):
         p = timing.Placement(cue, [])
         try:
-            p.items = self.items.get(cue.index) or inference.text_to_gloss(cue.text, o.language)
+            p.items = self.items.get(cue.index) or inference.text_to_gloss(cue.text, self.opt.language)
         except SignLLMError as exc:
             p.status, p.message = "empty", f"cue {cue.index} ({timing.timecode(cue.start)}): {exc}"
             p.start = cursor
             return p
+        key = self._key(cue, p.items, cursor, next_start) if self.cache is not None and self.rig_key else None
+        if key is not None and key in self.cache:
+            self.reused += 1
+            hit = self.cache[key]
+            return replace(hit, cue=cue, items=p.items, start=hit.start if cue.end > cue.start else cursor)
+        p = self._place_new(p, cursor, next_start)
+        if self.rig is not None and p.track is not None:
+            from ..rigs.retarget import plan_keys
+            p.plan = plan_keys(p.track, self.rig, self.profile, self.opt.tolerance, self.opt.finger_tolerance)
+        if key is not None:
+            if len(self.cache) > 5000:
+                self.cache.clear()
+            self.cache[key] = p
+        return p
+
+    def _place_new(self, p, cursor, next_start):
+        o = self.opt
+        fps = o.fps
+        cue = p.cue
         timed = cue.end > cue.start
         if not timed:
             p.track = self._synth(p.items, 1.0)
@@ -184,13 +213,17 @@ class SignJob:
             raise SignLLMError("Nothing could be signed" + (f": {msgs}" if msgs else "."))
         end_time = max((timing.seconds_to_frame(c.end, fps) for c in self.cues), default=0)
         track = timing.stitch(placements, total=end_time + 1)
-        result = JobResult(placements, track, report=[p.message for p in placements if p.message])
+        result = JobResult(placements, track, report=[p.message for p in placements if p.message],
+                           reused=self.reused)
         if self.rig is not None:
             if self.cancelled:
                 raise Cancelled()
-            from ..rigs.retarget import plan_keys
-            result.plan = plan_keys(track, self.rig, self.profile, self.opt.tolerance, self.opt.finger_tolerance)
-            yield total, total, "solving the rig"
+            result.plan = timing.merge_plans(placements, track.n_frames)
+            if result.plan is None:  # channel sets differ between cues: solve the stitched track at once
+                from ..rigs.retarget import plan_keys
+                result.plan = plan_keys(track, self.rig, self.profile, self.opt.tolerance,
+                                        self.opt.finger_tolerance)
+        yield total, total, "keys"
         self.result = result
 
     def run(self, progress=None):

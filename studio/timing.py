@@ -53,6 +53,7 @@ class Placement:
     start: int = 0
     frames: int = 0
     window: int = 0
+    plan: object = None     # the cue's KeyPlan (track frames) when a rig is given
     status: str = "ok"      # ok | overrun | skipped | empty | error
     delay: int = 0          # frames later than the cue's start
     message: str = ""
@@ -109,3 +110,47 @@ def stitch(placements, total=None):
     out = PoseTrack(ref.fps, ref.body, arrays["wrist"], arrays["palm"], arrays["hand_params"],
                     arrays["elbow"], arrays["head"], arrays["brows"], segments, ref.hand_scale)
     return out
+
+
+def merge_plans(placements, n_frames):
+    """One KeyPlan from per-cue plans, keys shifted to each cue's start.
+
+    Correct because every cue track begins and ends at the exact rest pose: the last key of one cue and
+    the first of the next hold the same values, so the Bezier between them (flat, auto-clamped) stays at
+    rest through the gap. Returns None when the cues' channel sets differ (the caller solves at once).
+    """
+    from ..rigs.retarget import CurveKeys, KeyPlan
+    placed = [p for p in placements if p.plan is not None]
+    if not placed:
+        return None
+    first = placed[0].plan
+    chans = [(c.bone, c.path, c.index) for c in first.curves]
+    if any([(c.bone, c.path, c.index) for c in p.plan.curves] != chans for p in placed[1:]):
+        return None
+    curves = []
+    for k, c0 in enumerate(first.curves):
+        if c0.group.startswith("props"):
+            curves.append(c0)
+            continue
+        frames = np.concatenate([p.plan.curves[k].frames + p.start for p in placed])
+        values = np.concatenate([p.plan.curves[k].values for p in placed])
+        curves.append(CurveKeys(c0.bone, c0.path, c0.index, frames, values, c0.group))
+    warnings = list(dict.fromkeys(w for p in placed for w in p.plan.warnings))
+    max_error = {}
+    for p in placed:
+        for g, e in p.plan.max_error.items():
+            max_error[g] = max(max_error.get(g, 0.0), e)
+    targets = {}
+    for side, t0 in first.targets.items():
+        tg = {}
+        for name, arr in t0.items():
+            if not isinstance(arr, np.ndarray):
+                tg[name] = arr
+                continue
+            out = np.repeat(arr[:1], n_frames, axis=0)
+            for p in placed:
+                a = p.plan.targets[side][name]
+                out[p.start:p.start + len(a)] = a
+            tg[name] = out
+        targets[side] = tg
+    return KeyPlan(curves, warnings, n_frames, max_error, targets)

@@ -67,6 +67,11 @@ def test_subtitles_sign_each_cue_in_its_window(bpy_mod, rigify_scene, srt_path):
     assert p1.end <= round(4.0 * 24)
     gap = got[p1.end + 1:p2.start]
     assert len(gap) > 10 and np.abs(gap - gap[0]).max() < 0.002
+    rots = []
+    for f in range(p1.end + 1, p2.start):
+        scene.frame_set(scene.frame_start + f)
+        rots.append(np.array(rig.pose.bones["DEF-hand.R"].matrix)[:3, :3])
+    assert np.abs(np.array(rots) - rots[0]).max() < 1e-3, "the hand does not turn while resting between cues"
     travel = np.linalg.norm(np.diff(got[p1.start:p1.end, 1], axis=0), axis=-1).sum()
     assert travel > 0.3
     assert scene.frame_end - scene.frame_start + 1 == T
@@ -318,3 +323,45 @@ def test_batch_command_line_end_to_end(tmp_path, srt_path, rigify_blend):
     bad = subprocess.run([sys.executable, os.path.join(ROOT, "build.py"), "batch", rigify_blend,
                           str(tmp_path / "missing.srt"), "-o", str(out)], capture_output=True, text=True)
     assert bad.returncode == 2 and "does not exist" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def _keys(rig):
+    from bpy_extras import anim_utils
+    ad = rig.animation_data
+    cb = anim_utils.action_get_channelbag_for_slot(ad.action, ad.action_slot)
+    out = {}
+    for fc in cb.fcurves:
+        co = np.empty(2 * len(fc.keyframe_points), np.float32)
+        fc.keyframe_points.foreach_get("co", co)
+        out[(fc.data_path, fc.array_index)] = co
+    return out
+
+
+def test_editing_one_cue_resolves_only_that_cue_and_matches_a_full_regeneration(bpy_mod, addon, rigify_scene, tmp_path):
+    from signllm.signllm_blender import studio
+    bpy = bpy_mod
+    scene, _, rig = rigify_scene
+    scene.render.fps = 24
+    p = tmp_path / "fit.srt"
+    p.write_text("1\n00:00:00,500 --> 00:00:04,500\nHello, what is your name?\n\n"
+                 "2\n00:00:05,000 --> 00:00:08,000\nThank you, mother.\n\n"
+                 "3\n00:00:09,000 --> 00:00:11,000\nGood morning.\n")
+    studio._CACHE.clear()
+    res = studio.sign_subtitles(rig, scene, str(p))
+    assert [q.status for q in res.placements] == ["ok", "ok", "ok"]
+    rows = scene.signllm_signs
+    i = next(k for k, r in enumerate(rows) if r.cue == 2 and r.kind == "sign")
+    before = rows[i].frames
+    rows[i].speed = 1.5
+    scene.frame_set(100)                # the playhead must not matter
+    part = studio.regenerate(rig, scene)
+    assert part.reused == 2, "cues 1 and 3 are taken as they were"
+    assert rows[i].frames < before
+    partial = _keys(rig)
+    studio._CACHE.clear()
+    full = studio.regenerate(rig, scene)
+    assert full.reused == 0
+    whole = _keys(rig)
+    assert partial.keys() == whole.keys()
+    worst = max(float(np.abs(partial[k] - whole[k]).max()) for k in whole)
+    assert worst < 1e-6, worst
