@@ -15,6 +15,10 @@ from .subtitles import Cue
 
 
 
+GROUP_SECONDS = 30.0   # timed cues starting in the same 30 s are solved together
+GROUP_CHUNKS = 4       # untimed chunks (sentence groups) solved together
+
+
 class Cancelled(Exception):
     """The user cancelled the job; nothing was written."""
 
@@ -77,7 +81,7 @@ class SignJob:
         self.cues = sorted(cues, key=lambda c: (c.start, c.index))
         self.cache = cache            # {key: Placement} shared between jobs: unchanged cues are reused
         self.rig_key = rig_key
-        self.reused = 0
+        self.reused = 0               # cues whose solved keys came from the cache
         self.body = body
         self.opt = options or JobOptions()
         self.rig = rig
@@ -94,9 +98,17 @@ class SignJob:
             raise SignLLMError("Type some text to sign.")
         return cls([Cue(i + 1, 0.0, 0.0, c, c) for i, c in enumerate(chunks)], body, options, **kw)
 
+    def group_of(self, cue):
+        """Cues are solved in groups (one solve call has a large fixed cost): by time for timed cues,
+        by count for untimed ones, so an edit keeps the other groups as they were."""
+        if cue.end > cue.start:
+            return ("t", int(cue.start // GROUP_SECONDS))
+        return ("u", (cue.index - 1) // GROUP_CHUNKS)
+
     @property
     def n_steps(self):
-        return len(self.cues) + 1
+        groups = {self.group_of(c) for c in self.cues} if self.rig is not None else set()
+        return len(self.cues) + len(groups) + 1
 
     def cancel(self):
         self.cancelled = True
@@ -130,13 +142,10 @@ class SignJob:
             return p
         key = self._key(cue, p.items, cursor, next_start) if self.cache is not None and self.rig_key else None
         if key is not None and key in self.cache:
-            self.reused += 1
             hit = self.cache[key]
-            return replace(hit, cue=cue, items=p.items, start=hit.start if cue.end > cue.start else cursor)
+            return replace(hit, cue=cue, items=p.items, start=hit.start if cue.end > cue.start else cursor, key=key)
         p = self._place_new(p, cursor, next_start)
-        if self.rig is not None and p.track is not None:
-            from ..rigs.retarget import plan_keys
-            p.plan = plan_keys(p.track, self.rig, self.profile, self.opt.tolerance, self.opt.finger_tolerance)
+        p.key = key
         if key is not None:
             if len(self.cache) > 5000:
                 self.cache.clear()
@@ -213,18 +222,43 @@ class SignJob:
             raise SignLLMError("Nothing could be signed" + (f": {msgs}" if msgs else "."))
         end_time = max((timing.seconds_to_frame(c.end, fps) for c in self.cues), default=0)
         track = timing.stitch(placements, total=end_time + 1)
-        result = JobResult(placements, track, report=[p.message for p in placements if p.message],
-                           reused=self.reused)
+        result = JobResult(placements, track, report=[p.message for p in placements if p.message])
+        done = len(self.cues)
         if self.rig is not None:
-            if self.cancelled:
-                raise Cancelled()
-            result.plan = timing.merge_plans(placements, track.n_frames)
-            if result.plan is None:  # channel sets differ between cues: solve the stitched track at once
-                from ..rigs.retarget import plan_keys
-                result.plan = plan_keys(track, self.rig, self.profile, self.opt.tolerance,
-                                        self.opt.finger_tolerance)
+            groups = {}
+            for p in placements:
+                groups.setdefault(self.group_of(p.cue), []).append(p)
+            solved = []
+            for gid in sorted({self.group_of(c) for c in self.cues}):
+                if self.cancelled:
+                    raise Cancelled()
+                members = [p for p in groups.get(gid, []) if p.track is not None]
+                if members:
+                    solved.append(self._solve_group(members))
+                done += 1
+                yield done, total, f"solving group {len(solved)}"
+            result.plan = timing.merge_plans(solved, track.n_frames)
+        result.reused = self.reused
         yield total, total, "keys"
         self.result = result
+
+    def _solve_group(self, members):
+        """KeyPlan for consecutive placed cues (they start and end at rest), reused when unchanged."""
+        from ..rigs.retarget import plan_keys
+        g0 = members[0].start
+        rel = [replace(p, start=p.start - g0) for p in members]
+        key = None
+        if self.cache is not None and all(p.key is not None for p in members):
+            key = ("group", tuple((p.key, r.start) for p, r in zip(members, rel)))
+            if key in self.cache:
+                self.reused += len(members)
+                plan = self.cache[key]
+                return timing.Placement(None, [], plan=plan, start=g0, frames=plan.n_frames)
+        sub = timing.stitch(rel)
+        plan = plan_keys(sub, self.rig, self.profile, self.opt.tolerance, self.opt.finger_tolerance)
+        if key is not None:
+            self.cache[key] = plan
+        return timing.Placement(None, [], plan=plan, start=g0, frames=plan.n_frames)
 
     def run(self, progress=None):
         """Run every step; progress(done, total, label) is called after each."""

@@ -53,7 +53,8 @@ class Placement:
     start: int = 0
     frames: int = 0
     window: int = 0
-    plan: object = None     # the cue's KeyPlan (track frames) when a rig is given
+    plan: object = None     # KeyPlan (a solve group's, see SignJob._solve_group)
+    key: object = None      # cache key of this cue's placement
     status: str = "ok"      # ok | overrun | skipped | empty | error
     delay: int = 0          # frames later than the cue's start
     message: str = ""
@@ -117,29 +118,44 @@ def merge_plans(placements, n_frames):
 
     Correct because every cue track begins and ends at the exact rest pose: the last key of one cue and
     the first of the next hold the same values, so the Bezier between them (flat, auto-clamped) stays at
-    rest through the gap. Returns None when the cues' channel sets differ (the caller solves at once).
+    rest through the gap. A channel a cue does not key (the head, when the cue has no question or
+    negation) is held at its neutral value, the value other cues start from. Returns None when nothing
+    was planned.
     """
     from ..rigs.retarget import CurveKeys, KeyPlan
     placed = [p for p in placements if p.plan is not None]
     if not placed:
         return None
-    first = placed[0].plan
-    chans = [(c.bone, c.path, c.index) for c in first.curves]
-    if any([(c.bone, c.path, c.index) for c in p.plan.curves] != chans for p in placed[1:]):
-        return None
+    order, proto = [], {}
+    for p in placed:
+        for c in p.plan.curves:
+            k = (c.bone, c.path, c.index)
+            if k not in proto:
+                order.append(k)
+                proto[k] = c
     curves = []
-    for k, c0 in enumerate(first.curves):
+    for k in order:
+        c0 = proto[k]
         if c0.group.startswith("props"):
             curves.append(c0)
             continue
-        frames = np.concatenate([p.plan.curves[k].frames + p.start for p in placed])
-        values = np.concatenate([p.plan.curves[k].values for p in placed])
-        curves.append(CurveKeys(c0.bone, c0.path, c0.index, frames, values, c0.group))
+        neutral = float(c0.values[0])
+        frames, values = [], []
+        for p in placed:
+            c = next((c for c in p.plan.curves if (c.bone, c.path, c.index) == k), None)
+            if c is None:
+                frames.append(np.array([0, max(p.frames - 1, 0)]) + p.start)
+                values.append(np.full(2, neutral))
+            else:
+                frames.append(c.frames + p.start)
+                values.append(c.values)
+        curves.append(CurveKeys(c0.bone, c0.path, c0.index, np.concatenate(frames), np.concatenate(values), c0.group))
     warnings = list(dict.fromkeys(w for p in placed for w in p.plan.warnings))
     max_error = {}
     for p in placed:
         for g, e in p.plan.max_error.items():
             max_error[g] = max(max_error.get(g, 0.0), e)
+    first = placed[0].plan
     targets = {}
     for side, t0 in first.targets.items():
         tg = {}

@@ -344,8 +344,8 @@ def test_editing_one_cue_resolves_only_that_cue_and_matches_a_full_regeneration(
     scene.render.fps = 24
     p = tmp_path / "fit.srt"
     p.write_text("1\n00:00:00,500 --> 00:00:04,500\nHello, what is your name?\n\n"
-                 "2\n00:00:05,000 --> 00:00:08,000\nThank you, mother.\n\n"
-                 "3\n00:00:09,000 --> 00:00:11,000\nGood morning.\n")
+                 "2\n00:00:31,000 --> 00:00:34,000\nThank you, mother.\n\n"
+                 "3\n00:01:02,000 --> 00:01:04,000\nGood morning.\n")   # three solve groups (30 s each)
     studio._CACHE.clear()
     res = studio.sign_subtitles(rig, scene, str(p))
     assert [q.status for q in res.placements] == ["ok", "ok", "ok"]
@@ -355,7 +355,7 @@ def test_editing_one_cue_resolves_only_that_cue_and_matches_a_full_regeneration(
     rows[i].speed = 1.5
     scene.frame_set(100)                # the playhead must not matter
     part = studio.regenerate(rig, scene)
-    assert part.reused == 2, "cues 1 and 3 are taken as they were"
+    assert part.reused == 2, "cues 1 and 3 are taken as they were; only cue 2 is re-synthesised and solved"
     assert rows[i].frames < before
     partial = _keys(rig)
     studio._CACHE.clear()
