@@ -89,7 +89,10 @@ def render_video(scene, path):
     scene.render.filepath = path
     if scene.render.film_transparent:
         scene.render.film_transparent = False  # MP4 has no alpha; PNG frames keep it
-    bpy.ops.render.render(animation=True)
+    try:
+        bpy.ops.render.render(animation=True)
+    except RuntimeError as exc:
+        raise SignLLMError(f"Blender could not render the video: {str(exc).strip()[:200]}") from None
     return path
 
 

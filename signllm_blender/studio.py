@@ -323,8 +323,8 @@ def setup_pip(scene, obj, size=0.3, corner="BOTTOM_RIGHT", margin=0.15, resoluti
     cam_data = bpy.data.cameras.new(name)
     cam_data.type = "ORTHO"
     rx = resolution or (scene.render.resolution_x, scene.render.resolution_y)
-    out_h = max(16, int(round(rx[1] * size)))
-    out_w = max(16, int(round(out_h * width / height)))
+    out_h = max(16, 2 * int(round(rx[1] * size / 2)))        # even sizes: video encoders need them
+    out_w = max(16, 2 * int(round(out_h * width / height / 2)))
     cam_data.ortho_scale = max(width, height)
     cam = bpy.data.objects.new(name, cam_data)
     scene.collection.objects.link(cam)

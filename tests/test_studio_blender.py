@@ -216,9 +216,17 @@ def test_export_roundtrip_matches_the_hands(bpy_mod, exported, fmt):
     assert shifted > hand_tol
 
 
-def test_export_refuses_bad_requests(bpy_mod, rigify_scene, tmp_path):
+def test_export_refuses_bad_requests(bpy_mod, addon, rigify_scene, tmp_path):
     from signllm.signllm_blender import studio
+    bpy = bpy_mod
     scene, _, rig = rigify_scene
+    with bpy.context.temp_override(active_object=rig, object=rig, selected_objects=[rig]):
+        with pytest.raises(RuntimeError, match="no animation"):
+            bpy.ops.signllm.export(filepath=str(tmp_path / "a.glb"), format="GLTF")
+        assert bpy.ops.signllm.sign_long_text(text="Hello.") == {"FINISHED"}
+        assert bpy.ops.signllm.export(filepath=str(tmp_path / "b"), format="GLTF") == {"FINISHED"}
+    assert (tmp_path / "b.glb").stat().st_size > 1000
+    rig.animation_data_clear()
     with pytest.raises(studio.SignLLMError, match="no animation"):
         studio.export(rig, scene, str(tmp_path / "a.fbx"))
     with pytest.raises(studio.SignLLMError, match="Unknown export format"):
@@ -298,6 +306,11 @@ def test_batch_in_process_exit_codes(bpy_mod, rigify_blend, tmp_path, srt_path):
     # several humanoids (metarig and rig): picks the active one; --strict flags cue 3 (cannot fit)
     assert batch.main([rigify_blend, srt_path, "-o", out, "--strict"]) == batch.ATTENTION
     assert os.path.exists(out)
+    hello = tmp_path / "hello.txt"
+    hello.write_text("Hello.")
+    video = tmp_path / "v.mp4"
+    assert batch.main([rigify_blend, str(hello), "-o", out, "--armature", "rig", "--video", str(video)]) == batch.OK
+    assert video.stat().st_size > 1000
     assert batch.main([rigify_blend, str(text), "-o", out, "--armature", "rig"]) == batch.OK
 
 
