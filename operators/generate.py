@@ -20,6 +20,8 @@ def armature_poll(cls, context):
 
 def options_from(context, scene_settings):
     prefs = preferences.get(context)
+    preferences.apply_defaults(context.scene, prefs)  # a new scene starts from the preference defaults
+    preferences.apply_fps(context.scene, prefs)
     return service.Options(
         language=scene_settings.language, speed=scene_settings.speed, left_handed=scene_settings.left_handed,
         tolerance=(prefs.tolerance_mm if prefs else 3.0) / 1000.0)

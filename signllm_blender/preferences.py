@@ -2,7 +2,6 @@
 import bpy
 
 ROOT_PACKAGE = __package__.rpartition(".")[0]
-APPLIED = "signllm_prefs_applied"
 
 
 def _languages(self, context):
@@ -68,18 +67,19 @@ def model_folder(prefs=None):
 
 
 def apply_defaults(scene, prefs, force=False):
-    """Copy the preference defaults into a scene's settings once (new scenes start from them)."""
-    if prefs is None or (scene.get(APPLIED) and not force):
+    """Give a scene's settings the preference defaults where the user never set them (force: all)."""
+    if prefs is None:
         return False
     s = scene.signllm
-    try:
-        s.language = prefs.language
-    except TypeError:
-        pass
-    s.speed = prefs.speed
-    s.left_handed = prefs.left_handed
-    scene[APPLIED] = True
-    return True
+    changed = False
+    for name in ("language", "speed", "left_handed"):
+        if force or not s.is_property_set(name):
+            try:
+                setattr(s, name, getattr(prefs, name))
+                changed = True
+            except TypeError:  # a language the data no longer has
+                pass
+    return changed
 
 
 def apply_fps(scene, prefs):

@@ -106,7 +106,8 @@ def finish(obj, scene, job, frame_start=None, set_frame_range=True, label=None):
     start = scene.frame_start if frame_start is None else int(frame_start)
     name = "SignLLM " + (label or f"{len(job.cues)} cues")
     action = _write_plan(obj, res.plan, start, name)
-    action["signllm_gloss"] = " | ".join(inference.format_gloss(p.items) for p in res.placements if p.items)
+    # cues joined by pauses: the panel's "Regenerate from Gloss" can read it back (untimed)
+    action["signllm_gloss"] = " / ".join(inference.format_gloss(p.items) for p in res.placements if p.items)
     action["signllm_language"] = job.opt.language
     blender_io.replace_markers(scene, [(cue_marker_name(p), start + p.start) for p in res.placements])
     if set_frame_range:

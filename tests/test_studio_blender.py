@@ -280,10 +280,17 @@ def test_preferences_defaults_fps_and_model_folder(bpy_mod, addon, rigify_scene)
             assert bpy.ops.signllm.sign_long_text(text="Hello. Thank you.") == {"FINISHED"}
         assert scene.signllm.speed == pytest.approx(1.3) and scene.signllm.left_handed
         assert scene.render.fps == 30
+        pos = hand_positions(scene, rig, range(scene.frame_start, scene.frame_end + 1))
+        travel = np.linalg.norm(np.diff(pos, axis=0), axis=-1).sum(axis=0)
+        assert travel[0] > 2 * travel[1], f"a left-handed signer signs with the left hand {travel}"
         prefs.speed = 0.8
+        scene.signllm.left_handed = False          # what the user sets stays theirs
+        with bpy.context.temp_override(active_object=rig, object=rig, selected_objects=[rig]):
+            assert bpy.ops.signllm.generate(text="Hello.") == {"FINISHED"}
+        assert scene.signllm.speed == pytest.approx(1.3) and not scene.signllm.left_handed
         with bpy.context.temp_override(scene=scene):
             bpy.ops.signllm.apply_preferences()
-        assert scene.signllm.speed == pytest.approx(0.8)
+        assert scene.signllm.speed == pytest.approx(0.8) and scene.signllm.left_handed
     finally:
         prefs.speed, prefs.left_handed, prefs.fps_mode = 1.0, False, "KEEP"
 
