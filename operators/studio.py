@@ -116,6 +116,11 @@ class _JobOperator:
         except SignLLMError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
+        except Exception as exc:  # e.g. the armature was deleted while the job ran
+            log.exception("writing the signing failed")
+            self.report({"ERROR"}, f"Writing the signing failed ({type(exc).__name__}: {exc}); "
+                                   "your previous animation was kept.")
+            return {"CANCELLED"}
         res = self._job.result
         for msg in res.report:
             self.report({"WARNING"}, msg)

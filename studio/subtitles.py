@@ -78,12 +78,19 @@ def detect_format(path, text):
     return "txt"
 
 
+def timecode(t):
+    h, r = divmod(max(t, 0.0), 3600)
+    m, s = divmod(r, 60)
+    return f"{int(h):02d}:{int(m):02d}:{s:06.3f}"
+
+
 def _check_cues(cues, name):
     if not cues:
         raise SubtitleError(f"{name} has no cues.")
     for c in cues:
         if not (c.end > c.start >= 0):
-            raise SubtitleError(f"{name}: cue {c.index} ends ({c.end:.3f} s) before it starts ({c.start:.3f} s).")
+            raise SubtitleError(f"{name}: cue {c.index} ends ({timecode(c.end)}) no later than it starts "
+                                f"({timecode(c.start)}).")
     if not any(c.text for c in cues):
         raise SubtitleError(f"{name}: no cue has words to sign (only sound descriptions or markup).")
     return cues

@@ -10,6 +10,7 @@ import numpy as np
 from ..inference.synthesis import minjerk
 from ..inference.track import PoseTrack
 from ..inference.transforms import slerp_matrices
+from .subtitles import timecode  # noqa: F401  (used as timing.timecode)
 
 RATE_LIMITS = (0.7, 1.6)
 
@@ -37,10 +38,6 @@ def seconds_to_frame(t, fps):
     return int(round(t * fps))
 
 
-def timecode(t):
-    h, r = divmod(max(t, 0.0), 3600)
-    m, s = divmod(r, 60)
-    return f"{int(h):02d}:{int(m):02d}:{s:06.3f}"
 
 
 @dataclass
