@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 CUES_PROP = "signllm_cues"        # scene: the cues last signed (JSON), so the editor can regenerate
 EXPORT_FORMATS = ("FBX", "BVH", "GLTF")
+REPORT_PROP = "signllm_cue_report"  # scene: the last job's lines about cues that need attention
 _CACHE = {}                       # solved cues of this session (see SignJob.cache)
 
 
@@ -114,6 +115,7 @@ def finish(obj, scene, job, frame_start=None, set_frame_range=True, label=None):
         scene.frame_start = start
         scene.frame_end = start + res.track.n_frames - 1
     scene[CUES_PROP] = json.dumps([[c.index, c.start, c.end, c.text] for c in job.cues])
+    scene[REPORT_PROP] = json.dumps(res.report)
     rows = glossedit.rows_from(res.placements, start)
     if hasattr(scene, "signllm_signs"):  # the add-on is registered (scripts may use the API without it)
         set_rows(scene, rows)

@@ -5,6 +5,14 @@ _ICON = {"fingerspelled": "ERROR", "review": "ERROR"}
 _SOURCE_ICON = {"lexicon": "BOOKMARKS", "fingerspelling": "HAND", "neural": "NETWORK_DRIVE", "pause": "PAUSE"}
 
 
+def _report(scene):
+    import json
+    try:
+        return json.loads(scene.get("signllm_cue_report", "[]"))
+    except ValueError:
+        return []
+
+
 class SIGNLLM_UL_signs(bpy.types.UIList):
     """One row per generated sign: gloss, source words, source, start, duration, speed."""
 
@@ -61,6 +69,13 @@ class SIGNLLM_PT_studio(bpy.types.Panel):
     def draw(self, context):
         layout = self.layout
         layout.operator("signllm.sign_subtitles", icon="FILE_TEXT")
+        report = _report(context.scene)
+        if report:
+            box = layout.box()
+            for line in report[:8]:
+                box.label(text=line, icon="ERROR")
+            if len(report) > 8:
+                box.label(text=f"... and {len(report) - 8} more (see the Info editor)")
         layout.operator("signllm.sign_long_text", icon="TEXT")
         row = layout.row(align=True)
         for fmt in ("FBX", "BVH", "GLTF"):

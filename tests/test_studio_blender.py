@@ -53,6 +53,7 @@ def test_subtitles_sign_each_cue_in_its_window(bpy_mod, rigify_scene, srt_path):
     assert [f for f, _ in ours] == [1 + 12, 1 + 120, 1 + 180]
     assert ours[0][1].startswith("1: Hello") and ours[2][1].startswith("! 3: My name")
     assert ("user marker" in [n for _, n in marks])
+    assert json.loads(scene["signllm_cue_report"]) == res.report and len(res.report) == 1
     p1, p2, p3 = res.placements
     assert (p1.status, p2.status, p3.status) == ("ok", "ok", "overrun")
     # measured on the rig (depsgraph-evaluated): the deform hands follow the targets in every cue
@@ -385,3 +386,14 @@ def test_editing_one_cue_resolves_only_that_cue_and_matches_a_full_regeneration(
     assert partial.keys() == whole.keys()
     worst = max(float(np.abs(partial[k] - whole[k]).max()) for k in whole)
     assert worst < 1e-6, worst
+
+
+def test_panel_icons_exist(bpy_mod):
+    """Panels cannot draw headless; at least every icon they name is one Blender has."""
+    import re
+    icons = {e.identifier for e in bpy_mod.types.UILayout.bl_rna.functions["prop"].parameters["icon"].enum_items}
+    src = open(os.path.join(ROOT, "signllm_blender", "studio_panels.py")).read()
+    src += open(os.path.join(ROOT, "signllm_blender", "preferences.py")).read()
+    used = set(re.findall(r'icon="([A-Z_]+)"', src)) | set(re.findall(r'"([A-Z_]{3,})"', src.split("class")[0]))
+    used = {u for u in used if u.isupper() and u not in ("KEEP", "SET")}
+    assert used and used <= icons, used - icons
