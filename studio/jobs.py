@@ -11,7 +11,7 @@ from .. import inference
 from ..inference import SignLLMError
 from ..inference.synthesis import Settings
 from . import timing
-from .subtitles import Cue
+from .subtitles import Cue, split_paragraph  # noqa: F401  (split_paragraph is part of this API)
 
 
 
@@ -52,21 +52,6 @@ class JobResult:
     @property
     def items(self):
         return [it for p in self.placements if p.track is not None for it in p.items]
-
-
-def split_paragraph(text, max_chars=160):
-    """Sentences grouped into chunks of at most ~max_chars (a long text's steps)."""
-    sents = [s.strip() for s in re.split(r"(?<=[.!?;])\s+|\n\s*\n", text) if s and s.strip()]
-    chunks, cur = [], ""
-    for s in sents:
-        if cur and len(cur) + len(s) + 1 > max_chars:
-            chunks.append(cur)
-            cur = s
-        else:
-            cur = f"{cur} {s}".strip()
-    if cur:
-        chunks.append(cur)
-    return chunks
 
 
 class SignJob:

@@ -140,13 +140,29 @@ def parse_vtt(text, name="The WebVTT file"):
     return _check_cues(cues, name)
 
 
-def parse_text(text, name="The text file", seconds_per_paragraph=None):
-    """Plain text: one untimed cue per paragraph (start/end 0 means 'as long as it takes')."""
+def split_paragraph(text, max_chars=160):
+    """Sentences grouped into chunks of at most ~max_chars (a long text's steps)."""
+    sents = [s.strip() for s in re.split(r"(?<=[.!?;])\s+|\n\s*\n", text) if s and s.strip()]
+    chunks, cur = [], ""
+    for s in sents:
+        if cur and len(cur) + len(s) + 1 > max_chars:
+            chunks.append(cur)
+            cur = s
+        else:
+            cur = f"{cur} {s}".strip()
+    if cur:
+        chunks.append(cur)
+    return chunks
+
+
+def parse_text(text, name="The text file"):
+    """Plain text: untimed cues (start == end == 0: as long as signing takes), one per sentence group
+    of a paragraph, so a long text advances in small steps."""
     paras = [re.sub(r"\s+", " ", p).strip() for p in re.split(r"\n\s*\n", text)]
-    paras = [p for p in paras if p]
-    if not paras:
+    chunks = [c for p in paras if p for c in split_paragraph(p)]
+    if not chunks:
         raise SubtitleError(f"{name} is empty.")
-    return [Cue(i + 1, 0.0, 0.0, p, p) for i, p in enumerate(paras)]
+    return [Cue(i + 1, 0.0, 0.0, c, c) for i, c in enumerate(chunks)]
 
 
 def load(path, encoding=None, fmt=None):

@@ -86,6 +86,10 @@ def test_folder_and_text_file(tmp_path):
     fmt, cues = subtitles.load(write(tmp_path, "t.txt", "Hello.\n\nThank you, mother."))
     assert fmt == "txt" and [c.text for c in cues] == ["Hello.", "Thank you, mother."]
     assert all(c.start == c.end == 0 for c in cues)
+    long = " ".join(["Hello, what is your name?", "My name is Anna and I like to learn sign language."] * 5)
+    _, cues = subtitles.load(write(tmp_path, "long.txt", long + "\n\nThank you."))
+    assert len(cues) > 3 and all(len(c.text) <= 160 for c in cues) and cues[-1].text == "Thank you."
+    assert " ".join(c.text for c in cues[:-1]) == long
 
 
 def test_fit_rate_against_a_measured_length():
