@@ -15,22 +15,35 @@ from .subtitles import timecode  # noqa: F401  (used as timing.timecode)
 RATE_LIMITS = (0.7, 1.6)
 
 
-def fit_rate(measure, window, lo=RATE_LIMITS[0], hi=RATE_LIMITS[1], tries=8):
+def fit_rate(measure, window, lo=RATE_LIMITS[0], hi=RATE_LIMITS[1], tries=8, refine=5):
     """Signing rate in [lo, hi] whose length `measure(rate)` (frames) best fills `window` frames.
 
-    Returns (rate, frames, fits). The synthesiser's lead-in and holds do not scale with the rate, so the
-    length is not exactly n(1)/rate: refine a few times from the measured length.
+    Returns (rate, frames, fits). The synthesiser's lead-in and holds do not scale with the rate and
+    lengths are whole frames, so the length is not n(1)/rate: step up from the measured length, then
+    bisect back toward the slowest rate that still fits (never faster than needed by more than ~1 %).
     """
     if window <= 0:
         raise ValueError("window must be positive")
     n1 = measure(1.0)
     rate = float(np.clip(n1 / window, lo, hi))
     n = n1 if rate == 1.0 else measure(rate)
+    slow = 1.0 if n1 > window and rate > 1.0 else None   # fastest rate known not to fit
     for _ in range(tries):
         if n <= window or rate >= hi:
             break
+        slow = rate
         rate = float(min(hi, rate * max(n / window, 1.0 + 1e-3) * 1.01))
         n = measure(rate)
+    if n <= window and slow is not None:
+        for _ in range(refine):                   # slowest fitting rate in (slow, rate]
+            if rate - slow < 0.01 * rate:
+                break
+            mid = 0.5 * (slow + rate)
+            m = measure(mid)
+            if m <= window:
+                rate, n = mid, m
+            else:
+                slow = mid
     return rate, n, n <= window
 
 

@@ -229,3 +229,23 @@ def test_pause_duration_and_sign_speed_change_the_timing(srt_job):
     slower = jobs.SignJob([subtitles.Cue(2, 0, 0, "")], BodyModel.default(),
                           items=glossedit.items_by_cue(rows)).run()
     assert slower.track.n_frames - base.track.n_frames == pytest.approx(24, abs=2)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(fixed=st.integers(0, 40), scaled=st.integers(1, 400), window=st.integers(1, 500),
+       lo=st.floats(0.3, 1.0), hi=st.floats(1.0, 3.0))
+def test_fit_rate_properties(fixed, scaled, window, lo, hi):
+    """Within the limits always; fits means within the window; not fitting means even the fastest is too long;
+    and a fitting rate is never faster than needed by more than a small refinement step."""
+    measure = lambda r: fixed + int(np.ceil(scaled / r))  # noqa: E731
+    rate, n, fits = timing.fit_rate(measure, window, lo, hi)
+    assert lo - 1e-9 <= rate <= hi + 1e-9 and n == measure(rate)
+    if fits:
+        assert n <= window
+    else:
+        assert measure(hi) > window and rate == pytest.approx(hi)
+    if fits and rate > max(lo, 1.0) + 1e-9:  # sped up: a 3 % slower rate would not fit
+        assert measure(rate / 1.03) > window or rate / 1.03 < lo
