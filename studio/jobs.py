@@ -4,6 +4,7 @@ A job computes everything in memory (gloss, synthesis, stitched track, key plan)
 final write touches the scene. So a job cancelled between steps leaves nothing behind, and the modal
 operator and the headless batch mode drive the same code.
 """
+import json
 import re
 from dataclasses import dataclass, field, replace
 
@@ -110,7 +111,11 @@ class SignJob:
     def _key(self, cue, items, cursor, next_start):
         """Everything a cue's placement depends on (cues start and end at rest, so nothing else)."""
         o = self.opt
-        its = tuple((it.gloss, it.kind, it.duration, tuple(it.marks), it.letters) for it in items)
+        lex = inference.load_language(o.language).lexicon
+        # the lexicon entries themselves: an edited sign (user lexicon reloaded) is never served stale
+        its = tuple((it.gloss, it.kind, it.duration, tuple(it.marks), it.letters,
+                     json.dumps(lex.get(it.gloss), sort_keys=True, default=str) if it.kind == "sign" else "")
+                    for it in items)
         timed = cue.end > cue.start
         start = max(timing.seconds_to_frame(cue.start, o.fps), cursor) if timed else None  # untimed: any offset
         return (its, cue.start, cue.end, start, next_start, o.language, o.speed, o.left_handed, o.fps,

@@ -34,6 +34,9 @@ def fit_rate(measure, window, lo=RATE_LIMITS[0], hi=RATE_LIMITS[1], tries=8, ref
         slow = rate
         rate = float(min(hi, rate * max(n / window, 1.0 + 1e-3) * 1.01))
         n = measure(rate)
+    if n > window and rate < hi:                  # the steps ran out: the fastest allowed decides
+        slow, rate = rate, hi
+        n = measure(rate)
     if n <= window and slow is not None:
         for _ in range(refine):                   # slowest fitting rate in (slow, rate]
             if rate - slow < 0.01 * rate:
