@@ -5,6 +5,7 @@
     python3 build.py test                               # the whole test suite (what CI runs)
     python3 build.py extension                          # dist/signllm_blender-<version>.zip, validated
     python3 build.py validate                           # check every data file (lexicon, handshapes, ...)
+    python3 build.py batch IN.blend subs.srt -o OUT.blend [--render DIR] [--export OUT.fbx]
 """
 import argparse
 import hashlib
@@ -17,7 +18,8 @@ ROOT = os.path.dirname(os.path.abspath(__file__))
 VENV = os.path.join(ROOT, ".venv")
 REQ = os.path.join(ROOT, "requirements.txt")
 PY = os.path.join(VENV, "bin", "python")
-RUNTIME_WHEELS = ["simplemma==2.0.0"]  # what Blender does not ship (never numpy)
+RUNTIME_WHEELS = ["simplemma==2.0.0", "webvtt-py==0.6.0"]  # what Blender does not ship (never numpy)
+RUNTIME_SDISTS = ["srt==3.5.3"]  # pure Python, published without a wheel: built into one here
 
 
 def _in_venv():
@@ -119,6 +121,12 @@ def cmd_gallery(args):
     return 0
 
 
+def cmd_batch(args):
+    import_package()
+    from signllm.signllm_blender import batch
+    return batch.main(args.batch_args)
+
+
 def cmd_test(args):
     import pytest
     return pytest.main(["-q", "-p", "no:cacheprovider", os.path.join(ROOT, "tests")] + args.pytest_args)
@@ -141,6 +149,8 @@ def cmd_extension(args):
     os.makedirs(wheels, exist_ok=True)
     subprocess.check_call([sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check",
                            "--no-deps", "--only-binary=:all:", "-d", wheels] + RUNTIME_WHEELS)
+    subprocess.check_call([sys.executable, "-m", "pip", "wheel", "-q", "--disable-pip-version-check",
+                           "--no-deps", "-w", wheels] + RUNTIME_SDISTS)
     dist = os.path.abspath(args.out)
     os.makedirs(dist, exist_ok=True)
     tool = blender_ext_tool()
@@ -185,10 +195,13 @@ def main(argv=None):
     gl.add_argument("--resolution", type=int, default=300)
     b = sub.add_parser("bench", help="benchmarks side by side; writes bench/RESULTS.md")
     b.add_argument("--quick", action="store_true", help="small sizes only (1 and 30 words)")
+    ba = sub.add_parser("batch", help="headless: IN.blend + subtitles/text -> OUT.blend (+ render, exports)",
+                        add_help=False)
+    ba.add_argument("batch_args", nargs=argparse.REMAINDER)
     args = p.parse_args(argv)
     ensure_env()
     return {"demo": cmd_demo, "test": cmd_test, "extension": cmd_extension, "validate": cmd_validate,
-            "bench": cmd_bench, "gallery": cmd_gallery}[args.cmd](args)
+            "bench": cmd_bench, "gallery": cmd_gallery, "batch": cmd_batch}[args.cmd](args)
 
 
 if __name__ == "__main__":

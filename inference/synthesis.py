@@ -376,7 +376,8 @@ class Synthesizer:
                 prev_sign = False
             if item.kind == "pause":
                 start = frame
-                append({}, max(1, int(round(self.s.pause / self.s.speed * fps))))
+                pause = self.s.pause if getattr(item, "duration", None) is None else item.duration
+                append({}, max(1, int(round(pause / self.s.speed * fps))))
                 segments.append(Segment(item.gloss, "pause", start, frame, item.words, item.span, "pause"))
                 continue
             lexicalised = bool(item.extra.get("lexicalised")) and item.gloss not in (self.lex or {})

@@ -1,2 +1,5 @@
 """Operators: thin wrappers (poll, read settings, call the service, report)."""
-from .generate import CLASSES  # noqa: F401
+from .generate import CLASSES as _GENERATE
+from .studio import CLASSES as _STUDIO
+
+CLASSES = _GENERATE + _STUDIO

@@ -20,6 +20,8 @@ def armature_poll(cls, context):
 
 def options_from(context, scene_settings):
     prefs = preferences.get(context)
+    preferences.apply_defaults(context.scene, prefs)  # a new scene starts from the preference defaults
+    preferences.apply_fps(context.scene, prefs)
     return service.Options(
         language=scene_settings.language, speed=scene_settings.speed, left_handed=scene_settings.left_handed,
         letter_hold=getattr(scene_settings, "letter_hold", 0.22),
@@ -48,6 +50,8 @@ class _GenerateBase:
                                    "Your scene was left unchanged.")
             return {"CANCELLED"}
         s.gloss = res.gloss_text
+        from ..signllm_blender import studio
+        studio.rows_from_service_result(context.scene, res)
         review = [it.gloss for it in res.items if it.review]
         s.review = " ".join(dict.fromkeys(review))
         for w in res.warnings:

@@ -1,0 +1,258 @@
+"""Chunked signing jobs (a subtitle file, a long text): one step per cue, then the solve. No bpy.
+
+A job computes everything in memory (gloss, synthesis, stitched track, key plan); only the caller's
+final write touches the scene. So a job cancelled between steps leaves nothing behind, and the modal
+operator and the headless batch mode drive the same code.
+"""
+import json
+import re
+from dataclasses import dataclass, field, replace
+
+from .. import inference
+from ..inference import SignLLMError
+from ..inference.synthesis import Settings
+from . import timing
+from .subtitles import Cue, split_paragraph  # noqa: F401  (split_paragraph is part of this API)
+
+
+
+GROUP_SECONDS = 30.0   # timed cues starting in the same 30 s are solved together
+GROUP_CHUNKS = 4       # untimed chunks (sentence groups) solved together
+
+
+class Cancelled(Exception):
+    """The user cancelled the job; nothing was written."""
+
+
+@dataclass
+class JobOptions:
+    language: str = "ASL"
+    speed: float = 1.0                  # the user's signing speed (cue rates multiply it)
+    left_handed: bool = False
+    fps: float = 24.0
+    rate_limits: tuple = timing.RATE_LIMITS
+    policy: str = "shift"               # a cue that cannot fit: 'shift' (sign it, later cues wait) or 'skip'
+    tolerance: float = 0.003
+    finger_tolerance: float = 0.002
+    lead_in: float = 0.08               # seconds at rest before each cue's first sign
+    final_hold: float = 0.12
+
+
+@dataclass
+class JobResult:
+    placements: list
+    track: object
+    plan: object = None
+    report: list = field(default_factory=list)
+    reused: int = 0                     # cues taken unchanged from the cache (not re-synthesised or solved)
+
+    @property
+    def problems(self):
+        return [p for p in self.placements if p.status not in ("ok",)]
+
+    @property
+    def items(self):
+        return [it for p in self.placements if p.track is not None for it in p.items]
+
+
+class SignJob:
+    """Sign a list of cues. Timed cues (end > start) are fitted into their windows; untimed cues
+    (start == end == 0, a text file's paragraphs) follow each other at the user's speed.
+
+    `items` optionally maps a cue index to gloss items to sign instead of glossing its text (the gloss
+    editor's edits). Drive it with `for done, total, label in job.steps(): ...`; `job.result` at the end.
+    """
+
+    def __init__(self, cues, body, options=None, rig=None, profile=None, items=None, cache=None, rig_key=None):
+        self.cues = sorted(cues, key=lambda c: (c.start, c.index))
+        self.cache = cache            # {key: Placement} shared between jobs: unchanged cues are reused
+        self.rig_key = rig_key
+        self.reused = 0               # cues whose solved keys came from the cache
+        self.body = body
+        self.opt = options or JobOptions()
+        self.rig = rig
+        self.profile = profile
+        self.items = dict(items or {})
+        self.result = None
+        self.cancelled = False
+        inference.load_language(self.opt.language)  # unknown language: fail before any step
+
+    @classmethod
+    def from_text(cls, text, body, options=None, **kw):
+        chunks = split_paragraph(text)
+        if not chunks:
+            raise SignLLMError("Type some text to sign.")
+        return cls([Cue(i + 1, 0.0, 0.0, c, c) for i, c in enumerate(chunks)], body, options, **kw)
+
+    def group_of(self, cue):
+        """Cues are solved in groups (one solve call has a large fixed cost): by time for timed cues,
+        by count for untimed ones, so an edit keeps the other groups as they were."""
+        if cue.end > cue.start:
+            return ("t", int(cue.start // GROUP_SECONDS))
+        return ("u", (cue.index - 1) // GROUP_CHUNKS)
+
+    @property
+    def n_steps(self):
+        groups = {self.group_of(c) for c in self.cues} if self.rig is not None else set()
+        return len(self.cues) + len(groups) + 1
+
+    def cancel(self):
+        self.cancelled = True
+
+    def _settings(self, rate):
+        o = self.opt
+        return Settings(fps=o.fps, speed=max(0.25, min(4.0, o.speed * rate)),
+                        dominant="L" if o.left_handed else "R", lead_in=o.lead_in, final_hold=o.final_hold)
+
+    def _synth(self, items, rate):
+        tr = inference.gloss_to_track(items, self.opt.language, self.body, self._settings(rate))
+        return timing.ease_to_rest(tr, int(round(0.2 * self.opt.fps)))
+
+    def _key(self, cue, items, cursor, next_start):
+        """Everything a cue's placement depends on (cues start and end at rest, so nothing else)."""
+        o = self.opt
+        lex = inference.load_language(o.language).lexicon
+        # the lexicon entries themselves: an edited sign (user lexicon reloaded) is never served stale
+        its = tuple((it.gloss, it.kind, it.duration, tuple(it.marks), it.letters,
+                     json.dumps(lex.get(it.gloss), sort_keys=True, default=str) if it.kind == "sign" else "")
+                    for it in items)
+        timed = cue.end > cue.start
+        start = max(timing.seconds_to_frame(cue.start, o.fps), cursor) if timed else None  # untimed: any offset
+        return (its, cue.start, cue.end, start, next_start, o.language, o.speed, o.left_handed, o.fps,
+                tuple(o.rate_limits), o.policy, o.tolerance, o.finger_tolerance, o.lead_in, o.final_hold,
+                self.rig_key)
+
+    def _place(self, cue, cursor, next_start):
+        p = timing.Placement(cue, [])
+        try:
+            p.items = self.items.get(cue.index) or inference.text_to_gloss(cue.text, self.opt.language)
+        except SignLLMError as exc:
+            p.status, p.message = "empty", f"cue {cue.index} ({timing.timecode(cue.start)}): {exc}"
+            p.start = cursor
+            return p
+        key = self._key(cue, p.items, cursor, next_start) if self.cache is not None and self.rig_key else None
+        if key is not None and key in self.cache:
+            hit = self.cache[key]
+            return replace(hit, cue=cue, items=p.items, start=hit.start if cue.end > cue.start else cursor, key=key)
+        p = self._place_new(p, cursor, next_start)
+        p.key = key
+        if key is not None:
+            if len(self.cache) > 5000:
+                self.cache.clear()
+            self.cache[key] = p
+        return p
+
+    def _place_new(self, p, cursor, next_start):
+        o = self.opt
+        fps = o.fps
+        cue = p.cue
+        timed = cue.end > cue.start
+        if not timed:
+            p.track = self._synth(p.items, 1.0)
+            p.start, p.frames, p.window = cursor, p.track.n_frames, p.track.n_frames
+            return p
+        c0, c1 = timing.seconds_to_frame(cue.start, fps), timing.seconds_to_frame(cue.end, fps)
+        p.start = max(c0, cursor)
+        p.delay = p.start - c0
+        p.window = max(1, c1 - p.start)
+        cache = {}
+
+        def measure(rate):
+            key = round(rate, 6)
+            if key not in cache:
+                cache[key] = self._synth(p.items, rate)
+            return cache[key].n_frames
+
+        lo, hi = o.rate_limits
+        p.rate, p.frames, fits = timing.fit_rate(measure, p.window, lo, hi)
+        p.track = cache[round(p.rate, 6)]
+        where = f"cue {cue.index} ({timing.timecode(cue.start)})"
+        notes = []
+        if p.delay:
+            notes.append(f"starts {p.delay / fps:.2f} s late (the previous cue ran over)")
+        if not fits:
+            need = p.frames / fps
+            if o.policy == "skip":
+                p.status, p.track, p.frames = "skipped", None, 0
+                notes.append(f"skipped: needs {need:.2f} s at {hi:.2g}x, has {p.window / fps:.2f} s; "
+                             "split the cue or allow a faster rate")
+            else:
+                p.status = "overrun"
+                notes.append(f"cannot fit: needs {need:.2f} s at {hi:.2g}x, has {p.window / fps:.2f} s, "
+                             f"so it runs {(p.end - c1) / fps:.2f} s past the cue's end"
+                             + (" and delays the next cue" if next_start is not None and p.end > next_start else ""))
+        elif p.delay:
+            p.status = "overrun"
+        if notes:
+            p.message = f"{where}: " + "; ".join(notes)
+        return p
+
+    def steps(self):
+        """Generator: does one cue per step (then the solve), yielding (done, total, label)."""
+        placements = []
+        cursor = 0
+        total = self.n_steps
+        fps = self.opt.fps
+        for i, cue in enumerate(self.cues):
+            if self.cancelled:
+                raise Cancelled()
+            nxt = self.cues[i + 1] if i + 1 < len(self.cues) else None
+            next_start = timing.seconds_to_frame(nxt.start, fps) if nxt is not None and nxt.end > nxt.start else None
+            try:
+                p = self._place(cue, cursor, next_start)
+            except SignLLMError as exc:
+                p = timing.Placement(cue, [], status="error", start=cursor,
+                                     message=f"cue {cue.index} ({timing.timecode(cue.start)}): {exc}")
+            placements.append(p)
+            if p.track is not None:
+                cursor = p.end
+            yield i + 1, total, f"cue {cue.index}/{len(self.cues)}"
+        if not any(p.track is not None for p in placements):
+            msgs = "; ".join(p.message for p in placements if p.message)
+            raise SignLLMError("Nothing could be signed" + (f": {msgs}" if msgs else "."))
+        end_time = max((timing.seconds_to_frame(c.end, fps) for c in self.cues), default=0)
+        track = timing.stitch(placements, total=end_time + 1)
+        result = JobResult(placements, track, report=[p.message for p in placements if p.message])
+        done = len(self.cues)
+        if self.rig is not None:
+            groups = {}
+            for p in placements:
+                groups.setdefault(self.group_of(p.cue), []).append(p)
+            solved = []
+            for gid in sorted({self.group_of(c) for c in self.cues}):
+                if self.cancelled:
+                    raise Cancelled()
+                members = [p for p in groups.get(gid, []) if p.track is not None]
+                if members:
+                    solved.append(self._solve_group(members))
+                done += 1
+                yield done, total, f"solving group {len(solved)}"
+            result.plan = timing.merge_plans(solved, track.n_frames)
+        result.reused = self.reused
+        yield total, total, "keys"
+        self.result = result
+
+    def _solve_group(self, members):
+        """KeyPlan for consecutive placed cues (they start and end at rest), reused when unchanged."""
+        from ..rigs.retarget import plan_keys
+        g0 = members[0].start
+        rel = [replace(p, start=p.start - g0) for p in members]
+        key = None
+        if self.cache is not None and all(p.key is not None for p in members):
+            key = ("group", tuple((p.key, r.start) for p, r in zip(members, rel)))
+            if key in self.cache:
+                self.reused += len(members)
+                plan = self.cache[key]
+                return timing.Placement(None, [], plan=plan, start=g0, frames=plan.n_frames)
+        sub = timing.stitch(rel)
+        plan = plan_keys(sub, self.rig, self.profile, self.opt.tolerance, self.opt.finger_tolerance)
+        if key is not None:
+            self.cache[key] = plan
+        return timing.Placement(None, [], plan=plan, start=g0, frames=plan.n_frames)
+
+    def run(self, progress=None):
+        """Run every step; progress(done, total, label) is called after each."""
+        for done, total, label in self.steps():
+            if progress:
+                progress(done, total, label)
+        return self.result
