@@ -26,15 +26,12 @@ def run(scene, rig, text, hand_bone="DEF-hand.{}", sample_every=1):
     from bpy_extras import anim_utils
     from signllm import inference
     from signllm.rigs import blender_io
-    from signllm.rigs.profiles import detect
     from signllm.rigs.retarget import plan_keys
-    from signllm.rigs.solve import measure_body
+    from signllm.signllm_blender import service
     from signllm.signllm_blender.measure import count_keys, hand_errors
 
-    rig_data = blender_io.read_rig(rig)
-    profile = detect(rig_data.bones)
-    _, track = inference.text_to_track(text, body=measure_body(rig_data, profile),
-                                     settings=inference.Settings(fps=scene.render.fps))
+    rig_data, profile, body = service.read_character(rig, scene)
+    _, track = inference.text_to_track(text, body=body, settings=inference.Settings(fps=scene.render.fps))
     T = track.n_frames
     start = scene.frame_start
     frames = range(0, T, sample_every)

@@ -62,14 +62,14 @@ def find_armature(name=None):
     active = bpy.context.view_layer.objects.active
     if active is not None and active.type == "ARMATURE":
         try:
-            detect(blender_io.read_rig(active).bones)
+            detect(blender_io.read_rig(active))
             return active
         except NotHumanoid:
             pass
     ok = []
     for o in arms:
         try:
-            detect(blender_io.read_rig(o).bones)
+            detect(blender_io.read_rig(o))
             ok.append(o)
         except NotHumanoid:
             continue

@@ -7,6 +7,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+import bpy
 
 from .. import inference
 from ..inference import SignLLMError
@@ -78,6 +79,65 @@ def check_proportions(body, label):
                                    f"{W * 100:.0f} cm apart: fix the bone (it looks collapsed) before signing.")
 
 
+def read_base_rig(obj, scene):
+    """The rig as the solver's static base: its rest pose plus the user's own animation at the start
+    frame, never our earlier signing (so regenerating does not depend on the playhead or on itself)."""
+    ad = obj.animation_data
+    ours = ad is not None and ad.action is not None and ad.action.get(blender_io.ACTION_TAG)
+    frame = scene.frame_current
+    if not ours:
+        return blender_io.read_rig(obj)
+    action, slot = ad.action, ad.action_slot
+    prev = bpy.data.actions.get(action.get("signllm_previous_action", "")) if action else None
+    try:
+        ad.action = prev
+        if prev is not None and slot is not None and prev.slots.get(slot.identifier) is not None:
+            ad.action_slot = prev.slots.get(slot.identifier)
+        if prev is None:    # no user action: the pose our keys replaced is the rest pose
+            with _rest_pose(obj):
+                scene.frame_set(scene.frame_start)
+                return blender_io.read_rig(obj)
+        scene.frame_set(scene.frame_start)
+        return blender_io.read_rig(obj)
+    finally:
+        ad.action = action
+        if slot is not None:
+            ad.action_slot = slot
+        scene.frame_set(frame)
+
+
+class _rest_pose:
+    """Temporarily show the rest pose of the bones (restored afterwards)."""
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __enter__(self):
+        self.saved = [(pb, pb.location.copy(), pb.rotation_quaternion.copy(), pb.rotation_euler.copy(),
+                       pb.scale.copy()) for pb in self.obj.pose.bones]
+        for pb in self.obj.pose.bones:
+            pb.location = (0, 0, 0)
+            pb.rotation_quaternion = (1, 0, 0, 0)
+            pb.rotation_euler = (0, 0, 0)
+            pb.scale = (1, 1, 1)
+
+    def __exit__(self, *exc):
+        for pb, loc, q, e, sc in self.saved:
+            pb.location, pb.rotation_quaternion, pb.rotation_euler, pb.scale = loc, q, e, sc
+
+
+def read_character(obj, scene):
+    """(RigData in canonical space, Profile, BodyModel) of an armature; SignLLMError when unusable."""
+    rig = read_base_rig(obj, scene)
+    try:
+        profile = detect(rig, blender_io.stored_mapping(obj))
+    except NotHumanoid as exc:
+        raise SignLLMError(str(exc)) from None
+    rig = canonical(rig, profile)
+    body = measure_body(rig, profile)
+    check_proportions(body, profile.label)
+    return rig, profile, body
+
+
 def generate(obj, scene, text=None, gloss=None, options=None):
     """Sign `text` (or an edited `gloss`) on armature `obj`. Raises SignLLMError with a clear message."""
     opt = options or Options()
@@ -89,14 +149,7 @@ def generate(obj, scene, text=None, gloss=None, options=None):
     else:
         items = inference.text_to_gloss(text, opt.language)
     timings["gloss"] = time.perf_counter() - t0
-    rig = blender_io.read_rig(obj)
-    try:
-        profile = detect(rig, blender_io.stored_mapping(obj))
-    except NotHumanoid as exc:
-        raise SignLLMError(str(exc)) from None
-    rig = canonical(rig, profile)
-    body = measure_body(rig, profile)
-    check_proportions(body, profile.label)
+    rig, profile, body = read_character(obj, scene)
     fps = scene.render.fps / scene.render.fps_base
     settings = inference.Settings(fps=fps, speed=max(0.25, min(4.0, opt.speed)),
                                   dominant="L" if opt.left_handed else "R",

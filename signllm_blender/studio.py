@@ -17,7 +17,7 @@ from ..rigs.profiles import NotHumanoid, detect
 from ..rigs.solve import measure_body
 from ..studio import glossedit, subtitles
 from ..studio.jobs import Cancelled, JobOptions, SignJob  # noqa: F401  (re-exported for scripts)
-from .service import check_armature
+from .service import check_armature, read_character
 
 log = logging.getLogger(__name__)
 
@@ -36,21 +36,7 @@ def prepare(obj, scene, cues, options=None, items=None):
     check_armature(obj)
     opt = options or JobOptions()
     opt.fps = scene_fps(scene)
-    ad = obj.animation_data
-    ours = ad is not None and ad.action is not None and ad.action.get(blender_io.ACTION_TAG)
-    frame = scene.frame_current
-    if ours and frame != scene.frame_start:
-        scene.frame_set(scene.frame_start)  # our signing rests there: regeneration must not depend on the playhead
-    try:
-        rig = blender_io.read_rig(obj)
-    finally:
-        if scene.frame_current != frame:
-            scene.frame_set(frame)
-    try:
-        profile = detect(rig.bones)
-    except NotHumanoid as exc:
-        raise SignLLMError(str(exc)) from None
-    body = measure_body(rig, profile)
+    rig, profile, body = read_character(obj, scene)   # never our earlier signing, whatever the playhead
     return SignJob(cues, body, opt, rig=rig, profile=profile, items=items, cache=_CACHE,
                    rig_key=rig_key(obj, rig, profile))
 
@@ -301,9 +287,9 @@ def setup_pip(scene, obj, size=0.3, corner="BOTTOM_RIGHT", margin=0.15, resoluti
     """
     from mathutils import Vector
     check_armature(obj)
-    rig = blender_io.read_rig(obj)
+    rig = blender_io.read_rig(obj)      # armature space (the camera is placed with matrix_world below)
     try:
-        profile = detect(rig.bones)
+        profile = detect(rig, blender_io.stored_mapping(obj))
     except NotHumanoid as exc:
         raise SignLLMError(str(exc)) from None
     body = measure_body(rig, profile)
