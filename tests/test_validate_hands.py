@@ -56,3 +56,22 @@ def test_palm_on_palm_is_not_reported(asl):
         d, _ = validate.palms_apart(entry, tr)
         assert validate.PALMS_LIMIT <= d < 0.05, gloss
     assert validate.palms_apart(lang.lexicon.get("THINK"), synth.synthesize([GlossItem("THINK")])) is None
+
+
+@pytest.mark.parametrize("gloss", ["MOVIE", "NIGHT"])
+def test_left_handed_nod_is_the_mirror_image(gloss):
+    """A nod bends toward the palm for either hand: a left-handed signer's sign is the mirror image of the
+    right-handed one (a flipped nod drove MOVIE's hand into the base palm for left-handers)."""
+    import numpy as np
+    from signllm.inference import Settings
+    lang = load_language("ASL")
+    tracks = [Synthesizer(lang.phonology, lang.lexicon, lang.alphabet, settings=Settings(dominant=d))
+              .synthesize([GlossItem(gloss)]) for d in ("R", "L")]
+    seg = next(s for s in tracks[0].segments if s.kind == "sign")
+    a, b = (t.hand_joints()[seg.start:seg.end] for t in tracks)
+    body = tracks[0].body
+    M = np.eye(3) - 2 * np.outer(body.left, body.left)
+    mirrored = ((a - body.joints["chest"]) @ M.T + body.joints["chest"])[:, ::-1]
+    assert np.abs(mirrored - b).max() < 1e-6
+    entry = lang.lexicon.get(gloss)
+    assert validate.palms_apart(entry, tracks[1])[0] >= validate.PALMS_LIMIT
