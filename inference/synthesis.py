@@ -235,8 +235,8 @@ class Synthesizer:
                 if typ == "twist":
                     axis = cur.rot[:, 1] * (1.0 if side == "R" else -1.0)
                     s = minjerk(t) if rep == 1 else np.sin(np.pi * rep * t) ** 2
-                else:
-                    axis = cur.rot[:, 0] * (1.0 if side == "R" else -1.0)
+                else:   # +x of the hand frame on both sides: + bends toward the palm for either hand
+                    axis = cur.rot[:, 0]
                     s = np.sin(np.pi * rep * t) ** 2 if rep > 1 else minjerk(t)
                 drot = np.einsum("tij,jk->tik", axis_angle_matrix(axis[None], ang * s), cur.rot)
             elif typ == "wiggle":

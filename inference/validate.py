@@ -15,6 +15,16 @@ from .track import HAND_SIDES
 
 PENETRATION_LIMIT = 0.015   # metres beyond the (conservative) body surface
 CONTACT_LIMIT = 0.012       # metres: a contact sign's hand surface must reach its body point
+PALMS_LIMIT = 0.020         # metres between the two palm centres: palm on palm is 0.025, closer means one hand
+                            # sits inside the other (mirror signs on a midline point, crossed mirror hands)
+CONTACT_ZONE = 0.03         # metres around a declared hand-to-hand contact that hands_apart leaves out
+
+# hand bones as joint pairs (finger chains, palm rays from the wrist, the knuckle line): the palm and every
+# finger segment, so hands that pass through each other anywhere are seen
+_BONES = np.array([(0, 1), (1, 2), (2, 3), (3, 4), (0, 5), (5, 6), (6, 7), (7, 8), (0, 9), (9, 10), (10, 11),
+                   (11, 12), (0, 13), (13, 14), (14, 15), (15, 16), (0, 17), (17, 18), (18, 19), (19, 20),
+                   (5, 9), (9, 13), (13, 17)])
+_SAMPLES = np.linspace(0.0, 1.0, 5)
 
 
 def contact_miss(synth, entry, track, h=None):
@@ -36,6 +46,59 @@ def contact_miss(synth, entry, track, h=None):
     return best
 
 
+def _bone_points(joints):
+    """(..., 21, 3) joints -> (..., bones * samples, 3) points along every hand bone."""
+    a, b = joints[..., _BONES[:, 0], :], joints[..., _BONES[:, 1], :]
+    pts = a[..., None, :] + (b - a)[..., None, :] * _SAMPLES[:, None]
+    return pts.reshape(*joints.shape[:-2], -1, 3)
+
+
+def palms_apart(entry, track):
+    """(closest distance m, frame) between the two palm centres during a two-handed sign; None otherwise."""
+    if entry.get("hands", 1) != 2:
+        return None
+    seg = next(s for s in track.segments if s.kind == "sign")
+    j = track.hand_joints()[seg.start:seg.end]
+    pc = (j[:, :, 0] + j[:, :, 9]) * 0.5
+    d = np.linalg.norm(pc[:, 0] - pc[:, 1], axis=-1)
+    return float(d.min()), seg.start + int(d.argmin())
+
+
+def hands_apart(synth, entry, track):
+    """(closest distance m, frame) between the two hands' bone centre lines during a two-handed sign, leaving
+    out the part within CONTACT_ZONE of a declared hand-to-hand contact (dom on a base_* place); None for
+    one-handed signs. Skin on skin keeps centre lines >= ~1.5 cm apart, so much less means fingers pass
+    through each other. A measurement (tools/hands_report.py), not yet enforced: most mirror signs whose
+    hands meet at the midline (MORE, SAME, HOUSE) have no way to declare that contact in the schema."""
+    if entry.get("hands", 1) != 2:
+        return None
+    seg = next(s for s in track.segments if s.kind == "sign")
+    j = track.hand_joints()[seg.start:seg.end]                       # (T, 2, 21, 3)
+    h = HAND_SIDES.index(synth.dom)
+    dom, nd = _bone_points(j[:, h]), _bone_points(j[:, 1 - h])      # (T, P, 3)
+    spec = entry["dom"]
+    hand_locs = synth.ph.hand_locations
+    surfs = set()
+    if spec.get("loc") in hand_locs and spec.get("contact"):
+        surfs.add(spec["contact"])
+    for m in entry.get("move", []):
+        if m["type"] == "to" and m.get("loc") in hand_locs:
+            surfs.add(m.get("contact") or spec.get("contact"))
+    d = np.linalg.norm(dom[:, :, None] - nd[:, None], axis=-1)       # (T, P, P)
+    if surfs - {None}:
+        keep_d = np.ones(dom.shape[:2], bool)
+        keep_n = np.ones(nd.shape[:2], bool)
+        for surf in surfs - {None}:
+            c = track.wrist[seg.start:seg.end, h] + np.einsum(
+                "tij,tj->ti", track.palm[seg.start:seg.end, h],
+                np.stack([synth.local_point(p, surf, synth.dom) for p in track.hand_params[seg.start:seg.end, h]]))
+            keep_d &= np.linalg.norm(dom - c[:, None], axis=-1) > CONTACT_ZONE
+            keep_n &= np.linalg.norm(nd - c[:, None], axis=-1) > CONTACT_ZONE
+        d = np.where(keep_d[:, :, None] | keep_n[:, None, :], d, np.inf)
+    t = int(np.unravel_index(np.argmin(d), d.shape)[0])
+    return float(d.min()), seg.start + t
+
+
 def check_language(code):
     """List of problems (strings) for one language; empty when everything synthesises cleanly."""
     problems = []
@@ -53,6 +116,10 @@ def check_language(code):
         if miss is not None and miss > CONTACT_LIMIT:
             problems.append(f"{code} {gloss}: the {lang.lexicon.get(gloss)['dom']['contact']} never comes within "
                             f"{miss * 100:.1f} cm of the {lang.lexicon.get(gloss)['dom']['loc']} (contact means touching)")
+        apart = palms_apart(lang.lexicon.get(gloss), tr)
+        if apart is not None and apart[0] < PALMS_LIMIT:
+            problems.append(f"{code} {gloss}: the two hands sit inside each other (palm centres "
+                            f"{apart[0] * 100:.1f} cm apart at frame {apart[1]})")
     if lang.alphabet:
         letters = "".join(sorted(lang.alphabet))
         try:
