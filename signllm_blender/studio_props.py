@@ -28,6 +28,7 @@ class SIGNLLM_PG_sign(bpy.types.PropertyGroup):
     cue: bpy.props.IntProperty(name="Cue")
     start: bpy.props.IntProperty(name="Start", description="First frame of the sign")
     frames: bpy.props.IntProperty(name="Frames", description="Length in frames")
+    seconds: bpy.props.FloatProperty(name="Seconds", description="How long the sign took, at speed 1")
     flag: bpy.props.StringProperty(name="Flag", description="fingerspelled / review")
 
 

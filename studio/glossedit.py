@@ -9,7 +9,7 @@ import re
 from ..inference.gloss import GlossItem, MARKS, pause_item, spell_item
 
 FIELDS = ("gloss", "kind", "words", "source", "review", "marks", "letters", "name", "duration", "speed",
-          "cue", "start", "frames")
+          "cue", "start", "frames", "seconds")
 _MARK_TEXT = {v: k for k, v in MARKS.items()}
 
 
@@ -42,7 +42,9 @@ def rows_from(placements, frame_start=0):
                 "review": bool(it.review or seg.review), "marks": "+".join(_MARK_TEXT.get(m, m) for m in it.marks),
                 "letters": it.letters, "name": bool(it.name), "duration": float(it.duration or 0.0),
                 "speed": 1.0, "cue": int(p.cue.index), "start": int(frame_start + p.start + seg.start),
-                "frames": int(seg.end - seg.start), "rate": float(p.rate)})
+                "frames": int(seg.end - seg.start), "rate": float(p.rate),
+                # how long the sign really took, at speed 1 (running signing shortens citation forms)
+                "seconds": float((seg.end - seg.start) / p.track.fps * p.rate)})
     return rows
 
 
@@ -66,7 +68,7 @@ def item_from_row(row, lexicon_duration=None):
     base = row.get("duration") or 0.0
     if base > 0 or abs(speed - 1.0) > 1e-6:
         if base <= 0:
-            base = lexicon_duration(g) if lexicon_duration else 0.5
+            base = row.get("seconds") or (lexicon_duration(g) if lexicon_duration else 0.5)
         it.duration = base / max(speed, 1e-3)
     return it
 
@@ -87,7 +89,7 @@ def insert_pause(rows, index, seconds=0.5):
     ref = rows[index]
     new = {"gloss": "/", "kind": "pause", "words": "", "source": "pause", "review": False, "marks": "",
            "letters": "", "name": False, "duration": float(seconds), "speed": 1.0, "cue": ref["cue"],
-           "start": ref["start"] + ref["frames"], "frames": 0, "rate": ref.get("rate", 1.0)}
+           "start": ref["start"] + ref["frames"], "frames": 0, "rate": ref.get("rate", 1.0), "seconds": 0.0}
     rows.insert(index + 1, new)
     return index + 1
 

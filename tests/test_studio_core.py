@@ -209,12 +209,14 @@ def test_editor_rows_roundtrip_and_edits(srt_job):
     items = glossedit.items_by_cue(rows)
     assert [it.gloss for it in items[1]] == [it.gloss for it in p1.items]
     assert [it.marks for it in items[1]] == [it.marks for it in p1.items]
-    # speed x2 halves the lexicon duration; an edited gloss is re-read; a pause gets its seconds
+    # speed x2 halves how long the sign took; an edited gloss is re-read; a pause gets its seconds
+    took = rows[0]["seconds"]
+    assert took > 0
     rows[0]["speed"] = 2.0
     rows[1]["gloss"] = "fs-BOB"
     i = glossedit.insert_pause(rows, 0, 0.8)
     items = glossedit.items_by_cue(rows, lambda g: 0.6)
-    assert items[1][0].duration == pytest.approx(0.3)
+    assert items[1][0].duration == pytest.approx(took / 2)
     assert items[1][1].kind == "pause" and items[1][1].duration == pytest.approx(0.8) and i == 1
     assert items[1][2].kind == "spell" and items[1][2].letters == "BOB"
     assert glossedit.unknown_glosses(rows + [dict(rows[0], gloss="NOSUCHSIGN")], {"HELLO": {}}) [-1] == "NOSUCHSIGN"
