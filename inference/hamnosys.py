@@ -155,9 +155,13 @@ def gloss_name(text, fallback="HAMNOSYS"):
     for a, b in (("Ä", "AE"), ("Ö", "OE"), ("Ü", "UE"), ("ß", "SS"), ("ẞ", "SS")):
         t = t.replace(a, b)
     t = unicodedata.normalize("NFKD", t).encode("ascii", "ignore").decode()
+    m = re.search(r"\.([A-Z0-9]+)$", t)
+    suffix = "." + m.group(1) if m else ""
+    if m:
+        t = t[:m.start()]
     t = re.sub(r"[^A-Z0-9'+]+", "-", t).strip("-'+")
     t = re.sub(r"-{2,}", "-", t)
-    return t or fallback
+    return (t + suffix) if t else fallback
 
 
 # -- the parser --------------------------------------------------------------------------------------
