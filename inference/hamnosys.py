@@ -37,12 +37,12 @@ class HamNoSysError(SignLLMError):
 @dataclass
 class Issue:
     symbol: str
-    position: int
+    position: int          # index of the symbol in the transcription (0-based)
     message: str
     severity: str = "unsupported"   # 'unsupported' (information lost) or 'approximated'
 
     def __str__(self):
-        return f"{self.symbol} at {self.position}: {self.message}"
+        return f"{self.symbol} (#{self.position}): {self.message}"
 
 
 @dataclass
@@ -772,7 +772,8 @@ def parse(hamnosys, gloss="HAMNOSYS", words=(), nonmanual=None, phonology=None):
     text = str(hamnosys or "")
     if not text.strip():
         raise HamNoSysError("Empty HamNoSys transcription: type or paste the symbols (e.g. hamflathand,hamextfingeru,...).")
-    toks = tokenize(text)
+    # positions are symbol indices (0-based), the same for both encodings
+    toks = [(name, k) for k, (name, _) in enumerate(tokenize(text))]
     issues = [Issue(name[1:], pos, "unknown symbol") for name, pos in toks if name.startswith("?")]
     toks = [t for t in toks if not t[0].startswith("?")]
     if not toks:
