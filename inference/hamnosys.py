@@ -178,6 +178,7 @@ class _Hand:
         self.base = None
         self.fmods = []
         self.tmods = []
+        self.fingers = []        # finger parts selecting which fingers the base form uses
         self.ext = None
         self.palm = None
         self.loc = None          # body location name or base_* place
@@ -220,10 +221,13 @@ class _Parser:
         if th:
             keys.append(f"{hand.base}+{th}")
         keys.append(hand.base)
+        if hand.fingers:  # selected fingers: base@part keys first (hamfinger2 + hampinky = I)
+            sel = hand.base + "@" + hand.fingers[0]
+            keys = [sel + k[len(hand.base):] for k in keys] + keys
         for k in keys:
             if k in mp:
-                used = set(k.split("+")[1:])
-                dropped = [m for m in hand.fmods + hand.tmods if m not in used]
+                used = set(k.split("+")[1:]) | set(k.split("+")[0].split("@")[1:])
+                dropped = [m for m in hand.fmods + hand.tmods + hand.fingers[:1] if m not in used]
                 if dropped:
                     self.issues.append(Issue(hand.base, tok, f"modifier(s) {', '.join(dropped)} not modelled; "
                                              f"nearest handshape {mp[k]!r}", "approximated"))
@@ -349,8 +353,7 @@ class _Parser:
                 continue
             if name in self.parts:
                 if hand.ext is None and hand.palm is None and hand.base is not None and not hand.fmods:
-                    # a finger part inside the handshape (selected fingers): not modelled
-                    self.note(tok, "finger part inside a handshape not modelled", "approximated")
+                    hand.fingers.append(name)   # a finger part inside the handshape (selected fingers)
                     continue
                 pending_parts.append(tok)
                 continue
@@ -364,8 +367,9 @@ class _Parser:
                     if hands[1].given or seen_plus:
                         target.loc = self.arm[name]
                     else:
-                        self.note(tok, "place on the arm without a base hand: neutral space used")
-                        target.loc = "neutral"
+                        fb = self.mp["arm_without_base"]
+                        target.loc = fb.get(name, fb["default"])
+                        self.note(tok, f"place on the other arm (no base hand): {target.loc} used", "approximated")
                 else:
                     if target.loc is None or target.loc.startswith("base_"):
                         target.loc = self.locs[name]
@@ -508,6 +512,8 @@ class _Parser:
                             break
                         moves.extend(dict(m) for m in block)
                 continue
+            if nd and (name in sizes or name in arcs or name in ("hamwavy", "hamzigzag", "hambrushing")):
+                continue    # modifiers of a non-dominant movement (already reported as not modelled)
             if name in sizes:
                 if last is not None and "size" in MOVE_TYPES[last["type"]]:
                     last["size"] = sizes[name]
@@ -621,7 +627,7 @@ class _Parser:
                 target.ext = target.ext or name[len("hamextfinger"):]
             elif name in _PALMS:
                 target.palm = target.palm or name[len("hampalm"):]
-            elif name == "hambetween":
+            elif name == "hambetween" or name in self.ignored:
                 pass
             else:
                 if depth:

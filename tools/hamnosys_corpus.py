@@ -49,9 +49,6 @@ def run(entries, inference=None):
             counts["unreadable"] += 1
             failures.append((key, str(exc)))
             continue
-        for i in sign.issues:
-            (unsupported if i.severity == "unsupported" else approximated)[i.symbol] += 1
-        counts["with_unsupported" if sign.unsupported else "clean"] += 1
         degraded = len(sign.issues)
         try:
             synth = S.Synthesizer(phon, H.EntryLexicon([sign.entry], phon), {}, body)
@@ -61,6 +58,9 @@ def run(entries, inference=None):
             probs = [f"{type(exc).__name__}: {exc}"]
         if len(sign.issues) > degraded:
             counts["degraded"] += 1
+        for i in sign.issues:
+            (unsupported if i.severity == "unsupported" else approximated)[i.symbol] += 1
+        counts["with_unsupported" if sign.unsupported else "clean"] += 1
         if probs:
             counts["synth_failed"] += 1
             failures.append((key, "; ".join(probs) + " | " + sign.report()))

@@ -104,6 +104,30 @@ def anchors(directions):
     return out
 
 
+def from_hamnosys():
+    """Base -> handshape learnt from DGS signs with both SignWriting and HamNoSys (parallel.json)."""
+    import collections
+    import sys
+    sys.path.insert(0, ROOT)
+    from inference import hamnosys as H
+    data = json.loads(files("signwriting.hamnosys").joinpath("parallel.json").read_text("utf-8"))
+    counts = collections.defaultdict(collections.Counter)
+    for rec in data:
+        if not rec.get("hamnosys"):
+            continue
+        m = HAND.search(rec["signwriting"])
+        sign = H.parse(rec["hamnosys"][0])
+        if m and sign.entry.get("hands", 1) == 1:
+            counts[m.group(1)][sign.entry["dom"]["hs"]] += 1
+    out = {}
+    for base, c in counts.items():
+        hs, n = c.most_common(1)[0]
+        total = sum(c.values())
+        if n >= 5 and n >= 0.5 * total:
+            out[base] = {"hs": hs, "rot_offset": 0, "from": f"HamNoSys {n}/{total}"}
+    return out
+
+
 def build(code, sw_code, name, table, asl_letters, directions):
     letters, review_n = {}, 0
     for letter, forms in sw_alphabet(sw_code).items():
@@ -149,9 +173,12 @@ def main():
     loc = json.load(open(os.path.join(DATA, "locations.json"), encoding="utf-8"))
     directions = {k: v for k, v in loc["directions"].items() if k != "about"}
     bases = json.load(open(BASES, encoding="utf-8"))
+    learnt = from_hamnosys()
     table = {k: dict(v, guess=True) for k, v in bases["guesses"].items()}
+    table.update(learnt)
     table.update(anchors(directions))
     bases["anchors"] = {k: v for k, v in sorted(anchors(directions).items())}
+    bases["from_hamnosys"] = {k: v for k, v in sorted(learnt.items())}
     with open(BASES, "w", encoding="utf-8") as fh:
         json.dump(bases, fh, indent=1, ensure_ascii=False)
         fh.write("\n")
