@@ -244,3 +244,17 @@ def test_research_corpus_sample_synthesises_or_reports():
     assert res["synthesised"] == 300
     # most signs need no per-symbol report of lost information
     assert res["no_unsupported_symbol"] >= 0.9 * 300
+
+
+@pytest.mark.parametrize("names, loc, joint, dist", [
+    ("hamfinger2,hamextfingeru,hampalml,hamchin,hamtouch", "chin", "index", 0.0),
+    ("hamfinger2,hamextfingeru,hampalml,hamchin,hamclose", "chin", "index", 0.03),
+    ("hamflathand,hamthumboutmod,hamextfingeru,hampalml,hamthumb,hamforehead,hamtouch", "forehead", "thumb", 0.0),
+])
+def test_contact_and_distance_land_on_the_body(names, loc, joint, dist):
+    from signllm.inference import hand
+    sign, tr = H.hamnosys_track(names)
+    seg = tr.segments[0]
+    point, _ = tr.body.location(PHON.locations[loc], "R")
+    j = tr.hand_joints()[seg.start, 1, hand.TIPS[joint]]
+    assert abs(np.linalg.norm(j - point) - dist) < 0.012
