@@ -17,6 +17,8 @@ def _lemmatize(word, lang):
         return simplemma.lemmatize(word, lang=lang).lower()
     except ImportError:  # the extension bundles it; plain numpy installs still work, less well
         return word.lower()
+    except (OSError, ValueError):  # a language without a dictionary or a damaged install: unlemmatised
+        return word.lower()
 
 
 class Token:
