@@ -11,6 +11,7 @@ from ..signllm_blender import service
 from .generate import armature_poll, options_from
 
 log = logging.getLogger(__name__)
+PANEL = "HamNoSys panel"
 
 
 class SIGNLLM_OT_sign_hamnosys(bpy.types.Operator):
@@ -35,7 +36,10 @@ class SIGNLLM_OT_sign_hamnosys(bpy.types.Operator):
             sign = hamnosys.parse(text, gloss=self.gloss or h.gloss or "HAMNOSYS", phonology=lang.phonology)
             from ..inference.synthesis import Synthesizer
             hamnosys.make_synthesizable(sign, Synthesizer(lang.phonology, lang.lexicon, lang.alphabet))
-            hamnosys.add_to_lexicon(lang.lexicon, [sign], source="HamNoSys panel", replace=True)
+            if lang.lexicon.source_of.get(sign.gloss, PANEL) != PANEL:
+                # never shadow a lexicon sign with a typed transcription: keep both
+                sign.entry["gloss"] = sign.gloss.split(".")[0] + ".HNS"
+            hamnosys.add_to_lexicon(lang.lexicon, [sign], source=PANEL, replace=True)
             res = service.generate(context.active_object, context.scene, gloss=sign.gloss,
                                    options=options_from(context, s))
         except SignLLMError as exc:

@@ -49,6 +49,23 @@ def test_sign_hamnosys_bad_input_is_a_report_and_keeps_the_users_action(bpy_mod,
     assert rig.animation_data.action == mine and len(bpy.data.actions) == n
 
 
+def test_sign_hamnosys_never_shadows_a_lexicon_sign(bpy_mod, addon, rigify_scene):
+    bpy = bpy_mod
+    scene, _, rig = rigify_scene
+    scene.signllm.language = "ASL"
+    with bpy.context.temp_override(active_object=rig, object=rig, selected_objects=[rig]):
+        assert bpy.ops.signllm.sign_hamnosys(hamnosys="hamfist,hamextfingeru,hampalml", gloss="hello") == {"FINISHED"}
+        assert scene.signllm.gloss == "HELLO.HNS"
+        assert bpy.ops.signllm.generate(text="Hello") == {"FINISHED"}
+    assert scene.signllm.gloss == "HELLO"
+    act = rig.animation_data.action
+    assert act["signllm_gloss"] == "HELLO"
+    import importlib
+    lex = importlib.import_module(addon.__name__ + ".inference").load_language("ASL").lexicon
+    assert lex.source_of["HELLO"] != "HamNoSys panel" and "HamNoSys" not in lex.get("HELLO").get("notes", "")
+    assert lex.get("HELLO.HNS")["dom"]["hs"] == "S"
+
+
 def test_load_sigml_operator_adds_signs_for_the_active_language(bpy_mod, addon, rigify_scene, tmp_path):
     bpy = bpy_mod
     scene, _, rig = rigify_scene
