@@ -656,12 +656,13 @@ class _Parser:
         palm = hand.palm or (prev[3] if prev else "d")
         f = _letters_vec(ext, mp)
         nominal = _letters_vec(palm, mp)
-        # the palm word projected off the finger axis; where it runs along the fingers (fingers up,
-        # palm up/down) it is read as turning with the hand from the fingers-away position
-        p = nominal - (nominal @ f) * f
-        if np.linalg.norm(p) < 0.35:
-            p = _rot_between(np.array([0.0, 1.0, 0.0]), f) @ nominal
-            p = p - (p @ f) * f
+        # palm symbols are defined for fingers pointing away from the body and turn with the hand:
+        # first about the vertical axis to the fingers' heading, then up/down to their elevation
+        # (checked against SignWriting palm fills of the same DGS signs: 61% vs 53% for a plain projection)
+        h = np.array([f[0], f[1], 0.0])
+        h = _unit(h) if np.linalg.norm(h) > 1e-6 else np.array([0.0, 1.0, 0.0])
+        p = _rot_between(h, f) @ (_rot_between(np.array([0.0, 1.0, 0.0]), h) @ nominal)
+        p = p - (p @ f) * f
         if np.linalg.norm(p) < 1e-3:
             p = np.cross(f, [1.0, 0.0, 0.0])
         p = _unit(p)
