@@ -88,9 +88,9 @@ def tokenize(text):
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
-        if ch in by_char and not (ch in " ,;" and False):
+        if ch in by_char:
             name = by_char[ch]
-            if name not in ("hamspace", "hamcomma") or ord(ch) >= 0xE000:
+            if name not in ("hamspace", "hamcomma"):  # ASCII space/comma separate names
                 out.append((name, i))
             i += 1
             continue
@@ -290,11 +290,14 @@ class _Parser:
         loc_side = None       # hand whose location was just given
         pending_parts = []    # hand parts seen before a location (surface of the hand being placed)
         last_ext = False
+        skip_mods = False     # modifiers of a second ('between') handshape are not the hand's
         for tok in toks:
             name, pos = tok
             hand = hands[h]
             if not name.startswith("hamextfinger"):
                 last_ext = False
+            if name not in self.fmods and name not in self.tmods and name not in self.parts:
+                skip_mods = False
             if name in _OPEN:
                 stack.append(h)
                 continue
@@ -321,10 +324,11 @@ class _Parser:
                         self.note(tok, "extra handshape ignored")
                 else:
                     self.note(tok, "handshape 'between' two forms: first form used", "approximated")
-                between = False if name in self.hs_syms and not between else between
+                    between = False
+                    skip_mods = True
                 continue
             if name in self.fmods or name in self.tmods:
-                if between:
+                if between or skip_mods:
                     continue
                 (hand.fmods if name in self.fmods else hand.tmods).append(name)
                 continue
@@ -352,6 +356,8 @@ class _Parser:
                     self.note(tok, "extra palm orientation ignored")
                 continue
             if name in self.parts:
+                if skip_mods:
+                    continue
                 if hand.ext is None and hand.palm is None and hand.base is not None and not hand.fmods:
                     hand.fingers.append(name)   # a finger part inside the handshape (selected fingers)
                     continue
@@ -839,6 +845,12 @@ def make_synthesizable(sign, synth):
         return []
     e = dict(sign.entry)
     moves = list(e.get("move", []))
+    for size in ("s", "xs"):  # first: smaller movements (a path toward the body stops short of it)
+        cand = dict(e, move=[dict(m, size=size) if "size" in MOVE_TYPES[m["type"]] else m for m in moves])
+        if moves and not problems(cand):
+            sign.issues.append(Issue("movement", 0, f"{first[0]}: movements made smaller ({size})", "approximated"))
+            sign.entry = _flag(cand, sign.issues)
+            return []
     while moves:
         moves.pop()
         cand = dict(e, move=list(moves))

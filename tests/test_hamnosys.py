@@ -272,3 +272,9 @@ def test_mapping_agrees_with_signwriting_of_the_same_dgs_signs():
     assert r["handshape_signs"] > 400 and r["palm_signs"] > 400
     assert r["handshape_agreement"] >= 0.72     # measured 76%
     assert r["palm_agreement"] >= 0.58          # measured 62.5% (a plain projection of the palm gives ~53%)
+
+
+def test_between_handshape_keeps_the_first_form_and_its_modifiers():
+    s = entry("hamfinger2345,hamfingerstraightmod,hambetween,hamfinger2345,hamthumboutmod,hamextfingeru,hampalml")
+    assert s.entry["dom"]["hs"] == "4"       # not 5: the thumb modifier belongs to the second form
+    assert any(i.symbol == "hamfinger2345" and "between" in i.message for i in s.issues)

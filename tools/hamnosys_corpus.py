@@ -99,7 +99,7 @@ def main(argv=None):
     res = run(load_corpus(a.corpus, a.limit))
     print(f"entries {res['entries']}: synthesised {res['synthesised']} ({100 * res['synthesised_share']:.1f}%), "
           f"synthesis failed {res['synth_failed']}, unreadable {res['unreadable']}, "
-          f"degraded (movement dropped, reported) {res['degraded_to_synthesise']}")
+          f"degraded to synthesise (movements smaller or dropped, reported) {res['degraded_to_synthesise']}")
     print(f"no unsupported symbol {res['no_unsupported_symbol']}, with a per-symbol report {res['with_unsupported_report']}, "
           f"no issue at all {res['no_issue_at_all']}")
     print("top unsupported:", ", ".join(f"{s} {c}" for s, c in res["top_unsupported"]))
