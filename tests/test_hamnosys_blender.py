@@ -91,3 +91,13 @@ def test_dgs_is_a_language_setting_in_blender(bpy_mod, addon, rigify_scene):
         assert scene.signllm.gloss == "HEUTE ICH TRINKEN WASSER"
     finally:
         scene.signllm.language = "ASL"
+
+
+def test_panel_section_is_registered_under_the_main_panel(bpy_mod, addon):
+    bpy = bpy_mod
+    pt = bpy.types.SIGNLLM_PT_hamnosys
+    assert pt.bl_parent_id == "SIGNLLM_PT_main"
+    icons = bpy.types.UILayout.bl_rna.functions["operator"].parameters["icon"].enum_items.keys()
+    for icon in ("PLAY", "FILEBROWSER", "CHECKMARK", "ERROR"):
+        assert icon in icons
+    assert bpy.ops.signllm.sign_hamnosys.idname() == "SIGNLLM_OT_sign_hamnosys"
