@@ -4,6 +4,8 @@ Public API (what operators and scripts call):
     text_to_gloss(text, language="ASL") -> [GlossItem]
     gloss_to_track(items, language="ASL", body=None, settings=None) -> PoseTrack
     text_to_track(text, ...) -> (items, PoseTrack)
+    hamnosys_track(hamnosys, language="ASL") -> (HamSign, PoseTrack)   (docs/hamnosys.md)
+    load_user_lexicon(path, language="ASL") -> {added, skipped, issues} (a .sigml file or folder)
     parse_gloss(text) / format_gloss(items)
 """
 import html
@@ -12,6 +14,7 @@ import re
 from .body import BodyModel
 from .errors import DataError, SignLLMError
 from .gloss import GlossItem, format_gloss, parse_gloss
+from .hamnosys import hamnosys_track, load_user_lexicon
 from .languages import available, load_language
 from .synthesis import Settings, Synthesizer, spellable
 from .track import PoseTrack, Segment
@@ -70,5 +73,6 @@ def text_to_track(text, language="ASL", body=None, settings=None):
 
 
 __all__ = ["BodyModel", "DataError", "GlossItem", "PoseTrack", "Segment", "Settings", "SignLLMError",
-           "Synthesizer", "available", "format_gloss", "gloss_to_track", "load_language", "parse_gloss",
+           "Synthesizer", "available", "format_gloss", "gloss_to_track", "hamnosys_track", "load_language",
+           "load_user_lexicon", "parse_gloss",
            "text_to_gloss", "text_to_track"]

@@ -30,7 +30,7 @@ def _lemmatize(word, lang):
         return lem.lower(), lem[:1].isupper()
     except ImportError:  # the extension bundles it; plain numpy installs still work, less well
         return word.lower(), False
-    except ValueError:   # a language simplemma does not know
+    except (OSError, ValueError):  # a language without a dictionary or a damaged install: unlemmatised
         return word.lower(), False
 
 
@@ -38,7 +38,7 @@ def _is_known(word, lang):
     try:
         import simplemma
         return simplemma.is_known(word, lang=lang)
-    except (ImportError, ValueError):
+    except (ImportError, OSError, ValueError):
         return True
 
 

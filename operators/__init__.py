@@ -1,5 +1,6 @@
 """Operators: thin wrappers (poll, read settings, call the service, report)."""
 from .generate import CLASSES as _GENERATE
+from .hamnosys import CLASSES as _HAMNOSYS
 from .studio import CLASSES as _STUDIO
 
-CLASSES = _GENERATE + _STUDIO
+CLASSES = _GENERATE + _STUDIO + _HAMNOSYS

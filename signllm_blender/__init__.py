@@ -1,17 +1,18 @@
 """The Blender-facing shell: registration of properties, preferences, operators and panels."""
 import bpy
 
-from . import panel_mapping, panels, preferences, properties, studio_panels, studio_props
+from . import hamnosys_ui, panel_mapping, panels, preferences, properties, studio_panels, studio_props
 
 
 def _classes():
     from ..operators import CLASSES as OPS
-    return preferences.CLASSES + OPS + panels.CLASSES + studio_panels.CLASSES
+    return preferences.CLASSES + OPS + panels.CLASSES + studio_panels.CLASSES + (hamnosys_ui.SIGNLLM_PT_hamnosys,)
 
 
 def register():
     properties.register()
     studio_props.register()
+    hamnosys_ui.register()
     for c in _classes():
         bpy.utils.register_class(c)
     panel_mapping.register()
@@ -21,5 +22,6 @@ def unregister():
     panel_mapping.unregister()
     for c in reversed(_classes()):
         bpy.utils.unregister_class(c)
+    hamnosys_ui.unregister()
     studio_props.unregister()
     properties.unregister()

@@ -2,12 +2,17 @@
 import bpy
 
 
+_LANGUAGE_ITEMS = []  # Blender needs Python to keep the enum strings alive
+
+
 def _languages(self, context):
     from ..inference import available
     try:
-        return [(code, code, name) for code, name in available()]
+        items = [(code, code, name) for code, name in available()]
     except Exception:  # a broken data file must not break the UI
-        return [("ASL", "ASL", "American Sign Language")]
+        items = [("ASL", "ASL", "American Sign Language")]
+    _LANGUAGE_ITEMS[:] = items
+    return _LANGUAGE_ITEMS
 
 
 class SIGNLLM_PG_settings(bpy.types.PropertyGroup):

@@ -21,6 +21,11 @@ if ROOT not in sys.path:
 
 import pytest  # noqa: E402
 
+try:  # bind simplemma to the venv copy: enabling the extension puts Blender's user wheel folder first on
+    import simplemma  # noqa: E402,F401  sys.path, and test_extension's install can remove that folder later
+except ImportError:
+    pass
+
 
 @pytest.fixture(scope="session")
 def bpy_mod():
