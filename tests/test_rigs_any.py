@@ -145,3 +145,24 @@ def test_renamed_rigify_metarig_signs_through_the_generic_detector(bpy_mod, rigi
     print(f"renamed metarig: hand {pos * 1000:.2f} mm, palm {ang:.2f} deg, gap excess {gap * 1000:.1f} mm")
     # the metarig's thumb is 14 % shorter than the canonical one: contact is kept to within 6 mm
     assert pos < 0.015 and ang < 15 and gap < 0.006
+
+
+@pytest.mark.parametrize("turn", [0.0, 180.0, 90.0])
+def test_generic_left_right_from_thumbs_when_names_have_no_side(bpy_mod, empty_scene, turn):
+    """Side-less names and the character turned inside the armature (facing +Y at 180): thumbs decide."""
+    import math
+    from signllm.rigs import blender_io
+    from signllm.rigs.generic import guess_mapping
+    ob, truth = rb.build(bpy_mod, "generic", roll_seed=3)
+    bpy_mod.context.view_layer.objects.active = ob
+    bpy_mod.ops.object.mode_set(mode="EDIT")
+    import mathutils
+    R = mathutils.Matrix.Rotation(math.radians(turn), 4, "Z")
+    for eb in ob.data.edit_bones:
+        eb.transform(R)
+    bpy_mod.ops.object.mode_set(mode="OBJECT")
+    for b in ob.data.bones:  # strip the side tokens: LimbLf.003 -> LimbA.003 / LimbRt.003 -> LimbB.003
+        b.name = b.name.replace("Lf", "A").replace("Rt", "B")
+    m, why = guess_mapping(blender_io.read_rig(ob))
+    assert m is not None, why
+    assert m["hand.L"] == truth["hand.L"].replace("Lf", "A") and m["thumb.1.R"] == truth["thumb.1.R"].replace("Rt", "B")
