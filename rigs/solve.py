@@ -370,6 +370,27 @@ def _solve_fingers(sol, poses, rig, profile, side, J, contact=(0.035, 0.02)):
         L2 = swing(t2, _finger_geometry(rig, profile, side, "thumb", chains["thumb"], 1)[0], normalize(mid - root))
         L3 = swing(t3, _finger_geometry(rig, profile, side, "thumb", chains["thumb"], 2)[0], normalize(end - mid))
         found[t2], found[t3] = L2, L3
+        # fingers the thumb could not reach (a short rig thumb) curl the rest of the way to meet it
+        for f in names:
+            chain = chains[f]
+            jf = _CHAIN_JOINTS[f]
+            d_f = np.linalg.norm(J[:, 4] - J[:, jf[3]], axis=-1)
+            wf = np.clip((hi - d_f) / (hi - lo), 0, 1)
+            wf = wf * wf * (3 - 2 * wf)
+            want = end + (J[:, jf[3]] - J[:, 4])
+            miss = np.linalg.norm(want - tips[f], axis=-1) * wf
+            if miss.max() < 0.002 * scale:  # within 2 mm: leave the finger as swung
+                continue
+            _, g2 = _finger_geometry(rig, profile, side, f, chain, 1)
+            _, g3 = _finger_geometry(rig, profile, side, f, chain, 2)
+            fa, fb = float(np.linalg.norm(g2)), float(np.linalg.norm(g3))
+            froot = poses.basis(chain[1])[:, :3, 3]
+            M2 = poses.of(chain[1])
+            fmid0 = M2[:, :3, :3] @ g2 + M2[:, :3, 3]
+            fgoal = tips[f] + wf[:, None] * (want - tips[f])
+            fmid, fend = two_bone_ik(froot, fgoal, fa, fb, fmid0 - froot)
+            found[chain[1]] = swing(chain[1], normalize(g2), normalize(fmid - froot))
+            found[chain[2]] = swing(chain[2], normalize(g3), normalize(fend - fmid))
     for name, L in found.items():
         q = _quat_channel(L)
         sol.channels.append(Channel(name, "rotation_quaternion", q, grp))
