@@ -20,7 +20,7 @@ measure = rb.measure
 VARIANTS = [
     ("mixamo", {}), ("mixamo", {"unit": 0.01, "fbx_axes": True, "roll_seed": 3}), ("mixamo", {"a_pose": True}),
     ("readyplayerme", {"roll_seed": 4}), ("ue4", {"roll_seed": 5}),
-    ("ue4", {"unit": 0.01, "sideways_leaves": True, "roll_seed": 12}), ("ue5", {"a_pose": True, "roll_seed": 6}),
+    ("ue4", {"unit": 0.01, "sideways_leaves": True, "roll_seed": 12}), ("vrm", {"size": 100.0, "roll_seed": 13}), ("ue5", {"a_pose": True, "roll_seed": 6}),
     ("vroid", {"a_pose": True}), ("vrm", {"roll_seed": 7}), ("makehuman", {"a_pose": True, "roll_seed": 8}),
     ("smplx", {"parent_rot": 30.0}), ("generic", {"roll_seed": 9, "a_pose": True}),
 ]
@@ -50,7 +50,8 @@ def test_sentence_on_rig(bpy_mod, empty_scene, kind, opts):
     assert left @ ref > 0
     assert res.plan.n_keys < 0.35 * res.track.n_frames * len(res.plan.curves)
     travel = np.linalg.norm(np.diff(res.plan.targets["R"]["wrist"], axis=0), axis=-1).sum()
-    assert travel * blender_io.read_rig(ob).world_scale > 0.3
+    from signllm.rigs import solve
+    assert travel * solve.canonical(blender_io.read_rig(ob), prof).unit > 0.3
 
 
 @pytest.mark.parametrize("drop", [("ring", "pinky"), ("thumb", "index", "middle", "ring", "pinky")])
