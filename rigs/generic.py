@@ -233,5 +233,32 @@ def guess_mapping(rig):
     m["head"] = head
     i = chain.index(head)
     m["head_top"] = chain[i + 1] if i + 1 < len(chain) and not ch[chain[i + 1]] else None
+    why = _implausible(rig, m, up)
+    if why:
+        return None, why
     m["_warnings"] = warn
     return m, ""
+
+
+def _implausible(rig, m, up):
+    """A reason the found skeleton is not a humanoid (or ''): head above the shoulders, arms of human
+    proportions, hands symmetric about the spine."""
+    P = {r: rig[b].head for r, b in m.items() if isinstance(b, str) and b in rig.bones}
+    across = P["upper_arm.L"] - P["upper_arm.R"]
+    W = max(np.linalg.norm(across), 1e-12)
+    if np.linalg.norm(P["chest"] - P["hips"]) < 0.1 * W:
+        return "no spine between the hips and the arms"
+    if P["head"] @ up - max(P["upper_arm.L"] @ up, P["upper_arm.R"] @ up) < 0.2 * W:
+        return "the head is not above the shoulders"
+    if abs((P["head"] - (P["upper_arm.L"] + P["upper_arm.R"]) / 2) @ across) / W > 0.25 * W:
+        return "the head is not between the shoulders"
+    for s in "LR":
+        a = np.linalg.norm(P[f"forearm.{s}"] - P[f"upper_arm.{s}"])
+        b = np.linalg.norm(P[f"hand.{s}"] - P[f"forearm.{s}"])
+        if not 0.5 < a / max(b, 1e-12) < 2.0:
+            return f"the {s} arm's upper arm and forearm are not of human proportions"
+    la = np.linalg.norm(P["hand.L"] - P["upper_arm.L"])
+    ra = np.linalg.norm(P["hand.R"] - P["upper_arm.R"])
+    if not 0.8 < la / max(ra, 1e-12) < 1.25:
+        return "the two arms differ in length"
+    return ""

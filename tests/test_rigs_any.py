@@ -167,3 +167,13 @@ def test_generic_left_right_from_thumbs_when_names_have_no_side(bpy_mod, empty_s
     m, why = guess_mapping(blender_io.read_rig(ob))
     assert m is not None, why
     assert m["hand.L"] == truth["hand.L"].replace("Lf", "A") and m["thumb.1.R"] == truth["thumb.1.R"].replace("Rt", "B")
+
+
+def test_generic_detector_refuses_a_control_rig(rigify_scene):
+    """Fed a 706-bone control rig (which its own profile handles), the fallback says why it is not a
+    plain humanoid instead of returning a nonsense mapping."""
+    from signllm.rigs import blender_io
+    from signllm.rigs.generic import guess_mapping
+    _, _, rig = rigify_scene
+    m, why = guess_mapping(blender_io.read_rig(rig))
+    assert m is None and why
