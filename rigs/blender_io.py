@@ -192,6 +192,12 @@ def write_nla(obj, plan, segments, frame_start, action_name, per_sign=True):
     """
     ad = obj.animation_data or obj.animation_data_create()
     remove_our_tracks(obj)
+    if ad.action is not None and ad.action.get(ACTION_TAG):
+        # our earlier one-action result would play over the strips: give the user's action back
+        prev = bpy.data.actions.get(ad.action.get("signllm_previous_action", ""))
+        ad.action = prev
+        if prev is not None and len(prev.slots):
+            ad.action_slot = prev.slots.get("OB" + obj.name) or prev.slots[0]
     manual = [c for c in plan.curves if c.group not in ("head", "face")]
     nonman = [c for c in plan.curves if c.group in ("head", "face")]
     out = None
