@@ -222,7 +222,8 @@ def solve(track, rig, profile):
     for h, side in enumerate(HAND_SIDES):
         ua_n, fa_n, hd_n = (profile.measure(p, side) for p in ("upper_arm", "forearm", "hand"))
         ua, fa, hd = rig[ua_n], rig[fa_n], rig[hd_n]
-        S = ua.head
+        # FK: the shoulder where the rig's current (unkeyed) spine and clavicle put it
+        S = poses.basis(ua_n)[0, :3, 3].copy() if profile.mode == "fk" else ua.head
         a = float(np.linalg.norm(fa.head - ua.head))
         b = float(np.linalg.norm(hd.head - fa.head))
         mid, end = two_bone_ik(S, track.wrist[:, h], a, b, track.elbow[:, h] - S)
@@ -232,7 +233,7 @@ def solve(track, rig, profile):
         grp = f"arm{side}"
         hand_len = chand.HAND_LENGTH * track.hand_scale
         if profile.mode == "fk":
-            u0 = normalize(fa.head - S)
+            u0 = normalize(fa.head - ua.head)
             f0 = normalize(hd.head - fa.head)
             h0 = _hinge(u0, f0, np.cross(u0, body.forward))
             u = normalize(mid - S)

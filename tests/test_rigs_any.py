@@ -177,3 +177,18 @@ def test_generic_detector_refuses_a_control_rig(rigify_scene):
     _, _, rig = rigify_scene
     m, why = guess_mapping(blender_io.read_rig(rig))
     assert m is None and why
+
+
+def test_posed_spine_and_clavicle_are_respected(bpy_mod, empty_scene):
+    """The user's rig is not at rest (a leaned chest, a raised clavicle, not keyed): hands still land."""
+    import math
+    from signllm.signllm_blender import service
+    ob, truth = rb.build(bpy_mod, "mixamo", roll_seed=21)
+    for role, axis, deg in (("chest", (1, 0, 0), 12.0), ("shoulder.L", (0, 1, 0), 15.0)):
+        pb = ob.pose.bones[truth[role]]
+        pb.rotation_mode = "AXIS_ANGLE"
+        pb.rotation_axis_angle = (math.radians(deg),) + axis
+    res = service.generate(ob, empty_scene, gloss=GLOSS)
+    pos, ang, gap, _ = measure(bpy_mod, empty_scene, ob, truth, res)
+    print(f"posed chest/clavicle: hand {pos * 1000:.2f} mm, palm {ang:.2f} deg")
+    assert pos < 0.015 and ang < 15
