@@ -10,7 +10,7 @@ import bpy
 
 from ..inference import SignLLMError
 from ..rigs import blender_io, mapping_io
-from ..rigs.profiles import ARM_ROLES, BODY_ROLES, FINGERS, NotHumanoid, detect, roles
+from ..rigs.profiles import ARM_ROLES, BODY_ROLES, FINGERS, REQUIRED, NotHumanoid, detect, roles
 from . import preferences
 
 log = logging.getLogger(__name__)
@@ -219,7 +219,9 @@ class SIGNLLM_PT_mapping(bpy.types.Panel):
             col = lay.column(align=True)
             for name in names:
                 if name in rows:
-                    col.prop_search(rows[name], "bone", arm, "bones", text=name)
+                    row = col.row(align=True)
+                    row.alert = name in REQUIRED and not rows[name].bone  # signing needs these joints
+                    row.prop_search(rows[name], "bone", arm, "bones", text=name)
 
         draw_roles(layout, BODY_ROLES)
         for side in ("L", "R"):
