@@ -418,14 +418,8 @@ def _solve_head(sol, poses, rig, profile, track):
     for name, share in parts:
         pitch = axis_angle_matrix(body.left[None], -track.head[:, 0] * share)  # + pitch = nod down
         yaw = axis_angle_matrix(body.up[None], track.head[:, 1] * share)
-        base = poses.of(name)
-        R = pitch @ yaw @ base[:, :3, :3] if name == parts[0][0] else None
-        if name != parts[0][0]:  # the head adds its share on top of the neck's
-            prev = parts[0][0]
-            rel = np.linalg.inv(rig[prev].pose) @ rig[name].pose
-            carried = poses.of(prev) @ rel
-            R = pitch @ yaw @ carried[:, :3, :3]
-            base = carried
+        base = poses.of(name)  # the head as carried by the neck solved just before: it adds its share
+        R = pitch @ yaw @ base[:, :3, :3]
         L = poses.local(name, _m4(R, base[:, :3, 3]))
         q = _quat_channel(L)
         sol.channels.append(Channel(name, "rotation_quaternion", q, "head"))
