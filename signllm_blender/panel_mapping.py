@@ -3,7 +3,6 @@
 The mapping lives on the armature data as JSON (custom property `signllm_mapping`, read by
 rigs/blender_io.py, so it is saved with the .blend); the rows shown in the panel mirror it.
 """
-import logging
 import os
 
 import bpy
@@ -12,8 +11,6 @@ from ..inference import SignLLMError
 from ..rigs import blender_io, mapping_io
 from ..rigs.profiles import ARM_ROLES, BODY_ROLES, FINGERS, REQUIRED, NotHumanoid, detect, roles
 from . import preferences
-
-log = logging.getLogger(__name__)
 
 
 def presets_dir(create=True):
