@@ -392,15 +392,19 @@ def _solve_fingers(sol, poses, rig, profile, side, J, contact=(0.035, 0.02)):
             fmid, fend = two_bone_ik(froot, fgoal, fa, fb, fmid0 - froot)
             found[chain[1]] = swing(chain[1], normalize(g2), normalize(fmid - froot))
             found[chain[2]] = swing(chain[2], normalize(g3), normalize(fend - fmid))
+    # one key-reduction group per finger: each finger keeps only the keys its own motion needs
+    finger_of = {n: f for f in FINGERS for n in chains[f] if n}
+    per = {}
     for name, L in found.items():
         q = _quat_channel(L)
-        sol.channels.append(Channel(name, "rotation_quaternion", q, grp))
-        found[name] = q
+        g = f"{grp}.{finger_of[name]}"
+        sol.channels.append(Channel(name, "rotation_quaternion", q, g))
+        per.setdefault(g, {})[name] = q
     if missing:
         sol.warnings.append(f"{len(missing)} finger bones missing on the {side} hand ({missing[0]}, ...): "
                             "those fingers are not animated")
-    if found:
-        sol.error_fns[grp] = _angle_error(found, 0.04)
+    for g, refs in per.items():
+        sol.error_fns[g] = _angle_error(refs, 0.04)
 
 
 def _solve_head(sol, poses, rig, profile, track):
