@@ -258,8 +258,8 @@ def solve(track, rig, profile):
         else:
             M_hand = _m4(R_hand, end)
             poses.set(hd_n, M_hand)
-            dh = profile.fill(profile.spec["deform_hand"], side)
-            if dh in rig:
+            dh = profile.deform_hand(side)
+            if dh and dh in rig and dh != hd_n:
                 poses.set(dh, M_hand @ (np.linalg.inv(hd.rest) @ rig[dh].rest))
             ik_n = profile.ik("hand", side)
             ctrl = rig[ik_n]
@@ -274,7 +274,7 @@ def solve(track, rig, profile):
             Lp = poses.local(pole_n, Mp)
             sol.channels.append(Channel(pole_n, "location", Lp[:, :3, 3].copy(), grp))
             sw = profile.ik("switch", side)
-            for prop, val in profile.spec["ik"].get("props", {}).items():
+            for prop, val in (profile.spec["ik"].get("props", {}) if sw else {}).items():
                 sol.channels.append(Channel(sw, f'["{prop}"]', np.full((T, 1), float(val)), f"props{side}"))
             sol.error_fns[grp] = _ik_error(ik_n, pole_n, hand_len, (a + b),
                                            {c.path + c.bone: c.values for c in sol.channels if c.group == grp})
@@ -415,7 +415,7 @@ def _solve_head(sol, poses, rig, profile, track):
     if not head or head not in rig:
         sol.warnings.append("no head bone: head movements skipped")
         return
-    neck = profile.bone("neck") if profile.mode == "fk" else None
+    neck = profile.bone("neck")
     parts = [(neck, 0.4), (head, 0.6)] if neck and neck in rig and rig[head].parent == neck else [(head, 1.0)]
     body = track.body
     refs = {}

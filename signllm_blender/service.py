@@ -79,6 +79,9 @@ def generate(obj, scene, text=None, gloss=None, options=None):
         profile = detect(rig, blender_io.stored_mapping(obj))
     except NotHumanoid as exc:
         raise SignLLMError(str(exc)) from None
+    ik = blender_io.stored_ik_controls(obj) if profile.mode == "fk" else None
+    if ik:
+        profile = profile.with_ik_controls(ik)
     rig = canonical(rig, profile)
     body = measure_body(rig, profile)
     fps = scene.render.fps / scene.render.fps_base
