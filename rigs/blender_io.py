@@ -289,6 +289,17 @@ def add_ik_controls(obj, profile):
         d = obj.data.bones[made[f"pole.{side}"]].head_local - ua.head_local
         d = (d - d.dot(y) * y).normalized()
         ik.pole_angle = -math.atan2(x.cross(d).dot(y), x.dot(d))  # the chain bends toward the pole
+        # Blender's IK starts from the current pose and cannot bend a perfectly straight chain: give a
+        # straight arm's forearm a small unkeyed bend toward the pole
+        fb = obj.data.bones[fore.name]
+        u_dir = (fb.head_local - ua.head_local).normalized()
+        f_dir = (fb.tail_local - fb.head_local).normalized()
+        if u_dir.cross(f_dir).length < 0.05 and fore.rotation_mode == "QUATERNION" and \
+                fore.rotation_quaternion.angle < 1e-6:
+            axis_arm = f_dir.cross(d)
+            local = fb.matrix_local.to_3x3().inverted() @ axis_arm
+            from mathutils import Quaternion
+            fore.rotation_quaternion = Quaternion(local.normalized(), math.radians(20.0))
         hand = obj.pose.bones[profile.mapping[f"hand.{side}"]]
         cr = hand.constraints.get("SignLLM IK rotation") or hand.constraints.new("COPY_ROTATION")
         cr.name = "SignLLM IK rotation"

@@ -121,3 +121,23 @@ def test_ik_controls_on_a_deform_rig(bpy_mod, scene, kind, opts):
     # a second press keeps one set of controls and constraints
     assert _op(bpy, ob, "add_ik_controls") == {"FINISHED"}
     assert len([c for c in ob.pose.bones[truth["forearm.L"]].constraints if c.type == "IK"]) == 1
+
+
+def test_ik_controls_on_perfectly_straight_arms(bpy_mod, scene):
+    """Blender's IK cannot bend a straight chain by itself: the controls come with a small unkeyed bend."""
+    from signllm.signllm_blender import service
+    bpy = bpy_mod
+    ob, truth = rb.build(bpy, "mixamo", roll_seed=4)
+    bpy.context.view_layer.objects.active = ob
+    bpy.ops.object.mode_set(mode="EDIT")
+    eb = ob.data.edit_bones
+    for s in "LR":
+        u, f, h = (eb[truth[f"{r}.{s}"]] for r in ("upper_arm", "forearm", "hand"))
+        for b in (f, h):
+            b.head.y, b.head.z = u.head.y, u.head.z
+        u.tail, f.tail = f.head.copy(), h.head.copy()
+    bpy.ops.object.mode_set(mode="OBJECT")
+    assert _op(bpy, ob, "add_ik_controls") == {"FINISHED"}
+    res = service.generate(ob, scene, gloss=GLOSS)
+    pos, ang, _, _ = rb.measure(bpy, scene, ob, truth, res)
+    assert pos < 0.015 and ang < 15
