@@ -192,6 +192,12 @@ def write_nla(obj, plan, segments, frame_start, action_name, per_sign=True):
     """
     ad = obj.animation_data or obj.animation_data_create()
     remove_our_tracks(obj)
+    if ad.action is not None and ad.action.get(ACTION_TAG):
+        # our earlier one-action result would play over the strips: give the user's action back
+        prev = bpy.data.actions.get(ad.action.get("signllm_previous_action", ""))
+        ad.action = prev
+        if prev is not None and len(prev.slots):
+            ad.action_slot = prev.slots.get("OB" + obj.name) or prev.slots[0]
     manual = [c for c in plan.curves if c.group not in ("head", "face")]
     nonman = [c for c in plan.curves if c.group in ("head", "face")]
     out = None
@@ -220,3 +226,86 @@ def write_nla(obj, plan, segments, frame_start, action_name, per_sign=True):
             strip.blend_type = "REPLACE"
         out = out or action
     return out
+
+
+IK_PROP = "signllm_ik"
+
+
+def stored_ik_controls(obj):
+    """{'hand.L': bone, 'pole.L': bone, ...} of IK controls SignLLM added to this armature (None if none)."""
+    raw = obj.data.get(IK_PROP) if obj.data is not None else None
+    try:
+        bones = json.loads(raw) if raw else None
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(bones, dict) or not all(b in obj.pose.bones for b in bones.values()):
+        return None
+    return bones
+
+
+def add_ik_controls(obj, profile):
+    """Simple IK controls on a deform-only rig: per arm a hand control (IK on the forearm, chain 2, and
+    Copy Rotation on the hand) and an elbow pole. Bones without parents, so their keys are in armature
+    space. Returns the {'hand.L': name, 'pole.L': name, ...} stored on the armature."""
+    import math
+
+    from mathutils import Vector
+    made = {}
+    prev_active = bpy.context.view_layer.objects.active
+    prev_mode = obj.mode
+    bpy.context.view_layer.objects.active = obj
+    bpy.ops.object.mode_set(mode="EDIT")
+    try:
+        eb = obj.data.edit_bones
+        for side in ("L", "R"):
+            hand, fore, upper = (profile.mapping.get(f"{r}.{side}") for r in ("hand", "forearm", "upper_arm"))
+            h, f, u = eb[hand], eb[fore], eb[upper]
+            c = eb.get(f"SignLLM_IK_hand.{side}") or eb.new(f"SignLLM_IK_hand.{side}")
+            c.head, c.tail, c.roll = h.head.copy(), h.tail.copy(), h.roll
+            c.parent, c.use_deform = None, False
+            # pole behind the elbow, away from the shoulder-wrist line (or straight back for a straight arm)
+            axis = (h.head - u.head).normalized()
+            off = (f.head - u.head) - axis * (f.head - u.head).dot(axis)
+            length = (f.head - u.head).length + (h.head - f.head).length
+            if off.length < 1e-4 * length:
+                head_up = (eb[profile.mapping["head"]].head - u.head)
+                off = axis.cross(head_up).cross(axis)
+                off = -off if off.length else Vector((0, 1, 0))
+            p = eb.get(f"SignLLM_IK_pole.{side}") or eb.new(f"SignLLM_IK_pole.{side}")
+            p.head = f.head + off.normalized() * 0.6 * length
+            p.tail = p.head + axis * 0.1 * length
+            p.parent, p.use_deform = None, False
+            made[f"hand.{side}"], made[f"pole.{side}"] = c.name, p.name
+    finally:
+        bpy.ops.object.mode_set(mode="OBJECT")
+    for side in ("L", "R"):
+        fore = obj.pose.bones[profile.mapping[f"forearm.{side}"]]
+        ik = fore.constraints.get("SignLLM IK") or fore.constraints.new("IK")
+        ik.name = "SignLLM IK"
+        ik.target, ik.subtarget, ik.chain_count = obj, made[f"hand.{side}"], 2
+        ik.pole_target, ik.pole_subtarget = obj, made[f"pole.{side}"]
+        ua = obj.data.bones[profile.mapping[f"upper_arm.{side}"]]
+        x, y = ua.matrix_local.col[0].xyz, ua.matrix_local.col[1].xyz
+        d = obj.data.bones[made[f"pole.{side}"]].head_local - ua.head_local
+        d = (d - d.dot(y) * y).normalized()
+        ik.pole_angle = -math.atan2(x.cross(d).dot(y), x.dot(d))  # the chain bends toward the pole
+        # Blender's IK starts from the current pose and cannot bend a perfectly straight chain: give a
+        # straight arm's forearm a small unkeyed bend toward the pole
+        fb = obj.data.bones[fore.name]
+        u_dir = (fb.head_local - ua.head_local).normalized()
+        f_dir = (fb.tail_local - fb.head_local).normalized()
+        if u_dir.cross(f_dir).length < 0.05 and fore.rotation_mode == "QUATERNION" and \
+                fore.rotation_quaternion.angle < 1e-6:
+            axis_arm = f_dir.cross(d)
+            local = fb.matrix_local.to_3x3().inverted() @ axis_arm
+            from mathutils import Quaternion
+            fore.rotation_quaternion = Quaternion(local.normalized(), math.radians(20.0))
+        hand = obj.pose.bones[profile.mapping[f"hand.{side}"]]
+        cr = hand.constraints.get("SignLLM IK rotation") or hand.constraints.new("COPY_ROTATION")
+        cr.name = "SignLLM IK rotation"
+        cr.target, cr.subtarget = obj, made[f"hand.{side}"]
+    obj.data[IK_PROP] = json.dumps(made)
+    bpy.context.view_layer.objects.active = prev_active
+    if prev_mode == "POSE":
+        bpy.ops.object.mode_set(mode="POSE")
+    return made

@@ -128,6 +128,36 @@ def _assign_fingers(rig, chains, wrist, side, m, warn):
         m[f"{f}.tip.{side}"] = c[3] if len(c) > 3 else None
 
 
+def _thumb_dir(rig, ch, hand):
+    """Unit vector from the hand axis toward the thumb (the digit leaving the axis at the largest angle)."""
+    chains = _digit_chains(ch, hand)
+    if len(chains) < 2:
+        return None
+    wrist = rig[hand].head
+    dirs = [_tip_point(rig, c) - wrist for c in chains]
+    dirs = [d / max(np.linalg.norm(d), 1e-12) for d in dirs]
+    mean = np.mean(dirs, axis=0)
+    mean /= max(np.linalg.norm(mean), 1e-12)
+    t = dirs[int(np.argmax([np.arccos(np.clip(d @ mean, -1, 1)) for d in dirs]))]
+    off = t - (t @ mean) * mean
+    return off / max(np.linalg.norm(off), 1e-12)
+
+
+def _left_by_thumbs(rig, ch, a, b):
+    """Which hand is the left one without side names: at rest both thumbs point forward (palms down, in,
+    or forward), so forward = the thumbs' mean direction and left = up x forward. Else the +X hand."""
+    ta, tb = _thumb_dir(rig, ch, a), _thumb_dir(rig, ch, b)
+    common = [n for n in _ancestors(rig, a) if n in _ancestors(rig, b)]
+    if ta is not None and tb is not None and len(common) >= 2:
+        up = rig[common[0]].head - rig[common[-1]].head
+        across = rig[a].head - rig[b].head
+        fwd = ta + tb
+        fwd = fwd - (fwd @ up) * up / max(up @ up, 1e-12)
+        if np.linalg.norm(fwd) > 0.3 and np.linalg.norm(up) > 1e-9:
+            return a if np.cross(up, fwd) @ across > 0 else b
+    return a if rig[a].head[0] > rig[b].head[0] else b
+
+
 def guess_mapping(rig):
     """(mapping role -> bone, reason): mapping is None (with the reason) when no humanoid is found."""
     ch = _children(rig)
@@ -147,7 +177,7 @@ def guess_mapping(rig):
     _, a, b = best
     left = _left_of_pair(a, b)
     if left is None:
-        left = a if rig[a].head[0] > rig[b].head[0] else b
+        left = _left_by_thumbs(rig, ch, a, b)
     hands = {"L": left, "R": b if left == a else a}
     m = {}
     warn = []
@@ -203,5 +233,32 @@ def guess_mapping(rig):
     m["head"] = head
     i = chain.index(head)
     m["head_top"] = chain[i + 1] if i + 1 < len(chain) and not ch[chain[i + 1]] else None
+    why = _implausible(rig, m, up)
+    if why:
+        return None, why
     m["_warnings"] = warn
     return m, ""
+
+
+def _implausible(rig, m, up):
+    """A reason the found skeleton is not a humanoid (or ''): head above the shoulders, arms of human
+    proportions, hands symmetric about the spine."""
+    P = {r: rig[b].head for r, b in m.items() if isinstance(b, str) and b in rig.bones}
+    across = P["upper_arm.L"] - P["upper_arm.R"]
+    W = max(np.linalg.norm(across), 1e-12)
+    if np.linalg.norm(P["chest"] - P["hips"]) < 0.1 * W:
+        return "no spine between the hips and the arms"
+    if P["head"] @ up - max(P["upper_arm.L"] @ up, P["upper_arm.R"] @ up) < 0.2 * W:
+        return "the head is not above the shoulders"
+    if abs((P["head"] - (P["upper_arm.L"] + P["upper_arm.R"]) / 2) @ across) / W > 0.25 * W:
+        return "the head is not between the shoulders"
+    for s in "LR":
+        a = np.linalg.norm(P[f"forearm.{s}"] - P[f"upper_arm.{s}"])
+        b = np.linalg.norm(P[f"hand.{s}"] - P[f"forearm.{s}"])
+        if not 0.5 < a / max(b, 1e-12) < 2.0:
+            return f"the {s} arm's upper arm and forearm are not of human proportions"
+    la = np.linalg.norm(P["hand.L"] - P["upper_arm.L"])
+    ra = np.linalg.norm(P["hand.R"] - P["upper_arm.R"])
+    if not 0.8 < la / max(ra, 1e-12) < 1.25:
+        return "the two arms differ in length"
+    return ""

@@ -10,9 +10,7 @@ SCHEMA = "signllm.mapping/1"
 
 def to_preset(mapping, label=""):
     """The JSON-ready preset of a mapping (unknown roles and private keys dropped)."""
-    known = set(roles())
-    return {"schema": SCHEMA, "rig": label,
-            "mapping": {r: mapping.get(r) for r in roles() if r in known and r in mapping}}
+    return {"schema": SCHEMA, "rig": label, "mapping": {r: mapping.get(r) for r in roles() if r in mapping}}
 
 
 def save(path, mapping, label=""):

@@ -106,7 +106,22 @@ class Profile:
         return _fill(template, side, self.sides, self.prefix)
 
     def ik(self, part, side):
-        return _fill(self.spec["ik"][part], side, self.sides, self.prefix)
+        concrete = self.spec.get("ik_bones")
+        if concrete is not None:
+            return concrete.get(f"{part}.{side}")
+        t = self.spec["ik"].get(part)
+        return _fill(t, side, self.sides, self.prefix) if t else None
+
+    def deform_hand(self, side):
+        t = self.spec.get("deform_hand")
+        return self.fill(t, side) if t else self.mapping.get(f"hand.{side}")
+
+    def with_ik_controls(self, bones):
+        """This FK profile keyed through IK controls added by SignLLM (bones: 'hand.L'/'pole.L' -> name)."""
+        spec = dict(self.spec, mode="rigify_ik", ik_bones=dict(bones), ik={"props": {}})
+        p = Profile(self.key, spec, self.mapping, self.prefix, self.measure_map, self.label + ", IK controls")
+        p.warnings = list(self.warnings)
+        return p
 
     def missing_required(self):
         return [r for r in REQUIRED if not self.mapping.get(r)]

@@ -222,7 +222,8 @@ def solve(track, rig, profile):
     for h, side in enumerate(HAND_SIDES):
         ua_n, fa_n, hd_n = (profile.measure(p, side) for p in ("upper_arm", "forearm", "hand"))
         ua, fa, hd = rig[ua_n], rig[fa_n], rig[hd_n]
-        S = ua.head
+        # FK: the shoulder where the rig's current (unkeyed) spine and clavicle put it
+        S = poses.basis(ua_n)[0, :3, 3].copy() if profile.mode == "fk" else ua.head
         a = float(np.linalg.norm(fa.head - ua.head))
         b = float(np.linalg.norm(hd.head - fa.head))
         mid, end = two_bone_ik(S, track.wrist[:, h], a, b, track.elbow[:, h] - S)
@@ -232,7 +233,7 @@ def solve(track, rig, profile):
         grp = f"arm{side}"
         hand_len = chand.HAND_LENGTH * track.hand_scale
         if profile.mode == "fk":
-            u0 = normalize(fa.head - S)
+            u0 = normalize(fa.head - ua.head)
             f0 = normalize(hd.head - fa.head)
             h0 = _hinge(u0, f0, np.cross(u0, body.forward))
             u = normalize(mid - S)
@@ -257,8 +258,8 @@ def solve(track, rig, profile):
         else:
             M_hand = _m4(R_hand, end)
             poses.set(hd_n, M_hand)
-            dh = profile.fill(profile.spec["deform_hand"], side)
-            if dh in rig:
+            dh = profile.deform_hand(side)
+            if dh and dh in rig and dh != hd_n:
                 poses.set(dh, M_hand @ (np.linalg.inv(hd.rest) @ rig[dh].rest))
             ik_n = profile.ik("hand", side)
             ctrl = rig[ik_n]
@@ -273,7 +274,7 @@ def solve(track, rig, profile):
             Lp = poses.local(pole_n, Mp)
             sol.channels.append(Channel(pole_n, "location", Lp[:, :3, 3].copy(), grp))
             sw = profile.ik("switch", side)
-            for prop, val in profile.spec["ik"].get("props", {}).items():
+            for prop, val in (profile.spec["ik"].get("props", {}) if sw else {}).items():
                 sol.channels.append(Channel(sw, f'["{prop}"]', np.full((T, 1), float(val)), f"props{side}"))
             sol.error_fns[grp] = _ik_error(ik_n, pole_n, hand_len, (a + b),
                                            {c.path + c.bone: c.values for c in sol.channels if c.group == grp})
@@ -370,15 +371,40 @@ def _solve_fingers(sol, poses, rig, profile, side, J, contact=(0.035, 0.02)):
         L2 = swing(t2, _finger_geometry(rig, profile, side, "thumb", chains["thumb"], 1)[0], normalize(mid - root))
         L3 = swing(t3, _finger_geometry(rig, profile, side, "thumb", chains["thumb"], 2)[0], normalize(end - mid))
         found[t2], found[t3] = L2, L3
+        # fingers the thumb could not reach (a short rig thumb) curl the rest of the way to meet it
+        for f in names:
+            chain = chains[f]
+            jf = _CHAIN_JOINTS[f]
+            d_f = np.linalg.norm(J[:, 4] - J[:, jf[3]], axis=-1)
+            wf = np.clip((hi - d_f) / (hi - lo), 0, 1)
+            wf = wf * wf * (3 - 2 * wf)
+            want = end + (J[:, jf[3]] - J[:, 4])
+            miss = np.linalg.norm(want - tips[f], axis=-1) * wf
+            if miss.max() < 0.002 * scale:  # within 2 mm: leave the finger as swung
+                continue
+            _, g2 = _finger_geometry(rig, profile, side, f, chain, 1)
+            _, g3 = _finger_geometry(rig, profile, side, f, chain, 2)
+            fa, fb = float(np.linalg.norm(g2)), float(np.linalg.norm(g3))
+            froot = poses.basis(chain[1])[:, :3, 3]
+            M2 = poses.of(chain[1])
+            fmid0 = M2[:, :3, :3] @ g2 + M2[:, :3, 3]
+            fgoal = tips[f] + wf[:, None] * (want - tips[f])
+            fmid, fend = two_bone_ik(froot, fgoal, fa, fb, fmid0 - froot)
+            found[chain[1]] = swing(chain[1], normalize(g2), normalize(fmid - froot))
+            found[chain[2]] = swing(chain[2], normalize(g3), normalize(fend - fmid))
+    # one key-reduction group per finger: each finger keeps only the keys its own motion needs
+    finger_of = {n: f for f in FINGERS for n in chains[f] if n}
+    per = {}
     for name, L in found.items():
         q = _quat_channel(L)
-        sol.channels.append(Channel(name, "rotation_quaternion", q, grp))
-        found[name] = q
+        g = f"{grp}.{finger_of[name]}"
+        sol.channels.append(Channel(name, "rotation_quaternion", q, g))
+        per.setdefault(g, {})[name] = q
     if missing:
         sol.warnings.append(f"{len(missing)} finger bones missing on the {side} hand ({missing[0]}, ...): "
                             "those fingers are not animated")
-    if found:
-        sol.error_fns[grp] = _angle_error(found, 0.04)
+    for g, refs in per.items():
+        sol.error_fns[g] = _angle_error(refs, 0.04)
 
 
 def _solve_head(sol, poses, rig, profile, track):
@@ -389,21 +415,15 @@ def _solve_head(sol, poses, rig, profile, track):
     if not head or head not in rig:
         sol.warnings.append("no head bone: head movements skipped")
         return
-    neck = profile.bone("neck") if profile.mode == "fk" else None
+    neck = profile.bone("neck")
     parts = [(neck, 0.4), (head, 0.6)] if neck and neck in rig and rig[head].parent == neck else [(head, 1.0)]
     body = track.body
     refs = {}
     for name, share in parts:
         pitch = axis_angle_matrix(body.left[None], -track.head[:, 0] * share)  # + pitch = nod down
         yaw = axis_angle_matrix(body.up[None], track.head[:, 1] * share)
-        base = poses.of(name)
-        R = pitch @ yaw @ base[:, :3, :3] if name == parts[0][0] else None
-        if name != parts[0][0]:  # the head adds its share on top of the neck's
-            prev = parts[0][0]
-            rel = np.linalg.inv(rig[prev].pose) @ rig[name].pose
-            carried = poses.of(prev) @ rel
-            R = pitch @ yaw @ carried[:, :3, :3]
-            base = carried
+        base = poses.of(name)  # the head as carried by the neck solved just before: it adds its share
+        R = pitch @ yaw @ base[:, :3, :3]
         L = poses.local(name, _m4(R, base[:, :3, 3]))
         q = _quat_channel(L)
         sol.channels.append(Channel(name, "rotation_quaternion", q, "head"))

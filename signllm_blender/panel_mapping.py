@@ -3,17 +3,14 @@
 The mapping lives on the armature data as JSON (custom property `signllm_mapping`, read by
 rigs/blender_io.py, so it is saved with the .blend); the rows shown in the panel mirror it.
 """
-import logging
 import os
 
 import bpy
 
 from ..inference import SignLLMError
 from ..rigs import blender_io, mapping_io
-from ..rigs.profiles import ARM_ROLES, BODY_ROLES, FINGERS, NotHumanoid, detect, roles
+from ..rigs.profiles import ARM_ROLES, BODY_ROLES, FINGERS, REQUIRED, NotHumanoid, detect, roles
 from . import preferences
-
-log = logging.getLogger(__name__)
 
 
 def presets_dir(create=True):
@@ -187,6 +184,26 @@ class SIGNLLM_OT_mapping_load_preset(_ArmatureOp, bpy.types.Operator):
         return {"FINISHED"}
 
 
+class SIGNLLM_OT_add_ik_controls(_ArmatureOp, bpy.types.Operator):
+    """Add simple IK controls (hand + elbow pole per arm) to a deform-only rig; signing then keys them"""
+    bl_idname = "signllm.add_ik_controls"
+    bl_label = "Add IK Controls"
+
+    def execute(self, context):
+        obj = _armature(context)
+        try:
+            prof = detect(blender_io.read_rig(obj), blender_io.stored_mapping(obj))
+        except NotHumanoid as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        if prof.mode != "fk":
+            self.report({"ERROR"}, f"{prof.label} already has IK controls")
+            return {"CANCELLED"}
+        made = blender_io.add_ik_controls(obj, prof)
+        self.report({"INFO"}, f"Added {', '.join(sorted(made.values()))}")
+        return {"FINISHED"}
+
+
 class SIGNLLM_PT_mapping(bpy.types.Panel):
     bl_label = "Bone Mapping"
     bl_idname = "SIGNLLM_PT_mapping"
@@ -209,6 +226,7 @@ class SIGNLLM_PT_mapping(bpy.types.Panel):
         row = layout.row(align=True)
         row.operator("signllm.mapping_load_preset", text="Load Preset", icon="IMPORT")
         row.operator("signllm.mapping_save_preset", text="Save Preset", icon="EXPORT")
+        layout.operator("signllm.add_ik_controls", icon="CON_KINEMATIC")
         if not len(arm.signllm_roles):
             layout.label(text="Automatic (press Detect Bones to inspect)", icon="INFO")
             return
@@ -219,7 +237,9 @@ class SIGNLLM_PT_mapping(bpy.types.Panel):
             col = lay.column(align=True)
             for name in names:
                 if name in rows:
-                    col.prop_search(rows[name], "bone", arm, "bones", text=name)
+                    row = col.row(align=True)
+                    row.alert = name in REQUIRED and not rows[name].bone  # signing needs these joints
+                    row.prop_search(rows[name], "bone", arm, "bones", text=name)
 
         draw_roles(layout, BODY_ROLES)
         for side in ("L", "R"):
@@ -231,7 +251,8 @@ class SIGNLLM_PT_mapping(bpy.types.Panel):
 
 
 CLASSES = (SIGNLLM_PG_bone_role, SIGNLLM_OT_mapping_detect, SIGNLLM_OT_mapping_clear,
-           SIGNLLM_OT_mapping_save_preset, SIGNLLM_OT_mapping_load_preset, SIGNLLM_PT_mapping)
+           SIGNLLM_OT_mapping_save_preset, SIGNLLM_OT_mapping_load_preset, SIGNLLM_OT_add_ik_controls,
+           SIGNLLM_PT_mapping)
 
 
 def register():

@@ -132,6 +132,9 @@ def read_character(obj, scene):
         profile = detect(rig, blender_io.stored_mapping(obj))
     except NotHumanoid as exc:
         raise SignLLMError(str(exc)) from None
+    ik = blender_io.stored_ik_controls(obj) if profile.mode == "fk" else None
+    if ik:
+        profile = profile.with_ik_controls(ik)
     rig = canonical(rig, profile)
     body = measure_body(rig, profile)
     check_proportions(body, profile.label)

@@ -157,7 +157,7 @@ def bone_list(kind, a_pose=False, drop_fingers=()):
 
 
 def build(bpy, kind, a_pose=False, unit=1.0, fbx_axes=False, roll_seed=None, parent_rot=0.0,
-          drop_fingers=(), name=None, sideways_leaves=False):
+          drop_fingers=(), name=None, sideways_leaves=False, size=1.0):
     """A new armature object of rig family `kind` in the current scene; returns (object, truth).
 
     sideways_leaves: bones without children get tails at right angles to the limb (what Blender's FBX
@@ -166,6 +166,8 @@ def build(bpy, kind, a_pose=False, unit=1.0, fbx_axes=False, roll_seed=None, par
     """
     bones, truth = bone_list(kind, a_pose, drop_fingers)
     truth = dict(truth)
+    if size != 1.0:  # a character modelled at the wrong size (e.g. 180 units tall at scale 1)
+        bones = [(n, p, h * size, t * size) for n, p, h, t in bones]
     if sideways_leaves:
         parents = {p for _, p, _, _ in bones}
         tips = {}
@@ -228,8 +230,10 @@ def _tip(ob, truth, finger, side):
 
 def measure(bpy, scene, ob, truth, res):
     """Per frame on the evaluated rig: wrist error (m), palm angle (deg), thumb-index gap excess (m)."""
-    from signllm.rigs import blender_io
-    unit = blender_io.read_rig(ob).world_scale  # metres per armature unit (world scale of the object)
+    from signllm.rigs import blender_io, solve
+    from signllm.rigs.profiles import detect
+    rig = blender_io.read_rig(ob)
+    unit = solve.canonical(rig, detect(rig, blender_io.stored_mapping(ob))).unit  # metres per armature unit
     J = res.track.hand_joints()
     gap_ref = np.linalg.norm(J[:, :, 4] - J[:, :, 8], axis=-1)   # (T, 2) canonical metres
     pos, ang, gap, wrists = [], [], [], []

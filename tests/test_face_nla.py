@@ -101,6 +101,8 @@ def test_one_strip_per_sign_and_regenerate_keeps_user_tracks(bpy_mod, empty_scen
     user_track.name = "User idle"
     opts = service.Options(nla="STRIPS")
     gloss = "HELLO / wh[ YOUR NAME WHAT ]"
+    service.generate(rig, empty_scene, gloss="HELLO")  # one action first: switching to strips drops it
+    assert ad.action is not None
     res = service.generate(rig, empty_scene, gloss=gloss, options=opts)
     names = [t.name for t in ad.nla_tracks]
     assert names == ["User idle", "SignLLM signs", "SignLLM non-manual"]

@@ -97,3 +97,47 @@ def test_custom_mapping_animates_a_rig_nothing_recognises(bpy_mod, scene, tmp_pa
             err.append(np.linalg.norm(np.array(ob.pose.bones[truth[f"hand.{side}"]].head)
                                       - res.plan.targets[side]["wrist"][f]))
     assert max(err) < 0.015
+
+
+@pytest.mark.parametrize("kind,opts", [("mixamo", {"a_pose": True, "roll_seed": 8}), ("ue4", {"roll_seed": 9}),
+                                       ("vroid", {"roll_seed": 10})])
+def test_ik_controls_on_a_deform_rig(bpy_mod, scene, kind, opts):
+    """Opt-in IK controls: the hand control and pole are keyed (not the arm bones) and Blender's own IK
+    puts the hand on the target, the palm follows the control."""
+    from signllm.signllm_blender import service
+    bpy = bpy_mod
+    ob, truth = rb.build(bpy, kind, **opts)
+    assert _op(bpy, ob, "add_ik_controls") == {"FINISHED"}
+    assert {"SignLLM_IK_hand.L", "SignLLM_IK_pole.R"} <= set(ob.pose.bones.keys())
+    res = service.generate(ob, scene, gloss=GLOSS)
+    assert res.profile.endswith("IK controls")
+    keyed = {c.bone for c in res.plan.curves}
+    assert {"SignLLM_IK_hand.L", "SignLLM_IK_pole.L", "SignLLM_IK_hand.R"} <= keyed
+    assert not keyed & {truth[f"{r}.{s}"] for r in ("upper_arm", "forearm", "hand") for s in "LR"}
+    pos, ang, gap, _ = rb.measure(bpy, scene, ob, truth, res)
+    print(f"{kind} IK controls: hand {pos * 1000:.2f} mm, palm {ang:.2f} deg, gap {gap * 1000:.1f} mm, "
+          f"{res.plan.n_keys} keys")
+    assert pos < 0.015 and ang < 15 and gap < 0.003
+    # a second press keeps one set of controls and constraints
+    assert _op(bpy, ob, "add_ik_controls") == {"FINISHED"}
+    assert len([c for c in ob.pose.bones[truth["forearm.L"]].constraints if c.type == "IK"]) == 1
+
+
+def test_ik_controls_on_perfectly_straight_arms(bpy_mod, scene):
+    """Blender's IK cannot bend a straight chain by itself: the controls come with a small unkeyed bend."""
+    from signllm.signllm_blender import service
+    bpy = bpy_mod
+    ob, truth = rb.build(bpy, "mixamo", roll_seed=4)
+    bpy.context.view_layer.objects.active = ob
+    bpy.ops.object.mode_set(mode="EDIT")
+    eb = ob.data.edit_bones
+    for s in "LR":
+        u, f, h = (eb[truth[f"{r}.{s}"]] for r in ("upper_arm", "forearm", "hand"))
+        for b in (f, h):
+            b.head.y, b.head.z = u.head.y, u.head.z
+        u.tail, f.tail = f.head.copy(), h.head.copy()
+    bpy.ops.object.mode_set(mode="OBJECT")
+    assert _op(bpy, ob, "add_ik_controls") == {"FINISHED"}
+    res = service.generate(ob, scene, gloss=GLOSS)
+    pos, ang, _, _ = rb.measure(bpy, scene, ob, truth, res)
+    assert pos < 0.015 and ang < 15

@@ -20,7 +20,7 @@ measure = rb.measure
 VARIANTS = [
     ("mixamo", {}), ("mixamo", {"unit": 0.01, "fbx_axes": True, "roll_seed": 3}), ("mixamo", {"a_pose": True}),
     ("readyplayerme", {"roll_seed": 4}), ("ue4", {"roll_seed": 5}),
-    ("ue4", {"unit": 0.01, "sideways_leaves": True, "roll_seed": 12}), ("ue5", {"a_pose": True, "roll_seed": 6}),
+    ("ue4", {"unit": 0.01, "sideways_leaves": True, "roll_seed": 12}), ("vrm", {"size": 100.0, "roll_seed": 13}), ("ue5", {"a_pose": True, "roll_seed": 6}),
     ("vroid", {"a_pose": True}), ("vrm", {"roll_seed": 7}), ("makehuman", {"a_pose": True, "roll_seed": 8}),
     ("smplx", {"parent_rot": 30.0}), ("generic", {"roll_seed": 9, "a_pose": True}),
 ]
@@ -50,7 +50,8 @@ def test_sentence_on_rig(bpy_mod, empty_scene, kind, opts):
     assert left @ ref > 0
     assert res.plan.n_keys < 0.35 * res.track.n_frames * len(res.plan.curves)
     travel = np.linalg.norm(np.diff(res.plan.targets["R"]["wrist"], axis=0), axis=-1).sum()
-    assert travel * blender_io.read_rig(ob).world_scale > 0.3
+    from signllm.rigs import solve
+    assert travel * solve.canonical(blender_io.read_rig(ob), prof).unit > 0.3
 
 
 @pytest.mark.parametrize("drop", [("ring", "pinky"), ("thumb", "index", "middle", "ring", "pinky")])
@@ -143,5 +144,51 @@ def test_renamed_rigify_metarig_signs_through_the_generic_detector(bpy_mod, rigi
     assert res.profile.startswith("Generic")
     pos, ang, gap, _ = measure(bpy_mod, scene, meta, truth, res)
     print(f"renamed metarig: hand {pos * 1000:.2f} mm, palm {ang:.2f} deg, gap excess {gap * 1000:.1f} mm")
-    # the metarig's thumb is 14 % shorter than the canonical one: contact is kept to within 6 mm
-    assert pos < 0.015 and ang < 15 and gap < 0.006
+    # the metarig's thumb is 14 % shorter than the canonical one: thumb and finger meet each other
+    assert pos < 0.015 and ang < 15 and gap < 0.003
+
+
+@pytest.mark.parametrize("turn", [0.0, 180.0, 90.0])
+def test_generic_left_right_from_thumbs_when_names_have_no_side(bpy_mod, empty_scene, turn):
+    """Side-less names and the character turned inside the armature (facing +Y at 180): thumbs decide."""
+    import math
+    from signllm.rigs import blender_io
+    from signllm.rigs.generic import guess_mapping
+    ob, truth = rb.build(bpy_mod, "generic", roll_seed=3)
+    bpy_mod.context.view_layer.objects.active = ob
+    bpy_mod.ops.object.mode_set(mode="EDIT")
+    import mathutils
+    R = mathutils.Matrix.Rotation(math.radians(turn), 4, "Z")
+    for eb in ob.data.edit_bones:
+        eb.transform(R)
+    bpy_mod.ops.object.mode_set(mode="OBJECT")
+    for b in ob.data.bones:  # strip the side tokens: LimbLf.003 -> LimbA.003 / LimbRt.003 -> LimbB.003
+        b.name = b.name.replace("Lf", "A").replace("Rt", "B")
+    m, why = guess_mapping(blender_io.read_rig(ob))
+    assert m is not None, why
+    assert m["hand.L"] == truth["hand.L"].replace("Lf", "A") and m["thumb.1.R"] == truth["thumb.1.R"].replace("Rt", "B")
+
+
+def test_generic_detector_refuses_a_control_rig(rigify_scene):
+    """Fed a 706-bone control rig (which its own profile handles), the fallback says why it is not a
+    plain humanoid instead of returning a nonsense mapping."""
+    from signllm.rigs import blender_io
+    from signllm.rigs.generic import guess_mapping
+    _, _, rig = rigify_scene
+    m, why = guess_mapping(blender_io.read_rig(rig))
+    assert m is None and why
+
+
+def test_posed_spine_and_clavicle_are_respected(bpy_mod, empty_scene):
+    """The user's rig is not at rest (a leaned chest, a raised clavicle, not keyed): hands still land."""
+    import math
+    from signllm.signllm_blender import service
+    ob, truth = rb.build(bpy_mod, "mixamo", roll_seed=21)
+    for role, axis, deg in (("chest", (1, 0, 0), 12.0), ("shoulder.L", (0, 1, 0), 15.0)):
+        pb = ob.pose.bones[truth[role]]
+        pb.rotation_mode = "AXIS_ANGLE"
+        pb.rotation_axis_angle = (math.radians(deg),) + axis
+    res = service.generate(ob, empty_scene, gloss=GLOSS)
+    pos, ang, gap, _ = measure(bpy_mod, empty_scene, ob, truth, res)
+    print(f"posed chest/clavicle: hand {pos * 1000:.2f} mm, palm {ang:.2f} deg")
+    assert pos < 0.015 and ang < 15
