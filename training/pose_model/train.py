@@ -42,7 +42,7 @@ def load_corpus(path):
     return vocab, out
 
 
-def batchify(samples, idx, tok, start, noise_std=None, rng=None):
+def batchify(samples, idx, tok, start, noise_std=None, rng=None, counter_noise=0.0):
     S = max(len(samples[i][0]) for i in idx)
     T = max(len(samples[i][1]) for i in idx)
     B = len(idx)
@@ -58,14 +58,15 @@ def batchify(samples, idx, tok, start, noise_std=None, rng=None):
     inp = np.concatenate([np.broadcast_to(start, (B, 1, N_FEAT)), tgt[:, :-1]], 1).copy()
     if noise_std is not None:
         inp[:, 1:, :150] += rng.normal(size=inp[:, 1:, :150].shape).astype(np.float32) * noise_std
+        inp[:, 1:, 150] += rng.normal(size=inp[:, 1:, 150].shape).astype(np.float32) * counter_noise
     return (torch.from_numpy(src), torch.from_numpy(inp), torch.from_numpy(tgt), torch.from_numpy(mask),
             torch.from_numpy(src == 0))
 
 
-def per_sample_loss(pred, tgt, mask):
+def per_sample_loss(pred, tgt, mask, counter_weight=5.0):
     j = ((pred[..., :150] - tgt[..., :150]) ** 2).mean(-1)
     c = (pred[..., 150] - tgt[..., 150]) ** 2
-    return ((j + 0.5 * c) * mask).sum(1) / mask.sum(1)
+    return ((j + counter_weight * c) * mask).sum(1) / mask.sum(1)
 
 
 @torch.no_grad()
@@ -108,7 +109,8 @@ def train(args):
         model.train()
         idx, w = draw(prio, args.batch, args.priority_alpha, args.priority_beta, rng)
         w = torch.from_numpy(w.astype(np.float32))
-        src, inp, tgt, mask, pad = batchify(train_s, idx, tok, start, std * args.noise if args.noise > 0 else None, rng)
+        src, inp, tgt, mask, pad = batchify(train_s, idx, tok, start, std * args.noise if args.noise > 0 else None, rng,
+                                             args.counter_noise)
         pred = model(src, inp, pad)
         ls = per_sample_loss(pred, tgt, mask)
         loss = (ls * w).mean()
@@ -146,7 +148,7 @@ def export(model, vocab, start, out, args, log):
     meta = {"vocab": vocab, "start_frame": start.tolist(), "fps": args.fps, "scale": 3.0, "stop": args.stop,
             "counter": "i / (T - 1)", "layout": "progressive-transformers 50 joints x 3 + counter",
             "trained": {"steps": args.steps, "noise": args.noise, "priority_alpha": args.priority_alpha,
-                        "priority_beta": args.priority_beta, "residual": args.residual, "d": args.d, "layers": args.layers,
+                        "priority_beta": args.priority_beta, "residual": args.residual, "counter_noise": args.counter_noise, "d": args.d, "layers": args.layers,
                         "seed": args.seed, "final": log[-1] if log else None},
             "data": "synthetic: this project's own rule-based synthesiser (no third-party corpus)"}
     with open(os.path.join(out, "gloss2pose.json"), "w") as f:
@@ -164,6 +166,7 @@ def main(argv=None):
     ap.add_argument("--d", type=int, default=64)
     ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--noise", type=float, default=0.5)
+    ap.add_argument("--counter-noise", type=float, default=0.02, help="noise std on the input counter")
     ap.add_argument("--priority-alpha", type=float, default=0.0)
     ap.add_argument("--priority-beta", type=float, default=0.4)
     ap.add_argument("--stop", type=float, default=0.98)
