@@ -29,12 +29,17 @@ def normalised_joints(track):
 
 def _frame_costs(A, Va, B, Vb):
     """(Ta, Tb) mean distance over joints valid in both frames (nan where none are)."""
-    d = np.linalg.norm(A[:, None] - B[None], axis=-1)           # (Ta, Tb, J)
-    both = Va[:, None] & Vb[None]
-    n = both.sum(-1)
-    s = np.where(both, d, 0.0).sum(-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(n > 0, s / np.maximum(n, 1), np.nan)
+    Ta, Tb, J = A.shape[0], B.shape[0], A.shape[1]
+    out = np.empty((Ta, Tb))
+    step = max(1, int(2_000_000 // max(Tb * J, 1)))             # bound the (rows, Tb, J) temporaries
+    for r in range(0, Ta, step):
+        d = np.linalg.norm(A[r:r + step, None] - B[None], axis=-1)
+        both = Va[r:r + step, None] & Vb[None]
+        n = both.sum(-1)
+        s = np.where(both, d, 0.0).sum(-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[r:r + step] = np.where(n > 0, s / np.maximum(n, 1), np.nan)
+    return out
 
 
 def dtw(cost):
