@@ -31,10 +31,9 @@ TAG = "signllm_pose_import"
 
 def load_sequence(path, index=0, fps=25.0, scale=3.0):
     """One JointTrack from a research pose file (index picks the sequence of a multi-line .skels)."""
-    seqs = formats.load(bpy.path.abspath(path), fps=fps, scale=scale)
-    if not 0 <= index < len(seqs):
-        raise SignLLMError(f"The file holds {len(seqs)} sequence(s); there is no number {index + 1}.")
-    return seqs[index]
+    if index < 0:
+        raise SignLLMError("Sequence numbers start at 1.")
+    return formats.load(bpy.path.abspath(path), fps=fps, scale=scale, index=index)[0]
 
 
 def _body_for(obj):

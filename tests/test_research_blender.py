@@ -154,3 +154,13 @@ def test_retarget_needs_an_armature(bpy_mod, addon, generated_files):
     bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
     with pytest.raises(RuntimeError, match="armature"):
         bpy.ops.signllm.import_pose(filepath=paths[".skels"], retarget=True)
+
+
+def test_missing_sequence_number(bpy_mod, addon, generated_files):
+    bpy = bpy_mod
+    _, paths = generated_files
+    bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
+    n = len(bpy.data.objects)
+    with pytest.raises(RuntimeError, match="no number 4"):
+        bpy.ops.signllm.import_pose(filepath=paths[".skels"], sequence=4)
+    assert len(bpy.data.objects) == n

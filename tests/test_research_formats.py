@@ -251,3 +251,19 @@ def test_metrics_reject_disjoint():
                       np.zeros((5, 2, 21), bool))
     with pytest.raises(SignLLMError):
         M.compare(jt, jt)
+
+
+def test_load_one_sequence_by_index(generated, other, tmp_path):
+    path = str(tmp_path / "two.skels")
+    F.save_skels(path, [F.from_pose_track(generated), F.from_pose_track(other)])
+    with open(path, "a") as f:
+        f.write("\n\n")                                 # blank lines are not sequences
+    both = F.load(path)
+    assert len(both) == 2
+    (second,) = F.load(path, index=1)
+    np.testing.assert_allclose(second.flat(), both[1].flat())
+    with pytest.raises(DataError, match="no number 3"):
+        F.load(path, index=2)
+    F.save_track(generated, str(tmp_path / "one.pose"))
+    with pytest.raises(DataError, match="no number 2"):
+        F.load(str(tmp_path / "one.pose"), index=1)

@@ -32,8 +32,11 @@ def kind_of(path):
                     "or OpenPose .json (a file or a folder of frames).")
 
 
-def load(path, fps=25.0, scale=3.0, person=0):
-    """Every sequence in a research pose file as JointTracks in canonical axes (file units)."""
+def load(path, fps=25.0, scale=3.0, person=0, index=None):
+    """Every sequence in a research pose file as JointTracks in canonical axes (file units).
+
+    index: only that sequence of a multi-sequence .skels file (0-based; other formats hold one).
+    """
     if not path or not str(path).strip():
         raise DataError("No file given.")
     path = os.path.abspath(os.path.expanduser(str(path)))
@@ -41,10 +44,14 @@ def load(path, fps=25.0, scale=3.0, person=0):
         raise DataError(f"No such file or folder: {path}")
     kind = kind_of(path)
     if kind == "pose":
-        return [load_pose(path, person)]
-    if kind == "skels":
-        return load_skels(path, fps, scale, names_for(path))
-    return [load_openpose(path, fps, person)]
+        seqs = [load_pose(path, person)]
+    elif kind == "skels":
+        return load_skels(path, fps, scale, names_for(path), index)
+    else:
+        seqs = [load_openpose(path, fps, person)]
+    if index not in (None, 0):
+        raise DataError(f"The file holds 1 sequence; there is no number {index + 1}.")
+    return seqs
 
 
 def to_pose_track(jt, body=None, fps=None, name=None):

@@ -80,8 +80,43 @@ def frames_to_joints(frames, fps=25.0, scale=3.0, name="", trim_counter=True):
     return jt
 
 
-def load_skels(path, fps=25.0, scale=3.0, names=None):
-    """Every sequence of a .skels file as JointTracks (raw units x scale; see JointTrack.normalised)."""
+def _nth_line(path, index):
+    """The index-th non-blank line of a (possibly huge) .skels file without reading all of it."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+            if not head.strip():
+                raise DataError(f"{path} is empty.")
+            if b"\x00" in head:
+                raise DataError(f"{path} is binary, not a .skels text file (one sequence of numbers per line).")
+            f.seek(0)
+            k = -1
+            for raw in f:
+                if raw.strip():
+                    k += 1
+                    if k == index:
+                        try:
+                            return raw.decode("utf-8"), k + 1
+                        except UnicodeDecodeError:
+                            raise DataError(f"{path} is not UTF-8/ASCII text: not a .skels file.") from None
+    except FileNotFoundError:
+        raise DataError(f"No such file: {path}") from None
+    except IsADirectoryError:
+        raise DataError(f"{path} is a folder, not a .skels file.") from None
+    except OSError as exc:
+        raise DataError(f"Cannot read {path}: {exc.strerror or exc}") from None
+    raise DataError(f"{path} holds {k + 1} sequence(s); there is no number {index + 1}.")
+
+
+def load_skels(path, fps=25.0, scale=3.0, names=None, index=None):
+    """Sequences of a .skels file as JointTracks (raw units x scale; see JointTrack.normalised).
+
+    index: only that sequence (0-based), read without loading the whole file (full datasets are ~1 GB).
+    """
+    if index is not None:
+        line, _ = _nth_line(path, int(index))
+        nm = names[index] if names and index < len(names) else f"{index}"
+        return [frames_to_joints(parse_line(line, f"{path}: sequence {index + 1}"), fps, scale, nm)]
     text = _read_text(path)
     lines = [ln for ln in text.splitlines() if ln.strip()]
     out = []
