@@ -224,7 +224,7 @@ def interpolate_missing(values, valid):
     return flat_v.reshape(values.shape)
 
 
-def lift_depth(jt, body=None, min_depth_ratio=0.02):
+def lift_depth(jt, body=None, min_depth_ratio=0.02, elbow_forward=1.0):
     """Give flat (2-D) arms a depth from foreshortening: hands of a signer are in front of the body.
 
     With d = the drawn length of a bone and L its length (the longest drawn length over the sequence,
@@ -250,7 +250,7 @@ def lift_depth(jt, body=None, min_depth_ratio=0.02):
         d_fa = np.linalg.norm(wr[:, h] - B[:, e_i], axis=-1)
         L_ua = max(np.max(d_ua[ok], initial=0.0), a0 / body.W * W)
         L_fa = max(np.max(d_fa[ok], initial=0.0), b0 / body.W * W)
-        z_e = np.sqrt(np.maximum(L_ua ** 2 - d_ua ** 2, 0.0))
+        z_e = np.sqrt(np.maximum(L_ua ** 2 - d_ua ** 2, 0.0)) * elbow_forward
         z_w = z_e + np.sqrt(np.maximum(L_fa ** 2 - d_fa ** 2, 0.0))
         fwd = np.array([0.0, -1.0, 0.0])
         B[:, e_i] += z_e[:, None] * fwd
