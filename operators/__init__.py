@@ -1,6 +1,7 @@
 """Operators: thin wrappers (poll, read settings, call the service, report)."""
 from .generate import CLASSES as _GENERATE
 from .hamnosys import CLASSES as _HAMNOSYS
+from .research import CLASSES as _RESEARCH
 from .studio import CLASSES as _STUDIO
 
-CLASSES = _GENERATE + _STUDIO + _HAMNOSYS
+CLASSES = _GENERATE + _STUDIO + _HAMNOSYS + _RESEARCH

@@ -1,0 +1,1 @@
+"""Progressive-Transformer-style gloss -> pose model: data (numpy), model + training + ONNX export (torch)."""
