@@ -28,6 +28,14 @@ log = logging.getLogger(__name__)
 HAM_DIR = os.path.join(DATA_DIR, "hamnosys")
 MAX_TOKENS = 400
 MAX_MOVES = 10
+# what make_synthesizable may change to make a sign pass the validator, mildest first
+DEGRADATIONS = {"side_by_side": "symmetric hands that met inside each other placed side by side",
+                "off_other_hand": "a hand-to-hand contact that went through the other hand held just off it",
+                "contact_surface": "an unreachable body contact made with the hand surface facing the place",
+                "held_near": "an unreachable body contact dropped, the hand held near the place",
+                "moves_smaller": "movements made smaller", "moves_dropped": "movements dropped from the end",
+                "neutral_hold": "start posture held in neutral space without movement"}
+SURFACE_SHIFT = 0.05   # metres a transcribed touch may move on the hand to reach its place (make_synthesizable)
 
 
 class HamNoSysError(SignLLMError):
@@ -51,6 +59,7 @@ class HamSign:
     entry: dict
     issues: list = field(default_factory=list)
     source: str = ""
+    degraded: list = field(default_factory=list)   # what make_synthesizable changed (DEGRADATIONS keys)
 
     @property
     def gloss(self):
@@ -822,19 +831,27 @@ def parse(hamnosys, gloss="HAMNOSYS", words=(), nonmanual=None, phonology=None):
 
 
 def make_synthesizable(sign, synth):
-    """Synthesise the sign alone; when the track has NaN or a hand goes through the body, degrade it
-    (drop movements from the end, then hold the start posture in neutral space) and report why.
+    """Synthesise the sign alone and check it as the validator does (inference.validate.sign_problems: no NaN,
+    hands in front of and out of the body, a named contact surface reaching its body point, the two hands not
+    inside each other). When something fails, degrade the sign to the closest form that passes and report why:
 
-    Returns the list of problems of the final form (empty: it synthesises)."""
+    1. an unreachable body contact: the surface of the hand that faces the place in this orientation, else the
+       contact is dropped and the hand held near the place (mapping.json held_near);
+    2. the hands of a symmetric sign that meet inside each other at a midline place go side by side
+       (mapping.json side_by_side; then step 1 again); a hand-to-hand contact that goes through the other
+       hand is held just off it;
+    3. smaller movements, then movements dropped from the end, then the start posture held in neutral space.
+
+    Returns the list of problems of the final form (empty: it synthesises and validates)."""
     from .gloss import GlossItem
-    from .validate import _track_problems
+    from .validate import sign_problems
 
     def problems(entry):
         lex = EntryLexicon([entry], synth.ph)
         old = synth.lex
         synth.lex = lex
         try:
-            return _track_problems(synth.synthesize([GlossItem(entry["gloss"])]), synth.body)
+            return sign_problems(synth, entry, synth.synthesize([GlossItem(entry["gloss"])]))
         except (SignLLMError, ValueError, FloatingPointError) as exc:
             return [str(exc)]
         finally:
@@ -843,12 +860,30 @@ def make_synthesizable(sign, synth):
     first = problems(sign.entry)
     if not first:
         return []
+    n0 = len(sign.issues)
+
+    def _flag(entry, issues):   # what was changed to make it validate first: notes are cut at 600 characters
+        return _flag_entry(entry, issues[n0:] + issues[:n0])
+
     e = dict(sign.entry)
+    changed = False
+    for step in (_fix_contact, _separate_hands, _fix_contact):
+        cand, issue, kind = step(e, synth, problems(e) if changed else first, problems)
+        if cand is not None:
+            e, changed = cand, True
+            sign.issues.append(issue)
+            sign.degraded.append(kind)
+    rest = problems(e) if changed else first
+    if not rest:
+        sign.entry = _flag(e, sign.issues)
+        return []
+    first = rest
     moves = list(e.get("move", []))
     for size in ("s", "xs"):  # first: smaller movements (a path toward the body stops short of it)
         cand = dict(e, move=[dict(m, size=size) if "size" in MOVE_TYPES[m["type"]] else m for m in moves])
         if moves and not problems(cand):
             sign.issues.append(Issue("movement", 0, f"{first[0]}: movements made smaller ({size})", "approximated"))
+            sign.degraded.append("moves_smaller")
             sign.entry = _flag(cand, sign.issues)
             return []
     while moves:
@@ -856,6 +891,7 @@ def make_synthesizable(sign, synth):
         cand = dict(e, move=list(moves))
         if not problems(cand):
             sign.issues.append(Issue("movement", len(moves), f"{first[0]}: movements from #{len(moves) + 1} dropped"))
+            sign.degraded.append("moves_dropped")
             sign.entry = _flag(cand, sign.issues)
             return []
     cand = dict(e, move=[], dom=dict(e["dom"], loc="neutral"))
@@ -867,11 +903,80 @@ def make_synthesizable(sign, synth):
     rest = problems(cand)
     if not rest:
         sign.issues.append(Issue("location", 0, f"{first[0]}: held in neutral space without movement"))
+        sign.degraded.append("neutral_hold")
         sign.entry = _flag(cand, sign.issues)
+    elif changed:
+        sign.entry = _flag(e, sign.issues)
     return rest
 
 
-def _flag(entry, issues):
+_INSIDE = "sit inside each other"
+_UNREACHED = "never comes within"
+_IN_BODY = ("inside the body", "behind the chest")
+
+
+def _separate_hands(e, synth, probs, problems):
+    """Hands inside each other: a symmetric sign at a midline place goes side by side; a hand-to-hand contact
+    is held just off the other hand. Returns (entry, Issue, kind) or Nones."""
+    if not any(_INSIDE in p for p in probs):
+        return None, None, None
+    spec = e["dom"]
+    loc = spec["loc"]
+    _, _, mp = tables()
+    if e.get("sym") in ("mirror", "alt"):
+        for new in mp["side_by_side"].get(loc, []):
+            cand = dict(e, dom=dict(spec, loc=new))
+            if not any(_INSIDE in p for p in problems(cand)):
+                return cand, Issue("hamsymmlr", 0, f"the hands of the symmetric sign meet inside each other at the "
+                                   f"{loc}: placed side by side ({new})", "approximated"), "side_by_side"
+    elif e.get("sym") == "base" and loc.startswith("base_"):
+        for gap in (0.015, 0.03):
+            cand = dict(e, dom=dict(spec, near=max(float(spec.get("near", 0.0)), gap)))
+            if not any(_INSIDE in p for p in problems(cand)):
+                return cand, Issue("hamplus", 0, f"contact at {loc} with {spec.get('contact') or 'the hand'} goes "
+                                   f"through the other hand in this orientation: held {gap * 100:.1f} cm off it",
+                                   "approximated"), "off_other_hand"
+    return None, None, None
+
+
+def _fix_contact(e, synth, probs, problems):
+    """A body contact the hand cannot reach in its orientation (the body pushes the hand out): first the hand
+    surface that faces the place, else no contact and the hand held just off the place. (entry, Issue, kind)
+    or Nones."""
+    from . import hand as hand_model
+    if not any(_UNREACHED in p for p in probs):
+        return None, None, None
+    spec = e["dom"]
+    loc, surf = spec["loc"], spec["contact"]
+    side = synth.dom
+    base = synth._posture(e["base"], synth.nd) if e.get("sym") == "base" else None
+    point, normal = synth.location(loc, side, base)
+    bare = {k: v for k, v in spec.items() if k not in ("contact", "near")}
+    start = synth._posture(bare, side, base)     # palm centre on the place, transcribed orientation
+    # hand surfaces ordered by how far they lie toward the body in this orientation (the one facing it first)
+    ranked = sorted(hand_model.SURFACES, key=lambda s: float(
+        (start.rot @ synth.local_point(start.params, s, side)) @ normal))
+    if not float(spec.get("near", 0.0)):
+        # a transcribed touch: only a surface a few cm from the named one on this hand (fingertips -> index tip,
+        # not -> wrist); a distance (near > 0) has no touching surface in the HamNoSys, so any facing one will do
+        here = synth.local_point(start.params, surf, side)
+        ranked = [s for s in ranked if np.linalg.norm(synth.local_point(start.params, s, side) - here) < SURFACE_SHIFT]
+    for new in [s for s in ranked if s != surf][:3]:
+        cand = dict(e, dom=dict(spec, contact=new))
+        p = problems(cand)
+        if not any(_UNREACHED in q or any(b in q for b in _IN_BODY) for q in p):
+            return cand, Issue("contact", 0, f"contact at {loc} with {surf} not reachable in this orientation: "
+                               f"{new} (the part facing the {loc}) used", "approximated"), "contact_surface"
+    # held near: the hand's nearest joint `gap` off the place along its outward normal
+    local = hand_model.joints_local(start.params, synth.scale, side)
+    lowest = float(np.min((local - synth.local_point(start.params, None, side)) @ start.rot.T @ normal))
+    gap = max(float(spec.get("near", 0.0)), float(tables()[2]["held_near"]["gap"]))
+    cand = dict(e, dom=dict(bare, near=round(gap - lowest, 3)))
+    return cand, Issue("contact", 0, f"contact at {loc} with {surf} not reachable in this orientation: held near "
+                       f"({gap * 100:.1f} cm off)", "unsupported"), "held_near"
+
+
+def _flag_entry(entry, issues):
     entry = dict(entry, review=True)
     entry["notes"] = ("HamNoSys: " + "; ".join(str(i) for i in issues))[:600]
     return entry
@@ -1009,10 +1114,17 @@ def load_user_lexicon(path, language="ASL", replace=True):
 
     Returns a dict: added glosses, skipped entries, per-sign issues."""
     from .languages import load_language
+    from .synthesis import Synthesizer
     lang = load_language(language)
+    synth = Synthesizer(lang.phonology, lang.lexicon, lang.alphabet)
     added, skipped, issues = [], [], {}
     for f in sigml_files(path):
         signs = read_sigml(f, lang.phonology)
+        for sign in signs:  # degraded like the DGS lexicon: what validates, with a report of what changed
+            if "dom" in sign.entry:
+                rest = make_synthesizable(sign, synth)
+                if rest:
+                    sign.issues.append(Issue("entry", 0, "does not synthesise cleanly: " + "; ".join(rest)))
         a, s = add_to_lexicon(lang.lexicon, signs, source=os.path.basename(f), replace=replace)
         added += a
         skipped += s
@@ -1030,8 +1142,9 @@ def hamnosys_track(hamnosys, language="ASL", body=None, settings=None, gloss="HA
     from .synthesis import Synthesizer
     lang = load_language(language)
     sign = parse(hamnosys, gloss=gloss, phonology=lang.phonology)
-    lex = EntryLexicon([sign.entry], lang.phonology)
-    synth = Synthesizer(lang.phonology, lex, lang.alphabet, body, settings)
+    synth = Synthesizer(lang.phonology, EntryLexicon([sign.entry], lang.phonology), lang.alphabet, body, settings)
+    make_synthesizable(sign, synth)   # on this body: unreachable contacts, hands inside each other -> reported
+    synth.lex = EntryLexicon([sign.entry], lang.phonology)
     return sign, synth.synthesize([GlossItem(sign.gloss, "sign", sign.gloss, review=bool(sign.entry.get("review")))])
 
 

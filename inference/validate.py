@@ -99,6 +99,20 @@ def hands_apart(synth, entry, track):
     return float(d.min()), seg.start + t
 
 
+def sign_problems(synth, entry, track):
+    """Every problem of one synthesised sign: the track checks, an unreachable contact and hands inside each
+    other. Shared with inference.hamnosys.make_synthesizable, which degrades HamNoSys signs until this is empty."""
+    out = _track_problems(track, synth.body)
+    miss = contact_miss(synth, entry, track)
+    if miss is not None and miss > CONTACT_LIMIT:
+        out.append(f"the {entry['dom']['contact']} never comes within {miss * 100:.1f} cm of the {entry['dom']['loc']} "
+                   "(contact means touching)")
+    apart = palms_apart(entry, track)
+    if apart is not None and apart[0] < PALMS_LIMIT:
+        out.append(f"the two hands sit inside each other (palm centres {apart[0] * 100:.1f} cm apart at frame {apart[1]})")
+    return out
+
+
 def check_language(code):
     """List of problems (strings) for one language; empty when everything synthesises cleanly."""
     problems = []
@@ -111,15 +125,7 @@ def check_language(code):
         except (SignLLMError, ValueError) as exc:
             problems.append(f"{code} {gloss}: {exc}")
             continue
-        problems.extend(f"{code} {gloss}: {p}" for p in _track_problems(tr, body))
-        miss = contact_miss(synth, lang.lexicon.get(gloss), tr)
-        if miss is not None and miss > CONTACT_LIMIT:
-            problems.append(f"{code} {gloss}: the {lang.lexicon.get(gloss)['dom']['contact']} never comes within "
-                            f"{miss * 100:.1f} cm of the {lang.lexicon.get(gloss)['dom']['loc']} (contact means touching)")
-        apart = palms_apart(lang.lexicon.get(gloss), tr)
-        if apart is not None and apart[0] < PALMS_LIMIT:
-            problems.append(f"{code} {gloss}: the two hands sit inside each other (palm centres "
-                            f"{apart[0] * 100:.1f} cm apart at frame {apart[1]})")
+        problems.extend(f"{code} {gloss}: {p}" for p in sign_problems(synth, lang.lexicon.get(gloss), tr))
     if lang.alphabet:
         letters = "".join(sorted(lang.alphabet))
         try:

@@ -41,3 +41,26 @@ def test_dgs_end_to_end_synthesises_and_fingerspells_with_the_dgs_alphabet():
 
 def test_dgs_lexicon_and_alphabet_validate():
     assert validate.check_language("DGS") == []
+
+
+def test_dgs_signs_the_validator_rejected_are_degraded_and_reported():
+    """Generated signs whose contact was unreachable or whose hands sat inside each other now validate
+    and say in their notes what was changed (make_synthesizable, per sign)."""
+    from signllm.inference.gloss import GlossItem
+    from signllm.inference.synthesis import Synthesizer
+    lang = load_language("DGS")
+    notes = {g: e.get("notes", "") for g, e in lang.lexicon.signs.items()}
+    held = [g for g, n in notes.items() if "not reachable in this orientation: held near" in n]
+    facing = [g for g, n in notes.items() if "not reachable in this orientation" in n and "(the part facing" in n]
+    side = [g for g, n in notes.items() if "placed side by side" in n]
+    assert len(held) >= 50 and len(facing) >= 100 and len(side) >= 100
+    # AB: the index tip touched the chest with the finger pointing away from the body (8.4 cm short before);
+    # AB.2: both fists met at the chest midline, inside each other
+    ab, ab2 = lang.lexicon.get("AB"), lang.lexicon.get("AB.2")
+    assert "contact at chest with index_tip not reachable" in ab["notes"] and ab["dom"]["contact"] != "index_tip"
+    assert "placed side by side (chest_dom)" in ab2["notes"] and ab2["dom"]["loc"] == "chest_dom"
+    synth = Synthesizer(lang.phonology, lang.lexicon, lang.alphabet)
+    for g in ["AB", "AB.2"] + held[:5] + side[:5]:
+        e = lang.lexicon.get(g)
+        assert e["review"]
+        assert validate.sign_problems(synth, e, synth.synthesize([GlossItem(g)])) == [], g

@@ -278,3 +278,84 @@ def test_between_handshape_keeps_the_first_form_and_its_modifiers():
     s = entry("hamfinger2345,hamfingerstraightmod,hambetween,hamfinger2345,hamthumboutmod,hamextfingeru,hampalml")
     assert s.entry["dom"]["hs"] == "4"       # not 5: the thumb modifier belongs to the second form
     assert any(i.symbol == "hamfinger2345" and "between" in i.message for i in s.issues)
+
+
+# -- degrading to what the validator accepts (contact reached, hands out of the body and apart) ------------
+def _alone(entry):
+    """(synth, track) of one entry synthesised on its own, as make_synthesizable and the validator do."""
+    from signllm.inference.gloss import GlossItem
+    synth = Synthesizer(PHON, H.EntryLexicon([entry], PHON), {})
+    return synth, synth.synthesize([GlossItem(entry["gloss"])])
+
+
+def test_unreachable_touch_is_held_near_the_place_and_reported():
+    from signllm.inference import validate
+    # fingertips touching the chest with the fingers pointing away from the body: the body pushes the hand out
+    s = H.parse("hamflathand,hamextfingero,hampalmd,hamchest,hamtouch")
+    assert s.entry["dom"]["contact"] == "fingertips"
+    synth, tr = _alone(s.entry)
+    assert validate.contact_miss(synth, s.entry, tr) > validate.CONTACT_LIMIT
+    assert H.make_synthesizable(s, synth) == []
+    assert s.degraded == ["held_near"]
+    assert "contact" not in s.entry["dom"] and s.entry["dom"]["loc"] == "chest"
+    msg = [i for i in s.issues if "not reachable in this orientation" in i.message]
+    assert len(msg) == 1 and "held near" in msg[0].message and msg[0].severity == "unsupported"
+    assert s.entry["review"] and "not reachable" in s.entry["notes"]
+    synth, tr = _alone(s.entry)
+    assert validate.sign_problems(synth, s.entry, tr) == []
+    # held near: the nearest hand joint stays within a few cm of the chest skin point, outside the body
+    point, normal = synth.location("chest", "R")
+    seg = tr.segments[0]
+    j = tr.hand_joints()[seg.start:seg.end, 1]
+    gaps = (j - point) @ normal
+    assert 0.0 < gaps.min(axis=1).min() < 0.04
+    assert synth.body.penetration(tr.hand_joints()).max() <= validate.PENETRATION_LIMIT
+
+
+def test_unreachable_distance_reference_uses_the_surface_facing_the_place():
+    from signllm.inference import validate
+    # no contact symbol: the hand is held at the default distance from the chest; the fingertips (the
+    # reference surface) cannot be that close with the fingers pointing away, the part facing the chest can
+    s = H.parse("hamflathand,hamextfingero,hampalmd,hamchest")
+    synth, tr = _alone(s.entry)
+    assert validate.contact_miss(synth, s.entry, tr) > validate.CONTACT_LIMIT
+    assert H.make_synthesizable(s, synth) == []
+    assert s.degraded == ["contact_surface"]
+    new = s.entry["dom"]["contact"]
+    assert new != "fingertips"
+    synth, tr = _alone(s.entry)
+    assert validate.contact_miss(synth, s.entry, tr) <= validate.CONTACT_LIMIT
+    assert validate.sign_problems(synth, s.entry, tr) == []
+    assert any(f"{new} (the part facing the chest) used" in i.message for i in s.issues)
+
+
+def test_symmetric_hands_meeting_inside_each_other_go_side_by_side():
+    from signllm.inference import validate
+    s = H.parse("hamsymmlr,hamflathand,hamextfingeru,hampalml,hamchest")
+    assert s.entry["sym"] == "mirror" and s.entry["dom"]["loc"] == "chest"
+    synth, tr = _alone(s.entry)
+    assert validate.palms_apart(s.entry, tr)[0] < validate.PALMS_LIMIT
+    assert H.make_synthesizable(s, synth) == []
+    assert "side_by_side" in s.degraded and s.entry["dom"]["loc"] == "chest_dom"
+    assert any("placed side by side (chest_dom)" in i.message for i in s.issues)
+    synth, tr = _alone(s.entry)
+    assert validate.palms_apart(s.entry, tr)[0] >= validate.PALMS_LIMIT
+    assert validate.sign_problems(synth, s.entry, tr) == []
+
+
+def test_user_sigml_and_panel_track_are_degraded_the_same_way(tmp_path):
+    sigml = ('<sigml><hns_sign gloss="PLINK"><hamnosys_manual><hamflathand/><hamextfingero/><hampalmd/><hamchest/>'
+             '<hamtouch/></hamnosys_manual></hns_sign></sigml>')
+    (tmp_path / "plink.sigml").write_text(sigml, encoding="utf-8")
+    lex = load_language("ASL").lexicon
+    try:
+        res = H.load_user_lexicon(str(tmp_path), "ASL")
+        assert res["added"] == ["PLINK"]
+        assert "not reachable in this orientation: held near" in res["issues"]["PLINK"]
+        assert "contact" not in lex.get("PLINK")["dom"]
+    finally:
+        e = lex.signs.pop("PLINK", None)
+        for w in (e or {}).get("words", []):
+            lex.by_word.pop(w, None)
+    sign, tr = H.hamnosys_track("hamflathand,hamextfingero,hampalmd,hamchest,hamtouch")
+    assert sign.degraded == ["held_near"] and np.all(np.isfinite(tr.hand_joints()))

@@ -1,7 +1,7 @@
 """Robustness of the HamNoSys reader on a research corpus (Ham2Pose: Polish SL, DGS, LSF, GSL, BSL).
 
-Every entry must either synthesise (no NaN, hands in reach and in front of the body) or come back with
-a per-symbol report. Prints the share that synthesises cleanly, the share with unsupported symbols and
+Every entry must either synthesise and validate (no NaN, hands in reach, out of the body, contacts reached,
+hands not inside each other: inference.validate.sign_problems) or come back with a per-symbol report. Prints the share that synthesises cleanly, the share with unsupported symbols and
 the most frequent unsupported / approximated symbols. The corpus is research-only and never shipped:
 run from a checkout next to ../shared.
 
@@ -41,6 +41,7 @@ def run(entries, inference=None):
     unsupported = collections.Counter()
     approximated = collections.Counter()
     failures = []
+    kinds = collections.Counter()
     body = None
     for key, ham, gloss in entries:
         try:
@@ -58,6 +59,9 @@ def run(entries, inference=None):
             probs = [f"{type(exc).__name__}: {exc}"]
         if len(sign.issues) > degraded:
             counts["degraded"] += 1
+        kinds.update(set(sign.degraded))
+        if set(sign.degraded) & {"side_by_side", "off_other_hand", "contact_surface", "held_near"}:
+            counts["contact_or_hands"] += 1
         for i in sign.issues:
             (unsupported if i.severity == "unsupported" else approximated)[i.symbol] += 1
         counts["with_unsupported" if sign.unsupported else "clean"] += 1
@@ -74,6 +78,7 @@ def run(entries, inference=None):
             "no_unsupported_symbol": counts["clean"], "no_issue_at_all": counts["exact"],
             "with_unsupported_report": counts["with_unsupported"], "unreadable": counts["unreadable"],
             "synth_failed": counts["synth_failed"], "readable": reported, "degraded_to_synthesise": counts["degraded"],
+            "degraded_contact_or_hands": counts["contact_or_hands"], "degradations": dict(kinds.most_common()),
             "top_unsupported": unsupported.most_common(15), "top_approximated": approximated.most_common(15),
             "failures": failures[:50]}
 
@@ -99,7 +104,9 @@ def main(argv=None):
     res = run(load_corpus(a.corpus, a.limit))
     print(f"entries {res['entries']}: synthesised {res['synthesised']} ({100 * res['synthesised_share']:.1f}%), "
           f"synthesis failed {res['synth_failed']}, unreadable {res['unreadable']}, "
-          f"degraded to synthesise (movements smaller or dropped, reported) {res['degraded_to_synthesise']}")
+          f"degraded to synthesise and validate (reported) {res['degraded_to_synthesise']}, of which contact or "
+          f"hands-apart fixes {res['degraded_contact_or_hands']} ({100 * res['degraded_contact_or_hands'] / max(res['entries'], 1):.1f}%)")
+    print("degradations:", ", ".join(f"{k} {v}" for k, v in res["degradations"].items()))
     print(f"no unsupported symbol {res['no_unsupported_symbol']}, with a per-symbol report {res['with_unsupported_report']}, "
           f"no issue at all {res['no_issue_at_all']}")
     print("top unsupported:", ", ".join(f"{s} {c}" for s, c in res["top_unsupported"]))
