@@ -386,8 +386,9 @@ def test_editing_one_cue_resolves_only_that_cue_and_matches_a_full_regeneration(
     assert full.reused == 0
     whole = _keys(rig)
     assert partial.keys() == whole.keys()
-    worst = max(float(np.abs(partial[k] - whole[k]).max()) for k in whole)
-    assert worst < 1e-5, worst   # float32 keys; solving windows of the same cues
+    diffs = {k: float(np.abs(partial[k] - whole[k]).max()) for k in whole}
+    worst = max(diffs.values())
+    assert worst < 1e-5, sorted(diffs.items(), key=lambda kv: -kv[1])[:3]   # float32 keys; solving windows of the same cues
 
 
 def test_panel_icons_exist(bpy_mod):
