@@ -5,7 +5,6 @@ The numeric work is in inference/formats and inference/metrics (no bpy); this mo
 writes keys (keyframe_points.add + foreach_set) and holds the panel section's settings.
 """
 import logging
-import os
 
 import bpy
 import numpy as np
@@ -127,40 +126,21 @@ def retarget(context, obj, jt, options=None, name=None):
 
     Returns (plan, action, report). The previous action is kept (fake user) and restored on failure.
     """
-    from .service import check_armature
+    from . import safety
+    from .service import check_armature, read_character
     check_armature(obj)
     scene = context.scene
-    rig = blender_io.read_rig(obj)
-    try:
-        profile = detect(rig.bones)
-    except NotHumanoid as exc:
-        raise SignLLMError(str(exc)) from None
-    body = measure_body(rig, profile)
+    rig, profile, body = read_character(obj, scene)
     track, report = formats.to_pose_track(jt, body, name=name)
     tol = getattr(options, "tolerance", 0.003)
     ftol = getattr(options, "finger_tolerance", 0.002)
     plan = plan_keys(track, rig, profile, tol, ftol)
-    ad = obj.animation_data
-    before = (ad.action, ad.action_slot) if ad else (None, None)
-    fake = before[0].use_fake_user if before[0] else None
     start = scene.frame_start
-    try:
+    with safety.scene_guard(obj, scene):     # a failure part-way leaves the scene as it was
         action = blender_io.write_plan(obj, plan, start, f"SignLLM import {name or jt.name}"[:60])
-    except Exception:
-        log.exception("writing imported keys failed; restoring the previous action")
-        new = obj.animation_data.action if obj.animation_data else None
-        if obj.animation_data:
-            obj.animation_data.action = before[0]
-            if before[0] is not None and before[1] is not None:
-                obj.animation_data.action_slot = before[1]
-        if before[0] is not None:
-            before[0].use_fake_user = fake
-        if new is not None and new is not before[0]:
-            bpy.data.actions.remove(new)
-        raise
-    action["signllm_source_file"] = jt.source
-    if scene.frame_end < start + track.n_frames - 1:
-        scene.frame_end = start + track.n_frames - 1
+        action["signllm_source_file"] = jt.source
+        if scene.frame_end < start + track.n_frames - 1:
+            scene.frame_end = start + track.n_frames - 1
     return plan, action, report
 
 

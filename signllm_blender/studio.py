@@ -59,24 +59,10 @@ def rig_key(obj, rig, profile):
 
 
 def _write_plan(obj, plan, start, name):
-    """write_plan, restoring the user's action if writing fails half-way."""
-    ad = obj.animation_data
-    before = (ad.action, ad.action_slot) if ad else (None, None)
-    fake = before[0].use_fake_user if before[0] else None
-    try:
+    """write_plan, leaving the scene as it was if writing fails half-way."""
+    from . import safety
+    with safety.scene_guard(obj, bpy.context.scene):
         return blender_io.write_plan(obj, plan, start, name)
-    except Exception:
-        log.exception("writing keys failed; restoring the previous action")
-        new = obj.animation_data.action if obj.animation_data else None
-        if obj.animation_data:
-            obj.animation_data.action = before[0]
-            if before[0] is not None and before[1] is not None:
-                obj.animation_data.action_slot = before[1]
-        if before[0] is not None:
-            before[0].use_fake_user = fake
-        if new is not None and new is not before[0]:
-            bpy.data.actions.remove(new)
-        raise
 
 
 def cue_marker_name(p):

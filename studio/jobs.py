@@ -5,7 +5,6 @@ final write touches the scene. So a job cancelled between steps leaves nothing b
 operator and the headless batch mode drive the same code.
 """
 import json
-import re
 from dataclasses import dataclass, field, replace
 
 from .. import inference

@@ -146,6 +146,23 @@ def merge_plans(placements, n_frames):
             if k not in proto:
                 order.append(k)
                 proto[k] = c
+    # quaternions: each cue's solution picks its own sign; keep every rotation on the sign of the previous
+    # cue, or the keys across the rest gap would interpolate through the opposite hemisphere (a spin)
+    flip = {}
+    last = {}
+    for j, p in enumerate(placed):
+        quats = {}
+        for c in p.plan.curves:
+            if c.path == "rotation_quaternion" and len(c.values):
+                quats.setdefault(c.bone, {})[c.index] = c
+        for bone, comp in quats.items():
+            if len(comp) != 4:
+                continue
+            first = np.array([comp[i].values[0] for i in range(4)])
+            end = np.array([comp[i].values[-1] for i in range(4)])
+            sign = -1.0 if bone in last and float(last[bone] @ first) < 0 else 1.0
+            flip[(j, bone)] = sign
+            last[bone] = end * sign
     curves = []
     for k in order:
         c0 = proto[k]
@@ -154,14 +171,15 @@ def merge_plans(placements, n_frames):
             continue
         neutral = float(c0.values[0])
         frames, values = [], []
-        for p in placed:
+        for j, p in enumerate(placed):
             c = next((c for c in p.plan.curves if (c.bone, c.path, c.index) == k), None)
             if c is None:
                 frames.append(np.array([0, max(p.frames - 1, 0)]) + p.start)
                 values.append(np.full(2, neutral))
             else:
                 frames.append(c.frames + p.start)
-                values.append(c.values)
+                sign = flip.get((j, c.bone), 1.0) if c.path == "rotation_quaternion" else 1.0
+                values.append(c.values * sign)
         curves.append(CurveKeys(c0.bone, c0.path, c0.index, np.concatenate(frames), np.concatenate(values), c0.group))
     warnings = list(dict.fromkeys(w for p in placed for w in p.plan.warnings))
     max_error = {}

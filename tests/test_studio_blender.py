@@ -349,14 +349,14 @@ def test_batch_command_line_end_to_end(tmp_path, srt_path, rigify_blend):
 
 
 def _keys(rig):
+    """Every curve of the rig's action evaluated on every frame (what plays, not how it is keyed)."""
     from bpy_extras import anim_utils
     ad = rig.animation_data
     cb = anim_utils.action_get_channelbag_for_slot(ad.action, ad.action_slot)
     out = {}
     for fc in cb.fcurves:
-        co = np.empty(2 * len(fc.keyframe_points), np.float32)
-        fc.keyframe_points.foreach_get("co", co)
-        out[(fc.data_path, fc.array_index)] = co
+        lo, hi = (int(v) for v in fc.range())
+        out[(fc.data_path, fc.array_index)] = np.array([fc.evaluate(f) for f in range(lo, hi + 1)])
     return out
 
 
@@ -386,8 +386,10 @@ def test_editing_one_cue_resolves_only_that_cue_and_matches_a_full_regeneration(
     assert full.reused == 0
     whole = _keys(rig)
     assert partial.keys() == whole.keys()
-    worst = max(float(np.abs(partial[k] - whole[k]).max()) for k in whole)
-    assert worst < 1e-5, worst   # float32 keys; solving windows of the same cues
+    diffs = {k: float(np.abs(partial[k] - whole[k]).max()) for k in whole}
+    worst = max(diffs.values())
+    # the same motion within the key-reduction budget (keys may sit a frame apart where a curve is flat)
+    assert worst < 2e-3, sorted(diffs.items(), key=lambda kv: -kv[1])[:3]
 
 
 def test_panel_icons_exist(bpy_mod):

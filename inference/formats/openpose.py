@@ -13,6 +13,7 @@ import re
 import numpy as np
 
 from ..errors import DataError
+from .files import read_bytes
 from .joints import JointTrack
 
 _FRAME_NO = re.compile(r"(\d+)_keypoints\.json$")
@@ -22,15 +23,7 @@ MAX_FILES = 100_000
 
 
 def _load_json(path):
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except FileNotFoundError:
-        raise DataError(f"No such file: {path}") from None
-    except OSError as exc:
-        raise DataError(f"Cannot read {path}: {exc.strerror or exc}") from None
-    if not raw.strip():
-        raise DataError(f"{os.path.basename(path)} is empty.")
+    raw = read_bytes(path, "JSON file")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

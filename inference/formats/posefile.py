@@ -12,6 +12,7 @@ import os
 import numpy as np
 
 from ..errors import DataError
+from .files import read_bytes
 from .joints import HEAD_POINTS, SIDE_INDEX, JointTrack
 
 try:  # optional at run time: the add-on only needs it for .pose files
@@ -132,17 +133,7 @@ def track_extras(track):
 def read_pose(path):
     """pose_format Pose from a file, with clear messages for missing, empty or corrupt files."""
     _need_pose_format()
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except FileNotFoundError:
-        raise DataError(f"No such file: {path}") from None
-    except IsADirectoryError:
-        raise DataError(f"{path} is a folder, not a .pose file.") from None
-    except OSError as exc:
-        raise DataError(f"Cannot read {path}: {exc.strerror or exc}") from None
-    if not raw:
-        raise DataError(f"{path} is empty.")
+    raw = read_bytes(path, ".pose file")
     try:
         from pose_format.pose_header import PoseHeaderCache
         PoseHeaderCache.clear_cache()

@@ -9,6 +9,7 @@ Transformers' PHOENIX14T files, 9 in Prompt2Sign).
 import numpy as np
 
 from ..errors import DataError
+from .files import read_bytes
 from .joints import NECK, SHOULDER_L, SHOULDER_R, JointTrack
 
 FRAME = 151
@@ -17,17 +18,7 @@ TO_CANONICAL = np.array([[-1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, -1.0, 0.0]])
 
 
 def _read_text(path):
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except FileNotFoundError:
-        raise DataError(f"No such file: {path}") from None
-    except IsADirectoryError:
-        raise DataError(f"{path} is a folder, not a .skels file.") from None
-    except OSError as exc:
-        raise DataError(f"Cannot read {path}: {exc.strerror or exc}") from None
-    if not raw.strip():
-        raise DataError(f"{path} is empty.")
+    raw = read_bytes(path, ".skels file")
     if b"\x00" in raw[:4096]:
         raise DataError(f"{path} is binary, not a .skels text file (one sequence of numbers per line).")
     try:
