@@ -1,11 +1,14 @@
 """Text -> gloss -> pose track. Plain Python + numpy: never imports bpy.
 
 Public API (what operators and scripts call):
-    text_to_gloss(text, language="ASL") -> [GlossItem]
+    text_to_gloss(text, language="ASL", glosser="rules") -> [GlossItem]   (glosser: GLOSSERS)
     gloss_to_track(items, language="ASL", body=None, settings=None) -> PoseTrack
     text_to_track(text, ...) -> (items, PoseTrack)
     parse_gloss(text) / format_gloss(items)
 """
+import logging
+import warnings
+
 from .body import BodyModel
 from .errors import DataError, SignLLMError
 from .gloss import GlossItem, format_gloss, parse_gloss
@@ -14,6 +17,12 @@ from .synthesis import Settings, Synthesizer
 from .track import PoseTrack, Segment
 
 MAX_TEXT = 200_000
+GLOSSERS = ("rules", "neural", "neural+rules")
+log = logging.getLogger(__name__)
+
+
+class GlosserFallbackWarning(UserWarning):
+    """The neural glosser could not run (missing/corrupt model, no onnxruntime); rules were used."""
 
 
 def _check_text(text):
@@ -23,12 +32,33 @@ def _check_text(text):
         raise SignLLMError(f"The text is {len(text):,} characters; the limit is {MAX_TEXT:,}. Split it.")
 
 
-def text_to_gloss(text, language="ASL"):
+def text_to_gloss(text, language="ASL", glosser="rules"):
     _check_text(text)
-    items = load_language(language).glosser.gloss(text)
+    if glosser not in GLOSSERS:
+        raise SignLLMError(f"Unknown glosser {glosser!r}; use one of {', '.join(GLOSSERS)}.")
+    items = _neural_gloss(text, language, glosser) if glosser != "rules" else None
+    if items is None:
+        items = load_language(language).glosser.gloss(text)
     if not any(it.kind != "pause" for it in items):
         raise SignLLMError("Nothing in the text can be signed (no words found).")
     return items
+
+
+def _neural_gloss(text, language, glosser):
+    """Neural (optionally rule-backed) glossing; None (after a warning) when the model cannot run."""
+    from . import neural_glosser
+    try:
+        model = neural_glosser.load()
+        if glosser == "neural+rules":
+            lang = load_language(language)
+            return model.gloss(text, language, lang.lexicon, lang.glosser)
+        lang = load_language(language) if language in dict(available()) else None
+        return model.gloss(text, language, lang.lexicon if lang else None)
+    except DataError as exc:
+        msg = f"{exc} Using the rule glosser instead."
+        log.warning(msg)
+        warnings.warn(msg, GlosserFallbackWarning, stacklevel=3)
+        return None
 
 
 def gloss_to_track(items, language="ASL", body=None, settings=None):
@@ -48,6 +78,6 @@ def text_to_track(text, language="ASL", body=None, settings=None):
     return items, gloss_to_track(items, language, body, settings)
 
 
-__all__ = ["BodyModel", "DataError", "GlossItem", "PoseTrack", "Segment", "Settings", "SignLLMError",
+__all__ = ["GLOSSERS", "BodyModel", "DataError", "GlosserFallbackWarning", "GlossItem", "PoseTrack", "Segment", "Settings", "SignLLMError",
            "Synthesizer", "available", "format_gloss", "gloss_to_track", "load_language", "parse_gloss",
            "text_to_gloss", "text_to_track"]

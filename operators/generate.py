@@ -22,6 +22,7 @@ def options_from(context, scene_settings):
     prefs = preferences.get(context)
     return service.Options(
         language=scene_settings.language, speed=scene_settings.speed, left_handed=scene_settings.left_handed,
+        glosser=getattr(scene_settings, "glosser", "rules"),
         tolerance=(prefs.tolerance_mm if prefs else 3.0) / 1000.0)
 
 

@@ -20,6 +20,7 @@ class SIGNLLM_PT_main(bpy.types.Panel):
         row.prop(s, "language", text="")
         row.prop(s, "speed")
         layout.prop(s, "left_handed")
+        layout.prop(s, "glosser")
         layout.operator("signllm.generate", icon="PLAY")
         box = layout.box()
         box.label(text="Gloss (editable)")
