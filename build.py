@@ -20,6 +20,10 @@ REQ = os.path.join(ROOT, "requirements.txt")
 PY = os.path.join(VENV, "bin", "python")
 RUNTIME_WHEELS = ["simplemma==2.0.0", "webvtt-py==0.6.0"]  # what Blender does not ship (never numpy)
 RUNTIME_SDISTS = ["srt==3.5.3"]  # pure Python, published without a wheel: built into one here
+OPTIONAL_WHEELS = ["onnxruntime==1.32.0"]  # neural glosser; without it the add-on falls back to rules
+# Blender platform -> pip platform tag (Blender 5 bundles Python 3.11)
+BLENDER_PLATFORMS = {"linux-x64": "manylinux_2_28_x86_64", "windows-x64": "win_amd64",
+                     "macos-arm64": "macosx_14_0_arm64"}
 
 
 def _in_venv():
@@ -144,20 +148,85 @@ def blender_ext_tool():
     raise SystemExit("Blender's extension tool (bl_pkg/cli/blender_ext.py) not found in the bpy package")
 
 
+def _download(reqs, dest, platform=None):
+    """pip download binary wheels into dest; returns the new file names (raises CalledProcessError)."""
+    before = set(os.listdir(dest))
+    cmd = [sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", "--no-deps",
+           "--only-binary=:all:", "-d", dest]
+    if platform:
+        cmd += ["--platform", platform, "--python-version", "3.11"]
+    subprocess.check_call(cmd + reqs)
+    return sorted(set(os.listdir(dest)) - before)
+
+
+def _wheel_files(dest, reqs):
+    """The wheel files in dest for 'name==version' requirements."""
+    out = []
+    for req in reqs:
+        name, ver = req.split("==")
+        stem = f"{name.replace('-', '_').lower()}-{ver}-"
+        out += [os.path.join(dest, f) for f in sorted(os.listdir(dest)) if f.lower().startswith(stem)
+                and f.endswith(".whl")]
+    return out
+
+
+def _staged_source(wheel_files, platforms):
+    """A temporary copy of the source whose manifest lists exactly the wheels fetched for this build."""
+    import re
+    import shutil
+    import tempfile
+    stage = os.path.join(tempfile.mkdtemp(prefix="signllm_ext_"), "src")
+    shutil.copytree(ROOT, stage, symlinks=True, ignore=shutil.ignore_patterns(
+        ".git", ".venv", ".trainvenv", ".devdata", "dist", "out", "wheels", "__pycache__", ".pytest_cache",
+        ".hypothesis", "*.zip"))
+    os.makedirs(os.path.join(stage, "wheels"))
+    for path in wheel_files:
+        shutil.copy2(path, os.path.join(stage, "wheels"))
+    man = os.path.join(stage, "blender_manifest.toml")
+    text = open(man, encoding="utf-8").read()
+    listed = "wheels = [\n" + "".join(f'  "./wheels/{os.path.basename(w)}",\n' for w in wheel_files) + "]"
+    text = re.sub(r"wheels = \[[^\]]*\]", lambda m: listed, text, count=1)
+    if platforms:
+        text = text.replace("\nwheels = [", "\nplatforms = [" + ", ".join(f'"{p}"' for p in platforms) + "]\n"
+                            "wheels = [", 1)
+    open(man, "w", encoding="utf-8").write(text)
+    return stage
+
+
 def cmd_extension(args):
     wheels = os.path.join(ROOT, "wheels")
     os.makedirs(wheels, exist_ok=True)
-    subprocess.check_call([sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check",
-                           "--no-deps", "--only-binary=:all:", "-d", wheels] + RUNTIME_WHEELS)
+    _download(RUNTIME_WHEELS, wheels)
     subprocess.check_call([sys.executable, "-m", "pip", "wheel", "-q", "--disable-pip-version-check",
                            "--no-deps", "-w", wheels] + RUNTIME_SDISTS)
+    fetched = _wheel_files(wheels, RUNTIME_WHEELS + RUNTIME_SDISTS)
+    platforms = list(BLENDER_PLATFORMS) if args.all_platforms else []
+    for req in OPTIONAL_WHEELS:
+        name = req.split("==")[0]
+        for plat in (platforms or [None]):
+            tmp = os.path.join(wheels, "_" + (plat or "here"))
+            os.makedirs(tmp, exist_ok=True)
+            try:
+                got = _download([req], tmp, BLENDER_PLATFORMS.get(plat))
+                got = got or [f for f in os.listdir(tmp) if f.startswith(name + "-")]
+                fetched += [os.path.join(tmp, f) for f in got]
+            except subprocess.CalledProcessError:
+                print(f"warning: could not fetch the {req} wheel for {plat or 'this platform'} (offline?): the "
+                      "extension is built without it and its neural glosser falls back to rules.", flush=True)
     dist = os.path.abspath(args.out)
     os.makedirs(dist, exist_ok=True)
     tool = blender_ext_tool()
-    subprocess.check_call([sys.executable, tool, "build", "--source-dir", ROOT, "--output-dir", dist])
+    stage = _staged_source(fetched, platforms)
+    build = [sys.executable, tool, "build", "--source-dir", stage, "--output-dir", dist]
+    try:
+        subprocess.check_call(build + (["--split-platforms"] if platforms else []))
+    finally:
+        import shutil
+        shutil.rmtree(os.path.dirname(stage), ignore_errors=True)
     zips = sorted((os.path.join(dist, f) for f in os.listdir(dist) if f.endswith(".zip")), key=os.path.getmtime)
-    subprocess.check_call([sys.executable, tool, "validate", zips[-1]])
-    print(zips[-1])
+    for z in (zips[-len(platforms):] if platforms else zips[-1:]):
+        subprocess.check_call([sys.executable, tool, "validate", z])
+        print(z)
     return 0
 
 
@@ -190,6 +259,8 @@ def main(argv=None):
     t.add_argument("pytest_args", nargs=argparse.REMAINDER)
     e = sub.add_parser("extension", help="build and validate the installable zip")
     e.add_argument("--out", default=os.path.join(ROOT, "dist"))
+    e.add_argument("--all-platforms", action="store_true",
+                   help=f"one zip per Blender platform ({', '.join(BLENDER_PLATFORMS)}) with its onnxruntime wheel")
     sub.add_parser("validate", help="check every data file")
     gl = sub.add_parser("gallery", help="render a contact sheet per sentence of docs/gallery/sentences.txt")
     gl.add_argument("--resolution", type=int, default=300)

@@ -1,7 +1,7 @@
 """Text -> gloss -> pose track. Plain Python + numpy: never imports bpy.
 
 Public API (what operators and scripts call):
-    text_to_gloss(text, language="ASL") -> [GlossItem]
+    text_to_gloss(text, language="ASL", glosser="rules") -> [GlossItem]   (glosser: GLOSSERS)
     gloss_to_track(items, language="ASL", body=None, settings=None) -> PoseTrack
     text_to_track(text, ...) -> (items, PoseTrack)
     hamnosys_track(hamnosys, language="ASL") -> (HamSign, PoseTrack)   (docs/hamnosys.md)
@@ -9,7 +9,9 @@ Public API (what operators and scripts call):
     parse_gloss(text) / format_gloss(items)
 """
 import html
+import logging
 import re
+import warnings
 
 from .body import BodyModel
 from .errors import DataError, SignLLMError
@@ -31,6 +33,14 @@ def strip_markup(text):
     return _ENTITY.sub(lambda m: html.unescape(m.group(0)).ljust(len(m.group(0)))[: len(m.group(0))], text)
 
 
+GLOSSERS = ("rules", "neural", "neural+rules")
+log = logging.getLogger(__name__)
+
+
+class GlosserFallbackWarning(UserWarning):
+    """The neural glosser could not run (missing/corrupt model, no onnxruntime); rules were used."""
+
+
 def _check_text(text):
     if text is None or not str(text).strip():
         raise SignLLMError("Type some text to sign.")
@@ -38,10 +48,14 @@ def _check_text(text):
         raise SignLLMError(f"The text is {len(text):,} characters; the limit is {MAX_TEXT:,}. Split it.")
 
 
-def text_to_gloss(text, language="ASL"):
+def text_to_gloss(text, language="ASL", glosser="rules"):
     _check_text(text)
+    if glosser not in GLOSSERS:
+        raise SignLLMError(f"Unknown glosser {glosser!r}; use one of {', '.join(GLOSSERS)}.")
     lang = load_language(language)
-    items = lang.glosser.gloss(strip_markup(text))
+    items = _neural_gloss(strip_markup(text), language, glosser) if glosser != "rules" else None
+    if items is None:
+        items = lang.glosser.gloss(strip_markup(text))
     # words the manual alphabet cannot spell (another script) are left out rather than signed as nothing
     items = [it for it in items if it.kind != "spell" or spellable(it.letters, lang.alphabet or {})]
     if not any(it.kind != "pause" for it in items):
@@ -52,6 +66,23 @@ def text_to_gloss(text, language="ASL"):
                                f"lexicon, and the {language} manual alphabet cannot spell that script.")
         raise SignLLMError("Nothing in the text can be signed (no words found).")
     return items
+
+
+def _neural_gloss(text, language, glosser):
+    """Neural (optionally rule-backed) glossing; None (after a warning) when the model cannot run."""
+    from . import neural_glosser
+    try:
+        model = neural_glosser.load()
+        if glosser == "neural+rules":
+            lang = load_language(language)
+            return model.gloss(text, language, lang.lexicon, lang.glosser)
+        lang = load_language(language) if language in dict(available()) else None
+        return model.gloss(text, language, lang.lexicon if lang else None)
+    except DataError as exc:
+        msg = f"{exc} Using the rule glosser instead."
+        log.warning(msg)
+        warnings.warn(msg, GlosserFallbackWarning, stacklevel=3)
+        return None
 
 
 def gloss_to_track(items, language="ASL", body=None, settings=None):
@@ -72,7 +103,7 @@ def text_to_track(text, language="ASL", body=None, settings=None):
     return items, gloss_to_track(items, language, body, settings)
 
 
-__all__ = ["BodyModel", "DataError", "GlossItem", "PoseTrack", "Segment", "Settings", "SignLLMError",
-           "Synthesizer", "available", "format_gloss", "gloss_to_track", "hamnosys_track", "load_language",
-           "load_user_lexicon", "parse_gloss",
+__all__ = ["GLOSSERS", "BodyModel", "DataError", "GlosserFallbackWarning", "GlossItem", "PoseTrack", "Segment",
+           "Settings", "SignLLMError", "Synthesizer", "available", "format_gloss", "gloss_to_track", "hamnosys_track",
+           "load_language", "load_user_lexicon", "parse_gloss",
            "text_to_gloss", "text_to_track"]

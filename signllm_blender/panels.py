@@ -20,6 +20,7 @@ class SIGNLLM_PT_main(bpy.types.Panel):
         row.prop(s, "language", text="")
         row.prop(s, "speed")
         layout.prop(s, "left_handed")
+        layout.prop(s, "glosser")
         row = layout.row(align=True)
         row.prop(s, "nla_strips", toggle=True)
         row.prop(s, "face_shape_keys", toggle=True)

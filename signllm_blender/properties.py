@@ -19,6 +19,12 @@ class SIGNLLM_PG_settings(bpy.types.PropertyGroup):
     text: bpy.props.StringProperty(name="Text", description="What the character should sign",
                                    default="Hello, what is your name?")
     language: bpy.props.EnumProperty(name="Sign language", items=_languages)
+    glosser: bpy.props.EnumProperty(
+        name="Glosser", description="How text becomes gloss",
+        items=[("rules", "Rules", "Rule-based glosser (lexicon + grammar tables)"),
+               ("neural", "Neural", "Small seq2seq model (onnxruntime); research data, non-commercial"),
+               ("neural+rules", "Neural + rules", "Neural model; glosses it cannot map are rule-handled")],
+        default="rules")
     speed: bpy.props.FloatProperty(name="Speed", description="Signing speed (1 = citation pace)",
                                    default=1.0, min=0.25, max=4.0)
     left_handed: bpy.props.BoolProperty(name="Left-handed signer", default=False)

@@ -5,6 +5,7 @@ Everything before writing is pure; writing is undone on failure, so the scene is
 """
 import logging
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import bpy
@@ -34,6 +35,7 @@ class Options:
     markers: bool = True
     face_shape_keys: bool = True    # ARKit brow shape keys on meshes bound to the armature
     nla: str = "ACTION"             # 'ACTION': one action; 'STRIPS': one NLA strip per sign + a non-manual track
+    glosser: str = "rules"          # inference.GLOSSERS: 'rules', 'neural', 'neural+rules'
 
 
 @dataclass
@@ -147,10 +149,14 @@ def generate(obj, scene, text=None, gloss=None, options=None):
     check_armature(obj)
     t0 = time.perf_counter()
     timings = {}
+    gloss_warnings = []
     if gloss is not None and str(gloss).strip():
         items = inference.parse_gloss(gloss)
     else:
-        items = inference.text_to_gloss(text, opt.language)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", inference.GlosserFallbackWarning)
+            items = inference.text_to_gloss(text, opt.language, getattr(opt, "glosser", "rules"))
+        gloss_warnings = [str(w.message) for w in caught if issubclass(w.category, inference.GlosserFallbackWarning)]
     timings["gloss"] = time.perf_counter() - t0
     rig, profile, body = read_character(obj, scene)
     fps = scene.render.fps / scene.render.fps_base
@@ -190,4 +196,5 @@ def generate(obj, scene, text=None, gloss=None, options=None):
     timings["total"] = time.perf_counter() - t0
     log.info("signed %d glosses, %d frames, %d keys on %s (%s)", len(items), track.n_frames, plan.n_keys,
              obj.name, profile.label)
-    return Result(items, track, plan, action, profile.label, timings, profile.warnings + plan.warnings)
+    return Result(items, track, plan, action, profile.label, timings,
+                  gloss_warnings + profile.warnings + list(plan.warnings))

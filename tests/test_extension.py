@@ -30,6 +30,9 @@ def test_zip_contents(built_zip):
     assert not any(n.startswith(("tests/", "bench/", ".ci/")) or n == "build.py" for n in names)
     assert not any("numpy" in n for n in names)
     assert any(n.startswith("inference/data/asl/lexicon/") for n in names)
+    assert {"inference/models/glosser_encoder.onnx", "inference/models/glosser_decoder.onnx",
+            "inference/models/glosser_vocab.json"} <= set(names)
+    assert not any(n.startswith("training/") for n in names)
 
 
 def test_installed_zip_generates(built_zip, tmp_path):
@@ -50,6 +53,10 @@ def test_installed_zip_generates(built_zip, tmp_path):
         with bpy.context.temp_override(active_object=rig, object=rig):
             r = bpy.ops.signllm.generate(text="Hello, what is your name?")
         assert r == {{"FINISHED"}}, r
+        import importlib
+        inf = importlib.import_module(mod + ".inference")
+        neural = inf.format_gloss(inf.text_to_gloss("the next item is the vote .", "ASL", glosser="neural"))
+        print("NEURAL", neural)
         print("INSTALLED-OK", sys.modules[mod].__file__, bpy.context.scene.signllm.gloss)
     """)
     env = dict(os.environ, BLENDER_USER_RESOURCES=str(tmp_path / "user"))
@@ -58,3 +65,4 @@ def test_installed_zip_generates(built_zip, tmp_path):
     line = next(l for l in r.stdout.splitlines() if l.startswith("INSTALLED-OK"))
     assert str(tmp_path / "user") in line, "generate ran from the installed copy"
     assert "HELLO / wh[ YOUR NAME WHAT ]" in line
+    assert "NEURAL NEXT ITEM BE VOTE" in r.stdout, r.stdout[-2000:] + r.stderr[-2000:]
