@@ -69,7 +69,9 @@ def table(r):
     if "skipped" in g:
         L += ["", f"Neural glosser: skipped ({g['skipped']})."]
     else:
-        L += ["", "**Neural glosser (onnxruntime)**: " + ", ".join(f"{k} {v}" for k, v in g.items())]
+        L += ["", f"**Neural glosser (onnxruntime, 1 thread)**: model load {g['load_ms']:.0f} ms; per sentence "
+              f"{g['ASL_ms_per_sentence_median']:.1f} ms median / {g['ASL_ms_per_sentence_max']:.1f} ms max (English -> ASL, "
+              f"held-out sentences), {g['DGS_ms_per_sentence_median']:.1f} ms median (German -> DGS)."]
     L += ["", f"Whole benchmark run: {r['wall_s']:.0f} s."]
     return "\n".join(L) + "\n"
 
