@@ -501,25 +501,37 @@ class Synthesizer:
             sel = np.flatnonzero(near)
             if len(sel) == 0:
                 continue
-            local = hand.joints_local(params[sel, h], self.scale, side)
-            rot_local = np.einsum("tij,tkj->tki", palm[sel, h], local)
             for _ in range(rounds):
-                depth, n = body.penetration(out[sel, h, None, :] + rot_local, normals=True)
-                k = depth.argmax(axis=1)
-                ii = np.arange(len(sel))
-                d_sel = depth[ii, k] - allow * 0.5
+                d_sel, n_sel = self._deepest(out[sel, h], palm[sel, h], params[sel, h], side)
+                d_sel = d_sel - allow * 0.5
                 if d_sel.max() <= allow * 0.5:
                     break
                 d = np.zeros(T)
                 d[sel] = d_sel
                 nn = np.zeros((T, 3))
-                nn[sel] = n[ii, k]
+                nn[sel] = n_sel
                 push = np.where(d > 0, d, 0.0)[:, None] * nn
                 pad = np.pad(push, ((4, 4), (0, 0)), mode="edge")
                 smooth = np.stack([np.convolve(pad[:, c], kernel, mode="valid") for c in range(3)], -1)
                 out[:, h] += np.where(np.linalg.norm(smooth, axis=-1, keepdims=True) >
                                       np.linalg.norm(push, axis=-1, keepdims=True), smooth, push)
         return out
+
+    def _deepest(self, wrists, palms, params, side, block=2048):
+        """Per frame, the deepest hand joint's depth inside the body and its way out (blocks of frames,
+        so a long text's collision test needs little memory)."""
+        depth = np.empty(len(wrists))
+        normal = np.empty((len(wrists), 3))
+        for a in range(0, len(wrists), block):
+            b = a + block
+            joints = wrists[a:b, None, :] + np.einsum("tij,tkj->tki", palms[a:b],
+                                                      hand.joints_local(params[a:b], self.scale, side))
+            d, n = self.body.penetration(joints, normals=True)
+            k = d.argmax(axis=1)
+            ii = np.arange(len(k))
+            depth[a:b] = d[ii, k]
+            normal[a:b] = n[ii, k]
+        return depth, normal
 
     def _clamp_reach(self, wrist):
         out = wrist.copy()

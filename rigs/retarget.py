@@ -73,7 +73,9 @@ def plan_keys(track, rig, profile, tolerance=0.003, finger_tolerance=0.002, chun
                 for i in range(c.values.shape[1]):
                     parts.setdefault((c.bone, c.path, i, g), []).append((keys + a, vals[:, o + i]))
                 o += c.values.shape[1]
-    for (bone, path, i, g), chunks in parts.items():
+    for key in list(parts):
+        bone, path, i, g = key
+        chunks = parts.pop(key)     # freed as it is joined: a long text never holds its keys twice
         if g.startswith("props"):   # switches (IK/FK) are keyed once, at the start
             chunks = chunks[:1]
         plan.curves.append(CurveKeys(bone, path, i, np.concatenate([f for f, _ in chunks]),
