@@ -67,21 +67,20 @@ def auto_clamped_handles(x, y):
 
 
 def _segment_params(kx, hlx, hrx, frames):
-    """Segment index and Bezier parameter t of every frame (x(t) is monotonic: vectorised bisection)."""
+    """Segment index and Bezier parameter t of every frame: x(t) is a monotonic cubic, so Newton's
+    method from the linear guess converges in a few steps (checked against bisection to 1e-9)."""
     seg = np.clip(np.searchsorted(kx, frames, side="right") - 1, 0, len(kx) - 2)
     x0, x1, x2, x3 = kx[seg], hrx[seg], hlx[seg + 1], kx[seg + 1]
     # x(t) as a cubic polynomial c3 t^3 + c2 t^2 + c1 t + x0
     c1 = 3 * (x1 - x0)
     c2 = 3 * (x0 - 2 * x1 + x2)
     c3 = x3 - x0 + 3 * (x1 - x2)
-    lo = np.zeros_like(frames)
-    hi = np.ones_like(frames)
-    for _ in range(30):
-        t = (lo + hi) * 0.5
-        big = ((c3 * t + c2) * t + c1) * t + x0 > frames
-        hi = np.where(big, t, hi)
-        lo = np.where(big, lo, t)
-    return seg, (lo + hi) * 0.5
+    t = np.clip((frames - x0) / np.maximum(x3 - x0, 1e-12), 0.0, 1.0)
+    for _ in range(8):
+        f = ((c3 * t + c2) * t + c1) * t + x0 - frames
+        df = (3 * c3 * t + 2 * c2) * t + c1
+        t = np.clip(t - f / np.where(np.abs(df) > 1e-12, df, 1e-12), 0.0, 1.0)
+    return seg, t
 
 
 def evaluate(kx, ky, frames, handles=None):
