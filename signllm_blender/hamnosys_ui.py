@@ -1,6 +1,9 @@
 """HamNoSys panel section (View3D > Sidebar > Sign > HamNoSys) and its scene settings (scene.signllm_hamnosys)."""
 import bpy
 
+from .panels import SignSubPanel
+
+
 
 class SIGNLLM_PG_hamnosys(bpy.types.PropertyGroup):
     transcription: bpy.props.StringProperty(
@@ -11,14 +14,9 @@ class SIGNLLM_PG_hamnosys(bpy.types.PropertyGroup):
     loaded: bpy.props.StringProperty(name="Loaded", description="SiGML files loaded this session")
 
 
-class SIGNLLM_PT_hamnosys(bpy.types.Panel):
+class SIGNLLM_PT_hamnosys(SignSubPanel, bpy.types.Panel):
     bl_label = "HamNoSys / SiGML"
     bl_idname = "SIGNLLM_PT_hamnosys"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "Sign"
-    bl_parent_id = "SIGNLLM_PT_main"
-    bl_options = {"DEFAULT_CLOSED"}
 
     def draw(self, context):
         h = context.scene.signllm_hamnosys

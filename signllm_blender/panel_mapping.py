@@ -11,6 +11,7 @@ from ..inference import SignLLMError
 from ..rigs import blender_io, mapping_io
 from ..rigs.profiles import ARM_ROLES, BODY_ROLES, FINGERS, REQUIRED, NotHumanoid, detect, roles
 from . import preferences
+from .panels import SignSubPanel
 
 
 def presets_dir(create=True):
@@ -204,14 +205,9 @@ class SIGNLLM_OT_add_ik_controls(_ArmatureOp, bpy.types.Operator):
         return {"FINISHED"}
 
 
-class SIGNLLM_PT_mapping(bpy.types.Panel):
+class SIGNLLM_PT_mapping(SignSubPanel, bpy.types.Panel):
     bl_label = "Bone Mapping"
     bl_idname = "SIGNLLM_PT_mapping"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "Sign"
-    bl_parent_id = "SIGNLLM_PT_main"
-    bl_options = {"DEFAULT_CLOSED"}
 
     def draw(self, context):
         layout = self.layout

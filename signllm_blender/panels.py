@@ -2,6 +2,15 @@
 import bpy
 
 
+class SignSubPanel:
+    """Placement shared by every section under the main Sign panel (closed until opened)."""
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "Sign"
+    bl_parent_id = "SIGNLLM_PT_main"
+    bl_options = {"DEFAULT_CLOSED"}
+
+
 class SIGNLLM_PT_main(bpy.types.Panel):
     bl_label = "Sign Language"
     bl_idname = "SIGNLLM_PT_main"

@@ -18,6 +18,7 @@ from ..rigs import blender_io
 from ..rigs.profiles import NotHumanoid, detect
 from ..rigs.retarget import plan_keys
 from ..rigs.solve import measure_body
+from .panels import SignSubPanel
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def _body_for(obj):
     if obj is not None and obj.type == "ARMATURE" and len(obj.pose.bones):
         try:
             rig = blender_io.read_rig(obj)
-            return measure_body(rig, detect(rig.bones)), obj.matrix_world.copy()
+            return measure_body(rig, detect(rig, blender_io.stored_mapping(obj))), obj.matrix_world.copy()
         except NotHumanoid:
             pass
     return inference.BodyModel.default(), Matrix.Identity(4)
@@ -178,14 +179,9 @@ class SIGNLLM_PG_research(bpy.types.PropertyGroup):
     last_import: bpy.props.StringProperty(name="Last import")
 
 
-class SIGNLLM_PT_research(bpy.types.Panel):
+class SIGNLLM_PT_research(SignSubPanel, bpy.types.Panel):
     bl_label = "Research Formats"
     bl_idname = "SIGNLLM_PT_research"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "Sign"
-    bl_parent_id = "SIGNLLM_PT_main"
-    bl_options = {"DEFAULT_CLOSED"}
 
     def draw(self, context):
         r = context.scene.signllm_research

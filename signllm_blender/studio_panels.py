@@ -1,6 +1,9 @@
 """Sidebar sub-panels: the sign list (gloss editor), subtitles, export and picture-in-picture."""
 import bpy
 
+from .panels import SignSubPanel
+
+
 _ICON = {"fingerspelled": "ERROR", "review": "ERROR"}
 _SOURCE_ICON = {"lexicon": "BOOKMARKS", "fingerspelling": "HAND", "neural": "NETWORK_DRIVE", "pause": "PAUSE"}
 
@@ -29,13 +32,10 @@ class SIGNLLM_UL_signs(bpy.types.UIList):
         sub.label(text=f"x{item.speed:.2g}")
 
 
-class SIGNLLM_PT_signs(bpy.types.Panel):
+class SIGNLLM_PT_signs(SignSubPanel, bpy.types.Panel):
     bl_label = "Signs"
     bl_idname = "SIGNLLM_PT_signs"
-    bl_parent_id = "SIGNLLM_PT_main"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "Sign"
+    bl_options = set()            # open by default
 
     def draw(self, context):
         scene = context.scene
@@ -57,14 +57,9 @@ class SIGNLLM_PT_signs(bpy.types.Panel):
         row.operator("signllm.signs_regenerate", icon="FILE_REFRESH", text="Regenerate")
 
 
-class SIGNLLM_PT_studio(bpy.types.Panel):
+class SIGNLLM_PT_studio(SignSubPanel, bpy.types.Panel):
     bl_label = "Subtitles & Export"
     bl_idname = "SIGNLLM_PT_studio"
-    bl_parent_id = "SIGNLLM_PT_main"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "Sign"
-    bl_options = {"DEFAULT_CLOSED"}
 
     def draw(self, context):
         layout = self.layout
