@@ -26,6 +26,9 @@ def options_from(context, scene_settings):
         language=scene_settings.language, speed=scene_settings.speed, left_handed=scene_settings.left_handed,
         letter_hold=getattr(scene_settings, "letter_hold", 0.22),
         glosser=getattr(scene_settings, "glosser", "rules"),
+        generator=getattr(scene_settings, "generator", "lexicon"),
+        pose_model=bpy.path.abspath(getattr(scene_settings, "pose_model", "")) if getattr(
+            scene_settings, "pose_model", "") else "",
         tolerance=(prefs.tolerance_mm if prefs else 3.0) / 1000.0,
         nla="STRIPS" if scene_settings.nla_strips else "ACTION", face_shape_keys=scene_settings.face_shape_keys)
 

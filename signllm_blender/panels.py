@@ -30,6 +30,9 @@ class SIGNLLM_PT_main(bpy.types.Panel):
         row.prop(s, "speed")
         layout.prop(s, "left_handed")
         layout.prop(s, "glosser")
+        layout.prop(s, "generator")
+        if s.generator == "neural":
+            layout.prop(s, "pose_model")
         row = layout.row(align=True)
         row.prop(s, "nla_strips", toggle=True)
         row.prop(s, "face_shape_keys", toggle=True)

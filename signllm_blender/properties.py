@@ -25,6 +25,13 @@ class SIGNLLM_PG_settings(bpy.types.PropertyGroup):
                ("neural", "Neural", "Small seq2seq model (onnxruntime); research data, non-commercial"),
                ("neural+rules", "Neural + rules", "Neural model; glosses it cannot map are rule-handled")],
         default="rules")
+    generator: bpy.props.EnumProperty(
+        name="Generator", description="How glosses become motion",
+        items=[("lexicon", "Lexicon", "Synthesis from the sign lexicon (the product path)"),
+               ("neural", "Neural pose model", "A trained gloss -> pose model (onnxruntime): research comparison")],
+        default="lexicon")
+    pose_model: bpy.props.StringProperty(name="Pose model", subtype="FILE_PATH",
+                                         description=".onnx exported by training/pose_model (empty: the shipped one)")
     speed: bpy.props.FloatProperty(name="Speed", description="Signing speed (1 = citation pace)",
                                    default=1.0, min=0.25, max=4.0)
     left_handed: bpy.props.BoolProperty(name="Left-handed signer", default=False)

@@ -4,6 +4,7 @@ Stages: gloss -> synthesis (on the rig's own proportions) -> solve -> key reduct
 Everything before writing is pure; writing is undone on failure, so the scene is never half-changed.
 """
 import logging
+import os
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ class Options:
     face_shape_keys: bool = True    # ARKit brow shape keys on meshes bound to the armature
     nla: str = "ACTION"             # 'ACTION': one action; 'STRIPS': one NLA strip per sign + a non-manual track
     glosser: str = "rules"          # inference.GLOSSERS: 'rules', 'neural', 'neural+rules'
+    generator: str = "lexicon"      # 'lexicon' (synthesis from the sign lexicon) or 'neural' (a pose model)
+    pose_model: str = ""            # .onnx of a gloss -> pose model ('' = the shipped research model)
 
 
 @dataclass
@@ -143,6 +146,31 @@ def read_character(obj, scene):
     return rig, profile, body
 
 
+_POSE_MODELS = {}
+SHIPPED_POSE_MODEL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "inference",
+                                  "models", "gloss2pose", "gloss2pose.onnx")
+
+
+def neural_track(items, body, model_path=""):
+    """The glosses as a canonical PoseTrack from a trained gloss -> pose model (onnxruntime), for comparing
+    with the lexicon's synthesis; a missing or incompatible model is a clear SignLLMError."""
+    from ..inference.pose_model import GlossToPose
+    path = os.path.abspath(model_path or SHIPPED_POSE_MODEL)
+    glosses = [it.gloss for it in items if it.kind == "sign"]
+    if not glosses:
+        raise SignLLMError("The neural pose model signs lexicon glosses only; this text has none.")
+    try:
+        model = _POSE_MODELS.get(path) or _POSE_MODELS.setdefault(path, GlossToPose(path))
+        track, _report = model.pose_track(glosses, body)
+    except SignLLMError as exc:
+        raise SignLLMError(f"The pose model {os.path.basename(path)} cannot be used: {exc} "
+                           "Use the lexicon generator, or pick a model exported by training/pose_model.") from None
+    except Exception as exc:   # an ONNX graph of another shape: incompatible, not a crash
+        raise SignLLMError(f"The pose model {os.path.basename(path)} is not a compatible gloss -> pose model "
+                           f"({type(exc).__name__}). Use the lexicon generator.") from None
+    return track
+
+
 def generate(obj, scene, text=None, gloss=None, options=None):
     """Sign `text` (or an edited `gloss`) on armature `obj`. Raises SignLLMError with a clear message."""
     opt = options or Options()
@@ -164,7 +192,10 @@ def generate(obj, scene, text=None, gloss=None, options=None):
                                   dominant="L" if opt.left_handed else "R",
                                   letter_hold=max(0.05, min(2.0, opt.letter_hold)))
     t = time.perf_counter()
-    track = inference.gloss_to_track(items, opt.language, body, settings)
+    if getattr(opt, "generator", "lexicon") == "neural":
+        track = neural_track(items, body, getattr(opt, "pose_model", ""))
+    else:
+        track = inference.gloss_to_track(items, opt.language, body, settings)
     timings["synthesis"] = time.perf_counter() - t
     t = time.perf_counter()
     plan = plan_keys(track, rig, profile, opt.tolerance, opt.finger_tolerance)
