@@ -29,6 +29,12 @@ except ImportError:  # run as a script
     from sampling import draw
 
 
+def corpus_info(path):
+    """(source, fps) stored by make_data.py (None for corpora written before they were stored)."""
+    z = np.load(path, allow_pickle=False)
+    return (str(z["source"]) if "source" in z else None), (float(z["fps"]) if "fps" in z else None)
+
+
 def load_corpus(path):
     z = np.load(path, allow_pickle=False)
     vocab = json.loads(str(z["vocab"]))
@@ -105,6 +111,7 @@ def train(args):
     prio = np.ones(N)
     log = []
     t0 = time.time()
+    t_eval = 0.0                                         # time spent on dev evaluation (not training)
     for step in range(1, args.steps + 1):
         model.train()
         idx, w = draw(prio, args.batch, args.priority_alpha, args.priority_beta, rng)
@@ -121,8 +128,11 @@ def train(args):
         sched.step()
         prio[idx] = ls.detach().numpy() + 1e-6
         if step % args.log_every == 0 or step == args.steps:
+            te = time.time()
             dev = evaluate_loss(model, data["dev"], tok, start)
-            log.append({"step": step, "train_loss": float(ls.mean()), "dev_loss": dev, "s": round(time.time() - t0, 1)})
+            t_eval += time.time() - te
+            log.append({"step": step, "train_loss": float(ls.mean()), "dev_loss": dev, "s": round(time.time() - t0, 1),
+                        "train_s": round(time.time() - t0 - t_eval, 2)})
             print(json.dumps(log[-1]), flush=True)
     return model, vocab, tok, start, log
 
@@ -150,7 +160,7 @@ def export(model, vocab, start, out, args, log):
             "trained": {"steps": args.steps, "noise": args.noise, "priority_alpha": args.priority_alpha,
                         "priority_beta": args.priority_beta, "residual": args.residual, "counter_noise": args.counter_noise, "d": args.d, "layers": args.layers,
                         "seed": args.seed, "final": log[-1] if log else None},
-            "data": "synthetic: this project's own rule-based synthesiser (no third-party corpus)"}
+            "data": corpus_info(args.data)[0] or "synthetic: this project's own rule-based synthesiser (no third-party corpus)"}
     with open(os.path.join(out, "gloss2pose.json"), "w") as f:
         json.dump(meta, f)
     return path
@@ -170,11 +180,13 @@ def main(argv=None):
     ap.add_argument("--priority-alpha", type=float, default=0.0)
     ap.add_argument("--priority-beta", type=float, default=0.4)
     ap.add_argument("--stop", type=float, default=0.98)
-    ap.add_argument("--fps", type=float, default=12.5)
+    ap.add_argument("--fps", type=float, default=None, help="default: the corpus's (make_data.py --fps), else 12.5")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--residual", action="store_true", help="predict frame deltas (diverges; kept to compare)")
     ap.add_argument("--log-every", type=int, default=100)
     args = ap.parse_args(argv)
+    if args.fps is None:
+        args.fps = corpus_info(args.data)[1] or 12.5
     model, vocab, tok, start, log = train(args)
     path = export(model, vocab, start, args.out, args, log)
     # torch-side generations of the test split, for checking the ONNX runtime against torch
