@@ -166,7 +166,7 @@ def export(model, vocab, start, out, args, log):
     return path
 
 
-def main(argv=None):
+def build_parser():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", required=True)
     ap.add_argument("--out", required=True)
@@ -184,7 +184,11 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--residual", action="store_true", help="predict frame deltas (diverges; kept to compare)")
     ap.add_argument("--log-every", type=int, default=100)
-    args = ap.parse_args(argv)
+    return ap
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
     if args.fps is None:
         args.fps = corpus_info(args.data)[1] or 12.5
     model, vocab, tok, start, log = train(args)
