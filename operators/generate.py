@@ -1,12 +1,8 @@
 """SIGNLLM_OT_generate / SIGNLLM_OT_generate_from_gloss: sign the panel's text or edited gloss."""
-import logging
-
 import bpy
 
-from ..inference import SignLLMError
 from ..signllm_blender import preferences, service
-
-log = logging.getLogger(__name__)
+from .guard import guarded
 
 
 def armature_poll(cls, context):
@@ -42,16 +38,10 @@ class _GenerateBase:
 
     def run(self, context, text=None, gloss=None):
         s = context.scene.signllm
-        try:
-            res = service.generate(context.active_object, context.scene, text=text, gloss=gloss,
-                                   options=options_from(context, s))
-        except SignLLMError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        except Exception as exc:  # a bug: keep the user's session alive and say so
-            log.exception("generate failed")
-            self.report({"ERROR"}, f"Sign generation failed unexpectedly ({type(exc).__name__}: {exc}). "
-                                   "Your scene was left unchanged.")
+        ok, res = guarded(self, lambda: service.generate(context.active_object, context.scene, text=text,
+                                                         gloss=gloss, options=options_from(context, s)),
+                          "Sign generation")
+        if not ok:
             return {"CANCELLED"}
         s.gloss = res.gloss_text
         from ..signllm_blender import studio

@@ -1,16 +1,15 @@
 """SIGNLLM_OT_sign_hamnosys (sign a typed/pasted HamNoSys transcription) and SIGNLLM_OT_load_sigml
 (add a user's .sigml file or folder to the active language's lexicon for this session)."""
-import logging
 import os
 
 import bpy
 from bpy_extras.io_utils import ImportHelper
 
-from ..inference import SignLLMError, hamnosys, load_language
+from ..inference import hamnosys, load_language
 from ..signllm_blender import service
 from .generate import armature_poll, options_from
+from .guard import guarded
 
-log = logging.getLogger(__name__)
 PANEL = "HamNoSys panel"
 
 
@@ -31,7 +30,7 @@ class SIGNLLM_OT_sign_hamnosys(bpy.types.Operator):
         s = context.scene.signllm
         h = context.scene.signllm_hamnosys
         text = self.hamnosys or h.transcription
-        try:
+        def sign_it():
             lang = load_language(s.language)
             sign = hamnosys.parse(text, gloss=self.gloss or h.gloss or "HAMNOSYS", phonology=lang.phonology)
             from ..inference.synthesis import Synthesizer
@@ -40,16 +39,13 @@ class SIGNLLM_OT_sign_hamnosys(bpy.types.Operator):
                 # never shadow a lexicon sign with a typed transcription: keep both
                 sign.entry["gloss"] = sign.gloss.split(".")[0] + ".HNS"
             hamnosys.add_to_lexicon(lang.lexicon, [sign], source=PANEL, replace=True)
-            res = service.generate(context.active_object, context.scene, gloss=sign.gloss,
-                                   options=options_from(context, s))
-        except SignLLMError as exc:
-            self.report({"ERROR"}, str(exc))
+            return sign, service.generate(context.active_object, context.scene, gloss=sign.gloss,
+                                          options=options_from(context, s))
+
+        ok, out = guarded(self, sign_it, "HamNoSys signing")
+        if not ok:
             return {"CANCELLED"}
-        except Exception as exc:  # a bug: keep the session and say so
-            log.exception("sign_hamnosys failed")
-            self.report({"ERROR"}, f"HamNoSys signing failed unexpectedly ({type(exc).__name__}: {exc}). "
-                                   "Your scene was left unchanged.")
-            return {"CANCELLED"}
+        sign, res = out
         h.report = sign.report()[:1000]
         s.gloss = res.gloss_text
         s.review = sign.gloss if sign.entry.get("review") else ""
@@ -78,14 +74,9 @@ class SIGNLLM_OT_load_sigml(bpy.types.Operator, ImportHelper):
         path = self.filepath
         if self.whole_folder or os.path.isdir(path):
             path = path if os.path.isdir(path) else os.path.dirname(path)
-        try:
-            res = hamnosys.load_user_lexicon(path, s.language, replace=self.replace)
-        except SignLLMError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        except Exception as exc:
-            log.exception("load_sigml failed")
-            self.report({"ERROR"}, f"Could not load {os.path.basename(path)} ({type(exc).__name__}: {exc}).")
+        ok, res = guarded(self, lambda: hamnosys.load_user_lexicon(path, s.language, replace=self.replace),
+                          f"Loading {os.path.basename(path)}", kept="Nothing was added.")
+        if not ok:
             return {"CANCELLED"}
         h = context.scene.signllm_hamnosys
         h.loaded = (h.loaded + "; " if h.loaded else "") + f"{os.path.basename(path)}: {len(res['added'])} signs"

@@ -1,6 +1,5 @@
 """Research-format operators: import a pose file (show it, optionally retarget it onto the active rig),
 export the panel's signing as .pose / .skels, compare the signing with a reference file."""
-import logging
 import os
 
 import bpy
@@ -8,21 +7,7 @@ from bpy_extras.io_utils import ExportHelper, ImportHelper
 
 from ..inference import SignLLMError, formats
 from ..signllm_blender import pose_import, preferences
-
-log = logging.getLogger(__name__)
-
-
-def _guard(op, fn):
-    """Run fn(); turn expected errors into a report and unexpected ones into a clear message (no traceback)."""
-    try:
-        return fn()
-    except SignLLMError as exc:
-        op.report({"ERROR"}, str(exc))
-    except Exception as exc:  # a bug: keep the session alive and say so
-        log.exception("%s failed", op.bl_idname)
-        op.report({"ERROR"}, f"{op.bl_label} failed unexpectedly ({type(exc).__name__}: {exc}). "
-                             "Your scene was left unchanged.")
-    return {"CANCELLED"}
+from .guard import guarded
 
 
 def _path(op):
@@ -57,7 +42,7 @@ class SIGNLLM_OT_import_pose(bpy.types.Operator, ImportHelper):
         return ImportHelper.invoke(self, context, event)
 
     def execute(self, context):
-        return _guard(self, lambda: self._run(context))
+        return guarded(self, lambda: self._run(context))[1] or {"CANCELLED"}
 
     def _run(self, context):
         path = _path(self)
@@ -109,7 +94,7 @@ class SIGNLLM_OT_export_pose(bpy.types.Operator, ExportHelper):
         return super().check(context)
 
     def execute(self, context):
-        return _guard(self, lambda: self._run(context))
+        return guarded(self, lambda: self._run(context))[1] or {"CANCELLED"}
 
     def _run(self, context):
         ext = ".skels" if self.file_format == "SKELS" else ".pose"
@@ -140,7 +125,7 @@ class SIGNLLM_OT_compare_reference(bpy.types.Operator, ImportHelper):
         return ImportHelper.invoke(self, context, event)
 
     def execute(self, context):
-        return _guard(self, lambda: self._run(context))
+        return guarded(self, lambda: self._run(context))[1] or {"CANCELLED"}
 
     def _run(self, context):
         ref = pose_import.load_sequence(_path(self), self.sequence - 1, self.fps, self.scale)

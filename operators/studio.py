@@ -13,6 +13,7 @@ from ..signllm_blender import preferences, studio
 from ..studio import subtitles
 from ..studio.jobs import Cancelled, JobOptions, SignJob
 from .generate import armature_poll
+from .guard import guarded
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +49,8 @@ class _JobOperator:
         return ""
 
     def start(self, context):
-        try:
-            self._job = self.make_job(context)
-        except SignLLMError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        except Exception as exc:  # a bug: keep the session alive and say so
-            log.exception("preparing the signing job failed")
-            self.report({"ERROR"}, f"Signing failed unexpectedly ({type(exc).__name__}: {exc}); nothing was written.")
+        ok, self._job = guarded(self, lambda: self.make_job(context), "Signing", kept="Nothing was written.")
+        if not ok:
             return {"CANCELLED"}
         self._obj = context.active_object
         if self.use_modal and not bpy.app.background and context.window is not None:
@@ -65,14 +60,7 @@ class _JobOperator:
             self._timer = wm.event_timer_add(0.01, window=context.window)
             wm.modal_handler_add(self)
             return {"RUNNING_MODAL"}
-        try:
-            self._job.run()
-        except SignLLMError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        except Exception as exc:
-            log.exception("signing job failed")
-            self.report({"ERROR"}, f"Signing failed unexpectedly ({type(exc).__name__}: {exc}); nothing was written.")
+        if not guarded(self, self._job.run, "Signing", kept="Nothing was written.")[0]:
             return {"CANCELLED"}
         return self.done(context)
 
@@ -111,15 +99,9 @@ class _JobOperator:
         return {"RUNNING_MODAL"}
 
     def done(self, context):
-        try:
-            studio.finish(self._obj, context.scene, self._job, label=self.label())
-        except SignLLMError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        except Exception as exc:  # e.g. the armature was deleted while the job ran
-            log.exception("writing the signing failed")
-            self.report({"ERROR"}, f"Writing the signing failed ({type(exc).__name__}: {exc}); "
-                                   "your previous animation was kept.")
+        # (e.g. the armature was deleted while the job ran)
+        if not guarded(self, lambda: studio.finish(self._obj, context.scene, self._job, label=self.label()),
+                       "Writing the signing", kept="Your previous animation was kept.")[0]:
             return {"CANCELLED"}
         res = self._job.result
         for msg in res.report:
@@ -238,10 +220,8 @@ class SIGNLLM_OT_export(bpy.types.Operator):
     def execute(self, context):
         ext = {"FBX": ".fbx", "BVH": ".bvh", "GLTF": ".glb"}[self.format]
         path = bpy.path.ensure_ext(bpy.path.abspath(self.filepath), ext)
-        try:
-            studio.export(context.active_object, context.scene, path, self.format, self.deform_only)
-        except SignLLMError as exc:
-            self.report({"ERROR"}, str(exc))
+        if not guarded(self, lambda: studio.export(context.active_object, context.scene, path, self.format,
+                                                   self.deform_only), "Export")[0]:
             return {"CANCELLED"}
         self.report({"INFO"}, f"Exported {path}")
         return {"FINISHED"}
@@ -261,10 +241,8 @@ class SIGNLLM_OT_pip_setup(bpy.types.Operator):
         return armature_poll(cls, context)
 
     def execute(self, context):
-        try:
-            cam = studio.setup_pip(context.scene, context.active_object, self.size)
-        except SignLLMError as exc:
-            self.report({"ERROR"}, str(exc))
+        ok, cam = guarded(self, lambda: studio.setup_pip(context.scene, context.active_object, self.size))
+        if not ok:
             return {"CANCELLED"}
         self.report({"INFO"}, f"Camera '{cam.name}' frames the signer; film is transparent")
         return {"FINISHED"}
