@@ -17,15 +17,9 @@ has_pt = pytest.mark.skipif(not os.path.isdir(PT), reason="shared data (progress
 
 
 def _load(path):
-    """The corpus as train.py's load_corpus reads it: {split: [(glosses, frames)]}."""
-    z = np.load(path, allow_pickle=False)
-    out = {}
-    for split in ("train", "dev", "test"):
-        lens = z[f"{split}_lens"]
-        offs = np.concatenate([[0], np.cumsum(lens)])
-        gl = json.loads(str(z[f"{split}_glosses"]))
-        out[split] = [(tuple(gl[i]), z[f"{split}_frames"][offs[i]:offs[i + 1]]) for i in range(len(lens))]
-    return json.loads(str(z["vocab"])), out, z
+    """The corpus as train.py reads it, plus the raw arrays for the stored metadata."""
+    vocab, corpus = make_data.load_corpus(path)
+    return vocab, corpus, np.load(path, allow_pickle=False)
 
 
 def _track(glosses, fps=12.5):

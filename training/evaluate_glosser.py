@@ -7,7 +7,6 @@ Test sets: PHOENIX-2014T test (German -> DGS gloss) and the held-out ASLG-PC12 p
 i % 8 == 0 of dev.en/dev.gloss; training/train_glosser.py never trains on it).
 """
 import argparse
-import importlib.util
 import os
 import sys
 import time
@@ -16,12 +15,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def import_package():
-    spec = importlib.util.spec_from_file_location("signllm", os.path.join(ROOT, "__init__.py"),
-                                                  submodule_search_locations=[ROOT])
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["signllm"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    if ROOT not in sys.path:
+        sys.path.insert(0, ROOT)
+    import build
+    return build.import_package()
 
 
 def read(path):

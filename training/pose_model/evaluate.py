@@ -14,18 +14,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_data import _package  # noqa: E402
-
-
-def _load(path):
-    z = np.load(path, allow_pickle=False)
-    out = {}
-    for split in ("train", "dev", "test"):
-        lens = z[f"{split}_lens"]
-        offs = np.concatenate([[0], np.cumsum(lens)])
-        gl = json.loads(str(z[f"{split}_glosses"]))
-        out[split] = [(tuple(gl[i]), z[f"{split}_frames"][offs[i]:offs[i + 1]]) for i in range(len(lens))]
-    return out
+from make_data import _package, load_corpus  # noqa: E402
 
 
 def summarise(rows):
@@ -45,7 +34,7 @@ def main(argv=None):
     from signllm.inference import metrics
     from signllm.inference.formats.skels import frames_to_joints
     from signllm.inference.pose_model import GlossToPose
-    corpus = _load(a.data)
+    _, corpus = load_corpus(a.data)
     model = GlossToPose(os.path.join(a.model, "gloss2pose.onnx"))
     fps = model.fps
 

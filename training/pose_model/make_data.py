@@ -7,7 +7,6 @@ Real data (.skels + .gloss [+ .files] per split, and/or a folder of .pose files 
         --skels data/train data/dev data/test [--source-fps 25 --source-scale 3] [--pose-dir my_poses]
 """
 import argparse
-import importlib.util
 import json
 import os
 import sys
@@ -19,12 +18,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def _package():
-    if "signllm" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("signllm", os.path.join(ROOT, "__init__.py"),
-                                                      submodule_search_locations=[ROOT])
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules["signllm"] = mod
-        spec.loader.exec_module(mod)
+    if ROOT not in sys.path:
+        sys.path.insert(0, ROOT)
+    import build
+    build.import_package()
     from signllm.training.pose_model import data
     return data
 
@@ -59,6 +56,20 @@ def save_corpus(path, vocab, corpus, names=None, source=None, fps=None):
         arrays[f"{split}_frames"] = np.concatenate([f for _, f in items]).astype(np.float32)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     np.savez_compressed(path, **arrays)
+
+
+def load_corpus(path):
+    """(vocab, {split: [(glosses, frames)]}) of a corpus written by save_corpus (numpy only)."""
+    z = np.load(path, allow_pickle=False)
+    vocab = json.loads(str(z["vocab"]))
+    out = {}
+    for split in ("train", "dev", "test"):
+        lens = z[f"{split}_lens"]
+        frames = z[f"{split}_frames"]
+        glosses = json.loads(str(z[f"{split}_glosses"]))
+        offs = np.concatenate([[0], np.cumsum(lens)])
+        out[split] = [(tuple(glosses[i]), frames[offs[i]:offs[i + 1]]) for i in range(len(lens))]
+    return vocab, out
 
 
 def main(argv=None):

@@ -20,11 +20,13 @@ import numpy as np
 import torch
 
 try:
+    from .make_data import load_corpus
     from .model import N_FEAT, ProgressiveTransformer, StepModel
     from .sampling import draw
 except ImportError:  # run as a script
     import sys
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from make_data import load_corpus
     from model import N_FEAT, ProgressiveTransformer, StepModel
     from sampling import draw
 
@@ -33,19 +35,6 @@ def corpus_info(path):
     """(source, fps) stored by make_data.py (None for corpora written before they were stored)."""
     z = np.load(path, allow_pickle=False)
     return (str(z["source"]) if "source" in z else None), (float(z["fps"]) if "fps" in z else None)
-
-
-def load_corpus(path):
-    z = np.load(path, allow_pickle=False)
-    vocab = json.loads(str(z["vocab"]))
-    out = {}
-    for split in ("train", "dev", "test"):
-        lens = z[f"{split}_lens"]
-        frames = z[f"{split}_frames"]
-        glosses = json.loads(str(z[f"{split}_glosses"]))
-        offs = np.concatenate([[0], np.cumsum(lens)])
-        out[split] = [(tuple(glosses[i]), frames[offs[i]:offs[i + 1]]) for i in range(len(lens))]
-    return vocab, out
 
 
 def batchify(samples, idx, tok, start, noise_std=None, rng=None, counter_noise=0.0):
