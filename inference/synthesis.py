@@ -301,21 +301,12 @@ class Synthesizer:
         unit = self.body.W / 0.39
         drift = self.dir_vec("out", self.dom) * 0.012 * unit
         hold = self.s.lexicalised_hold if lexicalised else self.s.letter_hold
-        # letters the alphabet lacks but can spell out (ß -> SS); others fall back to their base letter below
-        letters = "".join(ch if ch.upper() in self.alphabet else LIGATURES.get(ch.upper(), ch) for ch in letters)
         prev = None
-        for i, ch in enumerate(letters):
-            spec = self.alphabet.get(ch.upper())
-            if spec is None:  # a letter the alphabet lacks: its base letter (E for É, A for Ä)
-                base = unicodedata.normalize("NFKD", ch.upper())[:1]
-                spec = self.alphabet.get(base)
-                ch = base
-            if spec is None:
-                continue
-            spec = dict(spec)
+        for i, ch in enumerate(spellable(letters, self.alphabet)):   # ß -> SS, É -> E, other scripts left out
+            spec = dict(self.alphabet[ch])
             spec.setdefault("loc", "spelling")
             moves = list(spec.pop("move", []))
-            double = prev == ch.upper()
+            double = prev == ch
             if double and not moves:
                 moves = [{"type": "straight", "dir": "out", "size": "xs"}]
             entry = {"gloss": ch, "dom": spec, "move": moves,
@@ -325,8 +316,8 @@ class Synthesizer:
             if double and chunks:
                 off = chunks[-1][1].pos[-1] - c.pos[0]  # start where the first of the pair ended
             c.pos = c.pos + off
-            chunks.append((ch.upper(), c))
-            prev = ch.upper()
+            chunks.append((ch, c))
+            prev = ch
         return chunks
 
     # -- timeline ------------------------------------------------------------------------------
