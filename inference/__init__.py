@@ -53,9 +53,10 @@ def text_to_gloss(text, language="ASL", glosser="rules"):
     if glosser not in GLOSSERS:
         raise SignLLMError(f"Unknown glosser {glosser!r}; use one of {', '.join(GLOSSERS)}.")
     lang = load_language(language)
-    items = _neural_gloss(strip_markup(text), language, glosser) if glosser != "rules" else None
+    plain = strip_markup(text)
+    items = _neural_gloss(plain, language, glosser) if glosser != "rules" else None
     if items is None:
-        items = lang.glosser.gloss(strip_markup(text))
+        items = lang.glosser.gloss(plain)
     # words the manual alphabet cannot spell (another script) are left out rather than signed as nothing
     items = [it for it in items if it.kind != "spell" or spellable(it.letters, lang.alphabet or {})]
     if not any(it.kind != "pause" for it in items):
