@@ -40,24 +40,15 @@ def contact_errors(track, language="ASL"):
     """For each sign whose citation form touches the body: the closest approach (m) of the named hand
     surface to its body point during the sign, read off the final track (after transitions)."""
     from signllm.inference import Synthesizer, load_language
+    from signllm.inference.validate import contact_miss
     lang = load_language(language)
     synth = Synthesizer(lang.phonology, lang.lexicon, lang.alphabet, track.body)
     out = []
     for seg in track.segments:
-        if seg.kind != "sign" or seg.gloss not in lang.lexicon:
-            continue
-        spec = lang.lexicon.get(seg.gloss)["dom"]
-        loc, surf = spec.get("loc"), spec.get("contact")
-        if not surf or loc not in lang.phonology.locations:
-            continue
-        h = 1  # the dominant (right) hand in the default settings
-        point, normal = synth.location(loc, "R")
-        goal = point + normal * float(spec.get("near", 0.0))
-        best = np.inf
-        for t in range(seg.start, seg.end):
-            p = track.wrist[t, h] + track.palm[t, h] @ synth.local_point(track.hand_params[t, h], surf, "R")
-            best = min(best, float(np.linalg.norm(p - goal)))
-        out.append(best)
+        if seg.kind == "sign" and seg.gloss in lang.lexicon:
+            miss = contact_miss(synth, lang.lexicon.get(seg.gloss), track, seg)
+            if miss is not None:
+                out.append(miss)
     return out
 
 

@@ -27,18 +27,19 @@ _BONES = np.array([(0, 1), (1, 2), (2, 3), (3, 4), (0, 5), (5, 6), (6, 7), (7, 8
 _SAMPLES = np.linspace(0.0, 1.0, 5)
 
 
-def contact_miss(synth, entry, track, h=None):
+def contact_miss(synth, entry, track, seg=None):
     """Closest approach (m) of a contact sign's named hand surface to its body point during the sign
-    (None for signs without body contact). Read off the final track, after collisions are resolved."""
+    (`seg`, default the track's first sign; None for signs without body contact). Read off the final
+    track, after collisions are resolved."""
     spec = entry["dom"]
     loc, surf = spec.get("loc"), spec.get("contact")
     if not surf or loc not in synth.ph.locations:
         return None
     side = synth.dom
-    h = HAND_SIDES.index(side) if h is None else h
+    h = HAND_SIDES.index(side)
     point, normal = synth.location(loc, side)
     goal = point + normal * float(spec.get("near", 0.0))
-    seg = next(s for s in track.segments if s.kind == "sign")
+    seg = seg or next(s for s in track.segments if s.kind == "sign")
     best = np.inf
     for t in range(seg.start, seg.end):
         p = track.wrist[t, h] + track.palm[t, h] @ synth.local_point(track.hand_params[t, h], surf, side)
