@@ -5,28 +5,14 @@ import pytest
 SENTENCE = "Hello, what is your name?"
 
 
-def _measure(bpy, scene, ob, res, hand_bone):
-    """Per frame: max wrist error (m) and max palm angle (deg) of the deform hands vs the targets."""
-    pos_err, ang_err = [], []
-    for f in range(res.track.n_frames):
-        scene.frame_set(scene.frame_start + f)
-        for side in "LR":
-            tg = res.plan.targets[side]
-            pb = ob.pose.bones[hand_bone.format(side)]
-            pos_err.append(np.linalg.norm(np.array(pb.head) - tg["wrist"][f]))
-            R = np.array(pb.matrix)[:3, :3]
-            c = np.clip((np.trace(R.T @ tg["hand_rot"][f]) - 1) / 2, -1, 1)
-            ang_err.append(np.degrees(np.arccos(c)))
-    return max(pos_err), max(ang_err)
-
-
 @pytest.mark.parametrize("which,hand_bone", [("rig", "DEF-hand.{}"), ("metarig", "hand.{}")])
 def test_hands_land_on_targets(bpy_mod, rigify_scene, which, hand_bone):
     from signllm.signllm_blender import service
+    from signllm.signllm_blender.measure import hand_errors
     scene, meta, rig = rigify_scene
     ob = rig if which == "rig" else meta
     res = service.generate(ob, scene, text=SENTENCE)
-    pos, ang = _measure(bpy_mod, scene, ob, res, hand_bone)
+    pos, ang = (e.max() for e in hand_errors(scene, ob, res.plan.targets, res.track.n_frames, hand_bone))
     assert pos < 0.01, f"hand {pos * 1000:.1f} mm from its target"
     assert ang < 15.0, f"palm {ang:.1f} degrees off"
     # the synthesised wrists moved (a frozen rig would trivially 'match' a frozen target)
