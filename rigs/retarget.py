@@ -6,6 +6,7 @@ import numpy as np
 
 from . import keyreduce
 from ..inference.track import still_cuts, window
+from .euler import ORDERS, euler_to_quat, quat_to_euler
 from .solve import solve
 
 
@@ -66,6 +67,14 @@ def plan_keys(track, rig, profile, tolerance=0.003, finger_tolerance=0.002, chun
                 if prev is not None and float(prev @ ch.values[0]) < 0:
                     ch.values = -ch.values
                 last_quat[(ch.bone, ch.path)] = ch.values[-1]
+                order = _euler_order(rig, ch.bone)
+                if order:      # the user keys this bone in Euler: key it in its own mode and order
+                    e = quat_to_euler(ch.values, order)
+                    prev_e = last_quat.get((ch.bone, "euler"))
+                    if prev_e is not None:   # continuous across windows too
+                        e += 2 * np.pi * np.round((prev_e - e[0]) / (2 * np.pi))
+                    last_quat[(ch.bone, "euler")] = e[-1]
+                    ch.path, ch.values, ch.order = "rotation_euler", e, order
         for g, keys, vals, chans, err in _reduce_window(win, sol, tolerance, finger_tolerance):
             plan.max_error[g] = max(plan.max_error.get(g, 0.0), err)
             o = 0
@@ -85,6 +94,13 @@ def plan_keys(track, rig, profile, tolerance=0.003, finger_tolerance=0.002, chun
     total = time.perf_counter() - t0
     plan.timings = {"solve": solve_s, "reduce": total - solve_s}
     return plan
+
+
+def _euler_order(rig, bone):
+    """The bone's Euler order when the user animates it in an Euler mode (else None: quaternion keys)."""
+    b = rig.bones.get(bone) if hasattr(rig, "bones") else None
+    mode = getattr(b, "rotation_mode", "QUATERNION")
+    return mode if mode in ORDERS else None
 
 
 def _reduce_window(track, sol, tolerance, finger_tolerance):
@@ -108,7 +124,10 @@ def _reduce_window(track, sol, tolerance, finger_tolerance):
         fn = sol.error_fns[g]
 
         def err(rec, slices=slices, fn=fn):
-            return fn({(c.path, c.bone): rec[:, s] for c, s in slices})
+            # error functions judge rotations as quaternions: Euler channels are converted back first
+            return fn({(("rotation_quaternion", c.bone) if c.path == "rotation_euler" else (c.path, c.bone)):
+                       (euler_to_quat(rec[:, s], c.order) if c.path == "rotation_euler" else rec[:, s])
+                       for c, s in slices})
 
         tol = finger_tolerance if g.startswith("fingers") else tolerance
         keys = keyreduce.reduce_keys(values, err, tol, fixed=fixed)

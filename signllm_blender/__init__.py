@@ -1,12 +1,16 @@
-"""The Blender-facing shell: registration of properties, preferences, operators and panels."""
+"""The Blender-facing shell: properties, preferences, panels, the service (the pipeline's bpy half).
+
+Operators live in the sibling package `operators/`, which imports this one (never the other way round);
+the extension's root __init__.py registers both.
+"""
 import bpy
 
-from . import hamnosys_ui, panel_mapping, panels, pose_import, preferences, properties, studio_panels, studio_props
+from . import hamnosys_ui, panel_mapping, panels, pose_import, preferences, properties, signs, studio_panels, \
+    studio_props
 
 
 def _classes():
-    from ..operators import CLASSES as OPS
-    return preferences.CLASSES + OPS + panels.CLASSES + studio_panels.CLASSES + (hamnosys_ui.SIGNLLM_PT_hamnosys,)
+    return preferences.CLASSES + panels.CLASSES + studio_panels.CLASSES + (hamnosys_ui.SIGNLLM_PT_hamnosys,)
 
 
 def register():
@@ -17,9 +21,11 @@ def register():
         bpy.utils.register_class(c)
     panel_mapping.register()
     pose_import.register()
+    signs.register()
 
 
 def unregister():
+    signs.unregister()
     pose_import.unregister()
     panel_mapping.unregister()
     for c in reversed(_classes()):

@@ -71,6 +71,7 @@ class Placement:
     status: str = "ok"      # ok | overrun | skipped | empty | error
     delay: int = 0          # frames later than the cue's start
     message: str = ""
+    error: str = ""         # why the cue produced no signing (the bare message, for a single text)
 
     @property
     def end(self):

@@ -84,9 +84,9 @@ def test_failure_part_way_leaves_the_scene_as_it_was(bpy_mod, rigify_scene, monk
     before = _full_state(bpy, scene, rig)
     real = blender_io.write_plan
 
-    def broken(obj, plan, frame_start, name):           # writes part of the keys, then fails
+    def broken(obj, plan, frame_start, name, **kw):     # writes part of the keys, then fails
         plan.curves = plan.curves[: len(plan.curves) // 2] + [None]
-        return real(obj, plan, frame_start, name)
+        return real(obj, plan, frame_start, name, **kw)
 
     monkeypatch.setattr(blender_io, "write_plan", broken)
     with pytest.raises(AttributeError):
