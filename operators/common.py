@@ -28,14 +28,18 @@ def panel_options(context, **over) -> Options:
     prefs = preferences.get(context)
     preferences.apply_defaults(context.scene, prefs)  # a new scene starts from the preference defaults
     s = context.scene.signllm
+
+    def f(v):   # Blender keeps float properties in single precision: 0.22 is 0.2199999988 there, and frame
+        return round(float(v), 6)   # counts that round at .5 would differ from the same value typed in Python
+
     opt = Options(
-        language=s.language, speed=s.speed, left_handed=s.left_handed, letter_hold=s.letter_hold,
+        language=s.language, speed=f(s.speed), left_handed=s.left_handed, letter_hold=f(s.letter_hold),
         glosser=s.glosser, generator=s.generator,
         pose_model=bpy.path.abspath(s.pose_model) if s.pose_model else "",
         nla="STRIPS" if s.nla_strips else "ACTION", face_shape_keys=s.face_shape_keys,
-        tolerance=(prefs.tolerance_mm if prefs else 3.0) / 1000.0,
+        tolerance=f(prefs.tolerance_mm if prefs else 3.0) / 1000.0,
         fps=float(prefs.fps) if prefs is not None and prefs.fps_mode == "SET" else None,
-        rate_limits=((prefs.rate_min, prefs.rate_max) if prefs else Options.rate_limits))
+        rate_limits=((f(prefs.rate_min), f(prefs.rate_max)) if prefs else Options.rate_limits))
     return opt.with_(**over) if over else opt
 
 

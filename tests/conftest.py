@@ -62,3 +62,17 @@ def addon(bpy_mod, tmp_path_factory):
     assert mod is not None, "the extension did not register"
     yield mod
     addon_utils.disable("bl_ext.signllm_dev.signllm_blender", default_set=True)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "blender: needs real Blender (bpy); run the rest alone with -m 'not blender'")
+
+
+_BPY_FIXTURES = {"bpy_mod", "rigify_blend", "rigify_scene", "addon"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that use a Blender fixture are marked `blender` automatically (`-m "not blender"` skips them)."""
+    for item in items:
+        if _BPY_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.blender)
