@@ -173,15 +173,15 @@ def export(obj, scene, path, fmt=None, deform_only=True, with_meshes=True):
     except RuntimeError as exc:
         raise SignLLMError(f"Blender's {form.label} exporter failed: {str(exc).strip()[:300]}") from None
     finally:
+        if prev_mode != "OBJECT" and obj.name in vl.objects:
+            vl.objects.active = obj
+            with bpy.context.temp_override(active_object=obj, object=obj):
+                bpy.ops.object.mode_set(mode=prev_mode)
         for o in objs:
             o.select_set(False)
         for o in prev_sel:
             if o.name in vl.objects:
                 o.select_set(True)
-        if prev_mode != "OBJECT" and obj.name in vl.objects:
-            vl.objects.active = obj
-            with bpy.context.temp_override(active_object=obj, object=obj):
-                bpy.ops.object.mode_set(mode=prev_mode)
         vl.objects.active = prev_active
     if not os.path.exists(path):
         raise SignLLMError(f"Blender's {form.label} exporter wrote nothing to {path!r}.")
