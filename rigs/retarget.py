@@ -1,37 +1,13 @@
 """Stage pipeline for one rig: solve -> key reduction -> a KeyPlan of sparse keys. Pure numpy."""
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import keyreduce
 from ..inference.track import still_cuts, window
 from .euler import ORDERS, euler_to_quat, quat_to_euler
+from .keyplan import CurveKeys, KeyPlan  # noqa: F401  (part of this module's API)
 from .solve import solve
-
-
-@dataclass
-class CurveKeys:
-    bone: str
-    path: str
-    index: int
-    frames: np.ndarray   # key frames (track indices)
-    values: np.ndarray
-    group: str
-
-
-@dataclass
-class KeyPlan:
-    curves: list = field(default_factory=list)
-    warnings: list = field(default_factory=list)
-    n_frames: int = 0
-    max_error: dict = field(default_factory=dict)   # group -> metres (at the hand / fingertips)
-    targets: dict = field(default_factory=dict)
-    timings: dict = field(default_factory=dict)     # seconds: solve, reduce
-
-    @property
-    def n_keys(self):
-        return int(sum(len(c.frames) for c in self.curves))
 
 
 CHUNK = 2000   # frames solved and reduced at a time: memory stays flat and reduction linear in length

@@ -17,13 +17,13 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-import bpy
 import numpy as np
 
 from .. import inference
 from ..inference import SignLLMError
 from ..rigs import blender_io
 from ..rigs.profiles import NotHumanoid, detect
+from ..rigs.retarget import plan_keys
 from ..rigs.solve import canonical, measure_body
 from ..studio import glossedit
 from ..studio.jobs import SHIPPED_POSE_MODEL, SignJob, neural_track  # noqa: F401  (part of this API)
@@ -283,7 +283,7 @@ def job_for(obj, scene, options=None, text=None, gloss=None, cues=None, items=No
     inference.load_language(opt.language)    # an unknown language fails before the rig is read
     rig, profile, body = read_character(obj, scene)
     job = SignJob(cues, body, opt, rig=rig, profile=profile, items=items, cache=_CACHE,
-                  rig_key=rig_key(obj, rig, profile))
+                  rig_key=rig_key(obj, rig, profile), planner=plan_keys)
     job.label = ""
     return job
 

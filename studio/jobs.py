@@ -53,7 +53,8 @@ class SignJob:
     editor's edits). Drive it with `for done, total, label in job.steps(): ...`; `job.result` at the end.
     """
 
-    def __init__(self, cues, body, options=None, rig=None, profile=None, items=None, cache=None, rig_key=None):
+    def __init__(self, cues, body, options=None, rig=None, profile=None, items=None, cache=None, rig_key=None,
+                 planner=None):
         self.cues = sorted(cues, key=lambda c: (c.start, c.index))
         self.cache = cache            # {key: Placement} shared between jobs: unchanged cues are reused
         self.rig_key = rig_key
@@ -65,6 +66,9 @@ class SignJob:
         self.timings = {"gloss": 0.0, "synthesis": 0.0, "solve": 0.0, "reduce": 0.0}
         self.rig = rig
         self.profile = profile
+        self.planner = planner        # plan_keys(track, rig, profile, tolerance, finger_tolerance) -> KeyPlan
+        if rig is not None and planner is None:
+            raise ValueError("a job that solves a rig needs its planner (rigs.retarget.plan_keys)")
         self.items = dict(items or {})
         self.result = None
         self.cancelled = False
@@ -262,7 +266,6 @@ class SignJob:
 
     def _solve_group(self, members):
         """KeyPlan for consecutive placed cues (they start and end at rest), reused when unchanged."""
-        from ..rigs.retarget import plan_keys
         g0 = members[0].start
         rel = [replace(p, start=p.start - g0) for p in members]
         key = None
@@ -273,7 +276,7 @@ class SignJob:
                 plan = self.cache[key]
                 return timing.Placement(None, [], plan=plan, start=g0, frames=plan.n_frames)
         sub = timing.stitch(rel)
-        plan = plan_keys(sub, self.rig, self.profile, self.opt.tolerance, self.opt.finger_tolerance)
+        plan = self.planner(sub, self.rig, self.profile, self.opt.tolerance, self.opt.finger_tolerance)
         for k in ("solve", "reduce"):
             self.timings[k] += plan.timings.get(k, 0.0)
         if key is not None:

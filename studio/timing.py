@@ -136,7 +136,7 @@ def merge_plans(placements, n_frames):
     negation) is held at its neutral value, the value other cues start from. Returns None when nothing
     was planned.
     """
-    from ..rigs.retarget import CurveKeys, KeyPlan
+    from ..rigs.keyplan import CurveKeys, KeyPlan
     placed = [p for p in placements if p.plan is not None]
     if not placed:
         return None

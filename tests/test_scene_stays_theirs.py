@@ -70,7 +70,6 @@ def test_euler_bones_are_keyed_in_their_own_mode(bpy_mod, rigify_scene):
     from bpy_extras import anim_utils
 
     from signllm.signllm_blender import service
-    bpy = bpy_mod
     scene, _, rig = rigify_scene
     res_q = service.generate(rig, scene, text=SENTENCE)
     frames = range(scene.frame_start, scene.frame_start + res_q.track.n_frames, 3)

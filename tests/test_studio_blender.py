@@ -362,7 +362,6 @@ def _keys(rig):
 
 def test_editing_one_cue_resolves_only_that_cue_and_matches_a_full_regeneration(bpy_mod, addon, rigify_scene, tmp_path):
     from signllm.signllm_blender import studio
-    bpy = bpy_mod
     scene, _, rig = rigify_scene
     scene.render.fps = 24
     p = tmp_path / "fit.srt"

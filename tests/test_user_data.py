@@ -208,7 +208,6 @@ def test_linked_action_on_the_rig_stays_untouched(bpy_mod, rigify_scene, tmp_pat
 def test_two_characters_sharing_one_armature_keep_their_own_animation(bpy_mod, rigify_scene):
     """Duplicated characters (same armature data, same bone names): only the selected one is animated."""
     from signllm.signllm_blender import service
-    bpy = bpy_mod
     scene, _, rig = rigify_scene
     twin = rig.copy()
     twin.name = "rig twin"
