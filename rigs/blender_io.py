@@ -159,9 +159,10 @@ def write_curves(action, slot, obj, curves, frame_start):
 def _write_fcurve(cb, path, index, group, frames, values, frame_start):
     """One Bezier F-curve (auto-clamped handles) from key frames/values, written in one go."""
     fc = cb.fcurves.find(path, index=index)
-    if fc is not None:
-        cb.fcurves.remove(fc)
-    fc = cb.fcurves.new(path, index=index, group_name=group)
+    if fc is not None:          # rewritten in place (a live edit, or the user's curve on the same path)
+        fc.keyframe_points.clear()
+    else:
+        fc = cb.fcurves.new(path, index=index, group_name=group)
     n = len(frames)
     co = np.empty((n, 2), np.float32)
     co[:, 0] = frames + frame_start

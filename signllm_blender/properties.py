@@ -23,7 +23,7 @@ class SIGNLLM_PG_settings(bpy.types.PropertyGroup):
         description="Sign this text datablock (Text Editor; multi-line, any length) instead of the line above")
     live: bpy.props.BoolProperty(
         name="Live", default=False,
-        description="Re-sign as you edit a sign in the Signs list (only the edited sign's neighbourhood)")
+        description="Re-sign as you edit the Signs list: only the edited sign's neighbourhood is re-keyed")
     language: bpy.props.EnumProperty(name="Sign language", items=_languages)
     glosser: bpy.props.EnumProperty(
         name="Glosser", description="How text becomes gloss",

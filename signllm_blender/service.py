@@ -25,7 +25,7 @@ from ..rigs import blender_io
 from ..rigs.profiles import NotHumanoid, detect
 from ..rigs.retarget import plan_keys
 from ..rigs.solve import canonical, measure_body
-from ..studio import glossedit
+from ..studio import glossedit, live, timing
 from ..studio.jobs import SHIPPED_POSE_MODEL, SignJob, neural_track  # noqa: F401  (part of this API)
 from ..studio.options import Options
 from ..studio.subtitles import Cue, split_paragraph
@@ -381,9 +381,72 @@ def write(obj, scene, job, options=None, label=None):
         scene[GLOSS_PROP] = gloss
         scene[REPORT_PROP] = json.dumps(res.report)
     blender_io.drop_replaced(replaced, keep={action})
+    _keep_live_state(obj, job, opt, action)
     from . import signs
     signs.show(scene, rows, gloss)
     return action
+
+
+# -- live editing -----------------------------------------------------------------------------------------
+
+_LIVE = {}                # armature name -> (action name, studio.live.LiveState) of its last short signing
+LIVE_MAX_FRAMES = 6000    # longer signings are re-signed in full (their chunks are reused by the job cache)
+
+
+def _keep_live_state(obj, job, opt, action):
+    """Remember what a live edit of this signing needs (a single untimed text of the lexicon generator)."""
+    _LIVE.pop(obj.name, None)
+    res = job.result
+    if len(job.cues) != 1 or job.cues[0].end > job.cues[0].start or opt.generator != "lexicon" \
+            or opt.nla != "ACTION" or res.track.n_frames > LIVE_MAX_FRAMES or job.rig is None:
+        return
+    from ..inference.synthesis import Synthesizer
+    lang = inference.load_language(opt.language)
+    lead, hold = job._holds(job.cues[0])
+    synth = live.memoise_signs(Synthesizer(lang.phonology, lang.lexicon, lang.alphabet, job.body,
+                                           opt.settings(job.fps, 1.0, lead, hold)))
+    state = live.LiveState(list(res.placements[0].items), res.track, res.plan, synth, job.rig, job.profile,
+                           opt.tolerance, opt.finger_tolerance, int(round(0.2 * job.fps)))
+    _LIVE[obj.name] = (action.name, state, opt)
+
+
+def live_edit(obj, scene, items) -> bool:
+    """Re-sign after an edit of the sign list, re-keying only the edited sign's neighbourhood, into the
+    action already there. False when that is not possible (no live state, a long or subtitle signing, a
+    change that is not local): the caller then regenerates in full."""
+    entry = _LIVE.get(obj.name)
+    ad = obj.animation_data
+    if entry is None or ad is None or ad.action is None or ad.action.name != entry[0]:
+        return False
+    _name, state, opt = entry
+    action = ad.action
+    try:
+        track, plan = live.edit(state, items, plan_keys)
+    except live.NotLocal:
+        return False
+    start = int(action.get("signllm_frame_start", scene.frame_start))
+    blender_io.write_curves(action, ad.action_slot, obj, plan.curves, start)
+    if opt.face_shape_keys:
+        from ..rigs.face import shape_key_curves
+        for ob in blender_io.bound_meshes(obj):
+            key = ob.data.shape_keys
+            kad = key.animation_data if key is not None else None
+            if kad is not None and blender_io.is_ours(kad.action):
+                curves = shape_key_curves(track, {kb.name for kb in key.key_blocks})
+                blender_io.write_curves(kad.action, kad.action_slot, ob, curves, start)
+    cue = Cue(1, 0.0, 0.0, "")
+    rows = glossedit.rows_from([timing.Placement(cue, list(items), track, frames=track.n_frames)], start)
+    gloss = inference.format_gloss(items)
+    action["signllm_gloss"] = gloss
+    action[ROWS_PROP] = scene[ROWS_PROP] = json.dumps(rows)
+    scene[GLOSS_PROP] = gloss
+    if opt.markers:
+        blender_io.replace_markers(scene, [(s.gloss, s.start + start) for s in track.segments if s.kind != "pause"])
+    if opt.set_frame_range:
+        _extend_range(scene, start, start + track.n_frames - 1)
+    from . import signs
+    signs.show(scene, rows, gloss)
+    return True
 
 
 def remove_signing(obj, scene):

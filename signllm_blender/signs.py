@@ -13,19 +13,29 @@ from ..studio import glossedit
 ROWS_PROP = "signllm_rows"
 
 
-def set_rows(scene, rows):
-    """Show rows in scene.signllm_signs (no-op when the add-on's properties are not registered)."""
+_UPDATING = []   # set while rows are written (the rows' update callbacks must not react to our own writes)
+
+
+def set_rows(scene, rows, index=None):
+    """Show rows in scene.signllm_signs (no-op when the add-on's properties are not registered).
+    index: the row to select afterwards (None: the first)."""
     if not hasattr(scene, "signllm_signs"):
         return
     coll = scene.signllm_signs
-    coll.clear()
-    for r in rows:
-        it = coll.add()
-        for k in glossedit.FIELDS:
-            if k in r:
-                setattr(it, k, r[k])
-        it.flag = glossedit.flag(r)
-    scene.signllm_sign_index = 0 if rows else -1
+    _UPDATING.append(True)
+    try:
+        coll.clear()
+        for r in rows:
+            it = coll.add()
+            for k in glossedit.FIELDS:
+                if k in r:
+                    setattr(it, k, r[k])
+            it.flag = glossedit.flag(r)
+    finally:
+        _UPDATING.pop()
+    want = (index if index is not None and 0 <= index < len(rows) else 0) if rows else -1
+    if scene.signllm_sign_index != want:
+        scene.signllm_sign_index = want
 
 
 def rows(scene):
@@ -38,9 +48,9 @@ def rows(scene):
         return []
 
 
-def show(scene, row_list, gloss):
+def show(scene, row_list, gloss, index=None):
     """After a signing: the list, the panel's editable gloss and its review line."""
-    set_rows(scene, row_list)
+    set_rows(scene, row_list, index)
     if hasattr(scene, "signllm"):
         scene.signllm.gloss = gloss[:4000]
         scene.signllm.review = " ".join(dict.fromkeys(r["gloss"] for r in row_list if r.get("review")))
@@ -61,6 +71,70 @@ def fill_from_json(scene):
         scene.signllm.gloss = str(scene.get("signllm_gloss_text", ""))[:4000]
         scene.signllm.review = " ".join(dict.fromkeys(r["gloss"] for r in stored if r.get("review")))
     return True
+
+
+def live_items(scene):
+    """The Signs list as gloss items of one untimed text (None when it holds several cues)."""
+    from .. import inference
+    rows_ = rows(scene)
+    if not rows_ or len({int(r["cue"]) for r in rows_}) != 1:
+        return None
+    lang = inference.load_language(scene.signllm.language) if hasattr(scene, "signllm") else None
+
+    def lex_duration(g):
+        entry = lang.lexicon.get(g) if lang else None
+        return float(entry.get("duration", 0.5)) if entry else 0.5
+    return next(iter(glossedit.items_by_cue(rows_, lex_duration).values()))
+
+
+def live_update(scene, obj):
+    """The Live toggle: re-sign the edited neighbourhood (or everything, when that is not possible).
+    Returns a short status line (also kept on the scene for the panel)."""
+    from ..inference import SignLLMError
+    from . import service
+    index = scene.signllm_sign_index if hasattr(scene, "signllm_sign_index") else None
+    try:
+        items = live_items(scene)
+        lex = service.inference.load_language(scene.signllm.language).lexicon if hasattr(scene, "signllm") else {}
+        bad = [it.gloss for it in items or [] if it.kind == "sign" and it.gloss not in lex]
+        if bad:
+            raise SignLLMError(f"No sign for {', '.join(bad)} (yet)")
+        if items is not None and service.live_edit(obj, scene, items):
+            status = "live: re-signed the edited neighbourhood"
+        else:
+            from . import studio
+            stored = json.loads(obj.animation_data.action.get(service.OPTIONS_PROP, "{}"))
+            stored["rate_limits"] = tuple(stored.get("rate_limits", (0.7, 1.6)))
+            studio.regenerate(obj, scene, service.Options(**stored))
+            status = "live: re-signed in full"
+    except (SignLLMError, AttributeError, TypeError, ValueError) as exc:
+        status = f"live: {exc}"
+    scene["signllm_live_status"] = status
+    if index is not None and hasattr(scene, "signllm_sign_index") and 0 <= index < len(scene.signllm_signs):
+        scene.signllm_sign_index = index
+    return status
+
+
+def row_edited(row, context):
+    """A row of the Signs list changed: with Live on, re-sign on the next tick (not inside the callback,
+    which must not rebuild the list that called it)."""
+    if _UPDATING or context is None or context.scene is None:
+        return
+    scene = context.scene
+    if not getattr(getattr(scene, "signllm", None), "live", False):
+        return
+    obj = context.active_object
+    if obj is None or obj.type != "ARMATURE":
+        return
+    name_scene, name_obj = scene.name, obj.name
+
+    def run():
+        sc, ob = bpy.data.scenes.get(name_scene), bpy.data.objects.get(name_obj)
+        if sc is not None and ob is not None:
+            live_update(sc, ob)
+        return None
+    if not bpy.app.timers.is_registered(run):
+        bpy.app.timers.register(run, first_interval=0.0)
 
 
 @bpy.app.handlers.persistent

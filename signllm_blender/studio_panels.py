@@ -56,6 +56,8 @@ class SIGNLLM_PT_signs(SignSubPanel, bpy.types.Panel):
         row.operator("signllm.signs_insert_pause", icon="PAUSE")
         row.operator("signllm.signs_regenerate", icon="FILE_REFRESH", text="Regenerate")
         row.prop(scene.signllm, "live", toggle=True, icon="REC")
+        if scene.signllm.live and scene.get("signllm_live_status"):
+            layout.label(text=str(scene["signllm_live_status"])[:80], icon="INFO")
 
 
 class SIGNLLM_PT_studio(SignSubPanel, bpy.types.Panel):
