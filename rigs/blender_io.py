@@ -1,13 +1,21 @@
-"""The thin bpy layer of rigs/: read an armature into plain data, write a KeyPlan as F-curves."""
+"""The thin bpy layer of rigs/: read an armature into plain data, write a KeyPlan as F-curves.
+
+The one key writer: every F-curve the add-on makes (signing, face shape keys, imported pose files) is written
+by `write_fcurve` (keyframe_points.add + foreach_set, one call per curve).
+"""
+from __future__ import annotations
+
 import json
 
 import bpy
 import numpy as np
 from bpy_extras import anim_utils
 
+from .keyplan import KeyPlan
 from .rigdata import RigBone, RigData
 
 _BEZIER = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["BEZIER"].value
+_LINEAR = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["LINEAR"].value
 _AUTO_CLAMPED = bpy.types.Keyframe.bl_rna.properties["handle_left_type"].enum_items["AUTO_CLAMPED"].value
 ACTION_TAG = "signllm"
 
@@ -132,7 +140,8 @@ def restore_user_action(idblock):
     return True
 
 
-def write_plan(obj, plan, frame_start, action_name, curves=None, replaced=None):
+def write_plan(obj: bpy.types.Object, plan: KeyPlan, frame_start: int, action_name: str, curves=None,
+               replaced: list | None = None) -> bpy.types.Action:
     """Write the plan's keys into a new action on obj, starting at frame_start. Returns the action.
     Our earlier signing action on obj is replaced (appended to `replaced` for the caller to drop)."""
     action, slot = _new_action(obj, action_name, replaced=replaced)
@@ -142,7 +151,7 @@ def write_plan(obj, plan, frame_start, action_name, curves=None, replaced=None):
 
 def write_curves(action, slot, obj, curves, frame_start):
     """Bone curves (CurveKeys) into the slot's channelbag; existing curves on the same paths are replaced."""
-    cb = anim_utils.action_ensure_channelbag_for_slot(action, slot)
+    cb = channelbag(action, slot)
     for c in curves:
         if obj.type == "ARMATURE":
             pb = obj.pose.bones[c.bone]
@@ -156,8 +165,14 @@ def write_curves(action, slot, obj, curves, frame_start):
         _write_fcurve(cb, path, c.index, group, c.frames, c.values, frame_start)
 
 
-def _write_fcurve(cb, path, index, group, frames, values, frame_start):
-    """One Bezier F-curve (auto-clamped handles) from key frames/values, written in one go."""
+def channelbag(action, slot):
+    """The slot's channelbag in the action (made if missing): where every F-curve of ours goes."""
+    return anim_utils.action_ensure_channelbag_for_slot(action, slot)
+
+
+def write_fcurve(cb, path, index, group, frames, values, frame_start=0, interpolation="BEZIER"):
+    """One F-curve from key frames/values, written in one go: Bezier with auto-clamped handles (signing, as
+    rigs/keyreduce.py models it) or LINEAR (dense samples of an imported pose file)."""
     fc = cb.fcurves.find(path, index=index)
     if fc is not None:          # rewritten in place (a live edit, or the user's curve on the same path)
         fc.keyframe_points.clear()
@@ -171,10 +186,14 @@ def _write_fcurve(cb, path, index, group, frames, values, frame_start):
     kp = fc.keyframe_points
     kp.add(n)
     kp.foreach_set("co", co.ravel())
-    kp.foreach_set("interpolation", np.full(n, _BEZIER, np.int32))
+    kp.foreach_set("interpolation", np.full(n, _BEZIER if interpolation == "BEZIER" else _LINEAR, np.int32))
     kp.foreach_set("handle_left_type", np.full(n, _AUTO_CLAMPED, np.int32))
     kp.foreach_set("handle_right_type", np.full(n, _AUTO_CLAMPED, np.int32))
     fc.update()
+    return fc
+
+
+_write_fcurve = write_fcurve   # older name
 
 
 def bound_meshes(obj):

@@ -1,5 +1,8 @@
 """Stage pipeline for one rig: solve -> key reduction -> a KeyPlan of sparse keys. Pure numpy."""
+from __future__ import annotations
+
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -9,11 +12,17 @@ from .euler import ORDERS, euler_to_quat, quat_to_euler
 from .keyplan import CurveKeys, KeyPlan  # noqa: F401  (part of this module's API)
 from .solve import solve
 
+if TYPE_CHECKING:
+    from ..inference.track import PoseTrack
+    from .profiles import Profile
+    from .rigdata import RigData
+
 
 CHUNK = 2000   # frames solved and reduced at a time: memory stays flat and reduction linear in length
 
 
-def plan_keys(track, rig, profile, tolerance=0.003, finger_tolerance=0.002, chunk=CHUNK):
+def plan_keys(track: PoseTrack, rig: RigData, profile: Profile, tolerance: float = 0.003,
+              finger_tolerance: float = 0.002, chunk: int = CHUNK) -> KeyPlan:
     """Solve the rig for the track and choose sparse keys within the error budget (metres).
 
     Long tracks are worked in windows cut at holds (see `still_cuts`), each solved and reduced alone;
