@@ -62,11 +62,16 @@ def memory_per_word(n=10000):
     with bpy.context.temp_override(active_object=rig, object=rig, selected_objects=[rig]):
         assert bpy.ops.signllm.generate("EXEC_DEFAULT", True, text=text) == {"FINISHED"}
     sign_s = time.perf_counter() - t
+    after_sign = rss_mb("VmHWM") - base
     bpy.ops.ed.undo()
     bpy.ops.ed.redo()
     peak = rss_mb("VmHWM")
     growth_mb = max(0.0, peak - base)
+    act = bpy.data.objects["rig"].animation_data.action
+    keys = sum(len(fc.keyframe_points) for layer in act.layers for st in layer.strips for cb in st.channelbags
+               for fc in cb.fcurves)
     return {"words": n, "seconds": sign_s, "peak_growth_mb": growth_mb, "kb_per_word": growth_mb * 1024 / n,
+            "peak_before_undo_mb": after_sign, "keys": keys, "keys_per_word": keys / n,
             "target_kb_per_word": 100}
 
 

@@ -169,3 +169,17 @@ def test_bad_numbers_are_clear_errors_everywhere(bpy_mod, base_blend, tmp_path):
         assert batch.main([base_blend, str(path), "-o", str(tmp_path / "o.blend"), "--speed", bad],
                           out=lambda *a: None) == batch.BAD_INPUT
     assert not os.path.exists(tmp_path / "o.blend")
+
+
+def test_a_text_datablock_signs_long_multi_line_text(bpy_mod, addon, base_blend):
+    bpy = bpy_mod
+    bpy.ops.wm.open_mainfile(filepath=base_blend)
+    scene, rig = bpy.context.scene, bpy.data.objects["rig"]
+    block = bpy.data.texts.new("script")
+    block.write("Hello, what is your name?\n\nThank you, mother.\nGood morning.\n")
+    scene.signllm.text_block = block
+    scene.signllm.text = "Hello."          # the datablock wins over the one-line field
+    with bpy.context.temp_override(active_object=rig, object=rig, selected_objects=[rig]):
+        assert bpy.ops.signllm.generate() == {"FINISHED"}
+    glosses = [r.gloss for r in scene.signllm_signs]
+    assert "NAME" in glosses and "MOTHER" in glosses and "MORNING" in glosses
