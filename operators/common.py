@@ -35,12 +35,20 @@ def panel_options(context, **over) -> Options:
     opt = Options(
         language=s.language, speed=f(s.speed), left_handed=s.left_handed, letter_hold=f(s.letter_hold),
         glosser=s.glosser, generator=s.generator,
-        pose_model=bpy.path.abspath(s.pose_model) if s.pose_model else "",
+        pose_model=bpy.path.abspath(s.pose_model) if s.pose_model else _folder_model(prefs, "gloss2pose.onnx"),
         nla="STRIPS" if s.nla_strips else "ACTION", face_shape_keys=s.face_shape_keys,
         tolerance=f(prefs.tolerance_mm if prefs else 3.0) / 1000.0,
         fps=float(prefs.fps) if prefs is not None and prefs.fps_mode == "SET" else None,
         rate_limits=((f(prefs.rate_min), f(prefs.rate_max)) if prefs else Options.rate_limits))
     return opt.with_(**over) if over else opt
+
+
+def _folder_model(prefs, name):
+    """A model of that name in the preferences' model folder ('' when there is none: the shipped one)."""
+    import os
+    folder = preferences.model_folder(prefs) if prefs is not None else ""
+    path = os.path.join(folder, name) if folder else ""
+    return path if path and os.path.isfile(path) else ""
 
 
 options_from = panel_options   # older name (scripts, the HamNoSys operator)
