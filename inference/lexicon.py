@@ -48,6 +48,7 @@ class Lexicon:
         self.max_phrase = max((len(w.split()) for w in self.by_word), default=1)
 
     def _add(self, entry, fname):
+        canonical_handshapes(entry, self.phonology)
         errors = check_entry(entry, self.phonology)
         if errors:
             raise DataError(f"{fname}: {entry.get('gloss', '?')}: " + "; ".join(errors))
@@ -73,6 +74,21 @@ class Lexicon:
 
     def lookup_word(self, phrase):
         return self.by_word.get(phrase)
+
+
+def canonical_handshapes(entry, phon):
+    """Rename retired handshape names (handshapes.json 'aliases', e.g. 'flat B' -> 'B') in an entry, in place,
+    so lexicon files written before the standard inventory keep loading with the same shapes."""
+    if not isinstance(entry, dict):
+        return entry
+    for key in ("dom", "base"):
+        h = entry.get(key)
+        if isinstance(h, dict) and isinstance(h.get("hs"), str):
+            h["hs"] = phon.canonical(h["hs"])
+    for m in entry.get("move", []) if isinstance(entry.get("move"), list) else []:
+        if isinstance(m, dict) and isinstance(m.get("hs"), str):
+            m["hs"] = phon.canonical(m["hs"])
+    return entry
 
 
 def _check_hand(h, where, phon, errors, base_ok):
