@@ -22,7 +22,8 @@ MOVE_TYPES = {
     "shake": {"dir", "repeat", "size"},
 }
 HAND_KEYS = {"hs", "loc", "contact", "palm", "fingers", "near"}
-ENTRY_KEYS = {"gloss", "words", "dom", "base", "hands", "sym", "move", "duration", "review", "notes", "nonmanual"}
+ENTRY_KEYS = {"gloss", "words", "dom", "base", "hands", "sym", "move", "duration", "review", "notes", "nonmanual",
+              "base_follows"}
 GLOSS_RE = re.compile(r"^#?[A-Z0-9][A-Z0-9\-+']*(?:\.[A-Z0-9]+)?$")
 
 
@@ -135,10 +136,12 @@ def check_entry(e, phon):
     has_base = hands_n == 2 and e.get("sym") == "base"
     _check_hand(e.get("dom"), "dom", phon, errors, base_ok=has_base)
     if hands_n == 2:
-        if e.get("sym") not in ("mirror", "alt", "base"):
-            errors.append("two-handed signs need sym: mirror, alt or base")
+        if e.get("sym") not in ("mirror", "alt", "parallel", "base"):
+            errors.append("two-handed signs need sym: mirror, alt, parallel or base")
         if has_base:
             _check_hand(e.get("base"), "base", phon, errors, base_ok=False)
+    if "base_follows" in e and (not isinstance(e["base_follows"], bool) or not has_base):
+        errors.append("base_follows (true/false) needs hands: 2 with sym: base")
     moves = e.get("move", [])
     if not isinstance(moves, list):
         errors.append("move must be a list")
