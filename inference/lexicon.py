@@ -178,3 +178,21 @@ def check_entry(e, phon):
     if not isinstance(d, (int, float)) or not 0.1 <= d <= 3.0:
         errors.append("duration must be 0.1..3.0 seconds")
     return errors
+
+
+def end_handshape(entry):
+    """The handshape a sign ends in: the last `change` movement's `hs`, else the start handshape.
+    Signs that open, close or flick code both ends this way (data/README.md)."""
+    end = entry["dom"]["hs"]
+    for m in entry.get("move", []):
+        if m.get("type") == "change" and m.get("hs"):
+            end = m["hs"]
+    return end
+
+
+def flagged_signs(lexicon):
+    """[(gloss, notes, file)] of the signs marked `review: true`, sorted by gloss: what a reviewer should check
+    (listed in the Sign panel's Review section and by the signllm.show_flagged operator)."""
+    out = [(g, str(e.get("notes", "")), lexicon.source_of.get(g, ""))
+           for g, e in lexicon.signs.items() if e.get("review")]
+    return sorted(out)
