@@ -23,7 +23,7 @@ MOVE_TYPES = {
 }
 HAND_KEYS = {"hs", "loc", "contact", "palm", "fingers", "near"}
 ENTRY_KEYS = {"gloss", "words", "dom", "base", "hands", "sym", "move", "duration", "review", "notes", "nonmanual",
-              "base_follows"}
+              "base_follows", "cross"}
 GLOSS_RE = re.compile(r"^#?[A-Z0-9][A-Z0-9\-+']*(?:\.[A-Z0-9]+)?$")
 
 
@@ -140,6 +140,8 @@ def check_entry(e, phon):
             errors.append("two-handed signs need sym: mirror, alt, parallel or base")
         if has_base:
             _check_hand(e.get("base"), "base", phon, errors, base_ok=False)
+    if "cross" in e and (not isinstance(e["cross"], bool) or e.get("sym") not in ("mirror", "alt") or hands_n != 2):
+        errors.append("cross (true/false) needs hands: 2 with sym: mirror or alt")
     if "base_follows" in e and (not isinstance(e["base_follows"], bool) or not has_base):
         errors.append("base_follows (true/false) needs hands: 2 with sym: base")
     moves = e.get("move", [])

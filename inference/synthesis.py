@@ -86,6 +86,9 @@ class Chunk:
         return len(self.pos)
 
 
+CROSS_DEPTH = 0.045   # metres the other hand of a crossed mirror sign stays behind the dominant hand
+
+
 def _other(side):
     return "L" if side == "R" else "R"
 
@@ -295,6 +298,8 @@ class Synthesizer:
             out[self.nd] = Chunk(mir.pos[0] + (dom.pos - dom.pos[0]), mir.rot, mir.params)
         if sym in ("mirror", "alt"):
             mir = self._mirror(dom)
+            if entry.get("cross"):   # crossed start (SAFE, FREE): the other hand passes just behind the dominant one
+                mir = Chunk(mir.pos - self.body.forward * CROSS_DEPTH, mir.rot, mir.params)
             if sym == "alt":
                 period = max(1, max([m.get("repeat", 1) for m in entry.get("move", [])] or [1]))
                 shift = max(1, int(round(n / (2 * period))))

@@ -104,3 +104,17 @@ def test_operator_lists_the_flagged_signs(addon, bpy_mod, capsys):
     for gloss, _, _ in rows:
         assert f"  {gloss} (" in out
     assert hasattr(bpy.types, "SIGNLLM_PT_lexicon_review")
+
+
+def test_crossed_mirror_signs_start_crossed_and_part(asl, synth):
+    """SAFE: the dominant hand starts on the other side of the midline, the other hand behind it, then they part."""
+    tr = synth.synthesize([GlossItem("SAFE")])
+    seg = next(s for s in tr.segments if s.kind == "sign")
+    d = _hand(tr, synth.dom)
+    out = synth.dir_vec("out", synth.dom)
+    mid = synth.body.joints["chest"]
+    start_side = float((tr.wrist[seg.start + 1, d] - mid) @ out)
+    end_side = float((tr.wrist[seg.end - 1, d] - mid) @ out)
+    assert start_side < 0 < end_side, (start_side, end_side)
+    depth = float((tr.wrist[seg.start + 1, d] - tr.wrist[seg.start + 1, 1 - d]) @ synth.body.forward)
+    assert depth > 0.03, "the other hand passes behind the dominant one"
