@@ -54,7 +54,7 @@ def main():
     blender_io.write_plan(rig, plan, scene.frame_start, "handshape sheet")
     cam = scene.camera
     cam.data.ortho_scale = 0.30
-    bone = rig.pose.bones.get("DEF-hand.R") or rig.pose.bones.get("hand.R")
+    bone = next(rig.pose.bones[n] for n in ("DEF-hand.R", "hand.R", "metacarpal2.R", "wrist.R") if n in rig.pose.bones)
     tiles = []
     with tempfile.TemporaryDirectory() as tmp:
         for k, name in enumerate(names):
