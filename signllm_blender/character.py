@@ -10,6 +10,7 @@ import time
 import bpy
 import numpy as np
 
+from ..inference import SignLLMError
 from ..rigs import human as hdata
 
 SKELETONS = hdata.SKELETONS
@@ -132,10 +133,24 @@ def build_human(skeleton="default", name="SignHuman", collection=None):
     'rigify' (the MPFB metarig, generated with Rigify; the body is skinned to the generated DEF- bones)."""
     t0 = time.perf_counter()
     h = hdata.load()
+    if skeleton not in SKELETONS:
+        raise SignLLMError(f"Unknown skeleton '{skeleton}': choose one of {', '.join(SKELETONS)}.")
     sk = h.skeleton(skeleton)
     collection = collection or bpy.context.scene.collection
     if bpy.context.object is not None and bpy.context.object.mode != "OBJECT":
         bpy.ops.object.mode_set(mode="OBJECT")
+    before = set(bpy.data.objects)
+    try:
+        rig, body = _build(h, sk, skeleton, name, collection)
+    except Exception:       # leave nothing half-built behind
+        for ob in set(bpy.data.objects) - before:
+            bpy.data.objects.remove(ob)
+        raise
+    BUILD_TIMES[skeleton] = time.perf_counter() - t0
+    return rig, body
+
+
+def _build(h, sk, skeleton, name, collection):
     if skeleton == "rigify":
         rig, rename = _rigify(sk, name, collection)
     else:
@@ -163,8 +178,15 @@ def build_human(skeleton="default", name="SignHuman", collection=None):
     rig.select_set(True)
     bpy.context.view_layer.objects.active = rig
     rig["signllm_character"] = skeleton
-    BUILD_TIMES[skeleton] = time.perf_counter() - t0
     return rig, body
+
+
+HEAD_BONES = ("head", "Head", "mixamorig:Head", "DEF-spine.006", "spine.006")
+
+
+def head_bone(rig):
+    """The head bone of a character built here (its head joint sits at the top of the neck)."""
+    return next(n for n in HEAD_BONES if n in rig.pose.bones)
 
 
 # --- Rigify --------------------------------------------------------------------------------------------

