@@ -105,9 +105,11 @@ def main(wheel_root, out_dir):
     ground = V_dm[body_idx, 1].min()
     V = to_blender(V_dm, ground)
 
-    # Vertex index map: body first, then each eye (separate meshes); everything else (helpers) dropped.
-    keep = [("body", body_idx), ("eye_L", group_indices(vgroups, "helper-l-eye")),
-            ("eye_R", group_indices(vgroups, "helper-r-eye"))]
+    # Vertex index map: body first, then eyes, tongue, teeth (separate meshes); other helpers dropped.
+    # the tongue and teeth are kept too: tongueOut moves only the tongue, and an open mouth needs them
+    keep = [("body", body_idx)] + [(name, group_indices(vgroups, group)) for name, group in (
+        ("eye_L", "helper-l-eye"), ("eye_R", "helper-r-eye"), ("tongue", "helper-tongue"),
+        ("teeth_upper", "helper-upper-teeth"), ("teeth_lower", "helper-lower-teeth"))]
     new_index = np.full(len(V), -1, np.int64)
     part_of = np.full(len(V), -1, np.int64)
     start = 0
@@ -118,9 +120,9 @@ def main(wheel_root, out_dir):
     n_keep = start
     all_idx = np.concatenate([idx for _, idx in keep])
 
+    sizes = np.cumsum([0] + [len(idx) for _, idx in keep])
     out = {"vertices": V[all_idx].astype(np.float32),
-           "part_ranges": np.array([[0, len(keep[0][1])], [len(keep[0][1]), len(keep[0][1]) + len(keep[1][1])],
-                                    [len(keep[0][1]) + len(keep[1][1]), n_keep]], np.int32)}
+           "part_ranges": np.stack([sizes[:-1], sizes[1:]], -1).astype(np.int32)}
     for p, (name, _) in enumerate(keep):
         sel = np.all(part_of[F] == p, axis=1)
         if name == "body":
