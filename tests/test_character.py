@@ -224,8 +224,15 @@ def test_signs_on_every_character(bpy_mod, skeleton, via):
     travel = np.linalg.norm(np.diff(res.plan.targets["R"]["wrist"], axis=0), axis=-1).sum()
     assert travel > 0.3
     assert pos.max() < 0.01, f"hand {pos.max() * 1000:.1f} mm from its target"
-    # the skinned body follows the rig: the right hand's skin moved with the signing
     assert body.find_armature() == rig
+    # the wh-question's lowered brows are keyed on the body's ARKit keys and on the eyebrow strip
+    brows = [o for o in rig.children_recursive if o.type == "MESH" and "brows" in o.name]
+    assert len(brows) == 1
+    for ob in (body, brows[0]):
+        ad = ob.data.shape_keys.animation_data
+        assert ad is not None and ad.action is not None, ob.name
+        scene.frame_set(scene.frame_start + res.track.segments[-1].start + 3)
+        assert ob.data.shape_keys.key_blocks["browDownLeft"].value > 0.2, ob.name
 
 
 def test_demo_scene_hands_stand_out_against_the_torso(bpy_mod, tmp_path):
