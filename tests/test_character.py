@@ -225,6 +225,17 @@ def test_signs_on_every_character(bpy_mod, skeleton, via):
     assert travel > 0.3
     assert pos.max() < 0.01, f"hand {pos.max() * 1000:.1f} mm from its target"
     assert body.find_armature() == rig
+    # the skin follows the deform bones: mid-HELLO the right wrist joint is inside the evaluated wrist skin
+    profile = _profile(rig)
+    hello = res.track.segments[0] if res.track.segments[0].kind != "pause" else res.track.segments[1]
+    scene.frame_set(scene.frame_start + (hello.start + hello.end) // 2)
+    dg = bpy_mod.context.evaluated_depsgraph_get()
+    ev = body.evaluated_get(dg)
+    co = np.array([body.matrix_world @ v.co for v in ev.data.vertices])
+    wrist = np.array((rig.matrix_world @ rig.pose.bones[profile.deform_hand("R")].matrix).translation)
+    rest_wrist = np.array(rig.matrix_world @ rig.pose.bones[profile.deform_hand("R")].bone.head_local)
+    assert np.linalg.norm(wrist - rest_wrist) > 0.2                # the hand is up, away from its rest place
+    assert np.linalg.norm(co - wrist, axis=1).min() < 0.035
     # the wh-question's lowered brows are keyed on the body's ARKit keys and on the eyebrow strip
     brows = [o for o in rig.children_recursive if o.type == "MESH" and "brows" in o.name]
     assert len(brows) == 1
@@ -268,6 +279,11 @@ def test_add_character_operator(bpy_mod, addon):
     assert rig.type == "ARMATURE" and "hand_l" in rig.data.bones and tuple(rig.location) == (1.0, 0.0, 0.0)
     body = bpy_mod.data.objects["Signer_body"]
     assert body.find_armature() == rig and len(body.data.shape_keys.key_blocks) == 53
+    # a second one with the same name is a new character; the first keeps its body
+    assert bpy_mod.ops.signllm.add_character(skeleton="game_engine", name="Signer") == {"FINISHED"}
+    second = bpy_mod.context.view_layer.objects.active
+    assert second != rig and body.find_armature() == rig
+    assert next(o for o in second.children if o.name.startswith("Signer_body")).find_armature() == second
     # a wrong name is a clear error, nothing half-built is left behind
     from signllm.inference import SignLLMError
     from signllm.signllm_blender import character
