@@ -111,7 +111,7 @@ def _profile(rig):
 @pytest.mark.parametrize("skeleton", SKELETONS)
 def test_native_character(bpy_mod, skeleton):
     from mathutils.bvhtree import BVHTree
-    scene, rig, body = open_character(skeleton)
+    _, rig, body = open_character(skeleton)
     height = body.dimensions.z
     assert 1.6 < height < 1.9
     keys = body.data.shape_keys.key_blocks
@@ -167,7 +167,7 @@ def test_native_character(bpy_mod, skeleton):
 
 @pytest.mark.parametrize("skeleton,via", [c for c in CHARACTERS if c[1] != "native"])
 def test_round_trip_keeps_the_skeleton_and_face(bpy_mod, skeleton, via):
-    _, rig0, body0 = open_character(skeleton)
+    _, rig0, _ = open_character(skeleton)
     native = {b.name: np.array(rig0.matrix_world @ b.head_local) for b in rig0.data.bones}
     deform = {b.name for b in rig0.data.bones if b.use_deform}
     kept = set(deform)

