@@ -39,7 +39,7 @@ ARKIT = (
     "mouthPucker mouthRight mouthRollLower mouthRollUpper mouthShrugLower mouthShrugUpper mouthSmileLeft "
     "mouthSmileRight mouthStretchLeft mouthStretchRight mouthUpperUpLeft mouthUpperUpRight noseSneerLeft "
     "noseSneerRight tongueOut").split()
-REGIONS = ("skin", "shirt", "trousers")
+REGIONS = ("skin", "shirt", "trousers", "hair")
 # Bones whose weights make a vertex part of an arm (the rest of the body is trunk, head and legs).
 ARM_BONES = ("clavicle", "shoulder01", "upperarm", "lowerarm", "wrist", "metacarpal", "finger")
 
@@ -255,6 +255,18 @@ def main(wheel_root, out_dir):
         cuff = wrist - 0.02 * d
         this_side = C[:, 0] * (1 if side == "L" else -1) > 0
         region[arm & this_side & ((C - cuff) @ d > 0)] = 0            # hands: skin
+    # Short hair: the scalp above a hairline that runs round the head (forehead 6 cm above the eyes, over
+    # the ears, down to the nape), ears left bare. Painted, not modelled: the head's silhouette is kept and
+    # nothing covers the face.
+    eye = out["vertices"][out["part_ranges"][1][0]:out["part_ranges"][1][1]].mean(0)
+    around = np.degrees(np.arctan2(np.abs(C[:, 0]), -(C[:, 1] - (eye[1] + 0.075))))   # 0 front, 180 back
+    hairline = eye[2] + np.interp(around, [0, 50, 75, 105, 135, 180],
+                                  [0.062, 0.052, 0.04, 0.035, -0.01, -0.022])
+    rnames = skeletons["rigify"]["weight_names"]
+    rv, rb, rw = out["w_rigify_vertex"], out["w_rigify_bone"], out["w_rigify_weight"]
+    on_ear = np.array([n.startswith("ear.") for n in rnames])[rb] & (rv < n_body)
+    ear = (np.bincount(rv[on_ear], rw[on_ear], minlength=n_keep)[:n_body] > 0.3)[faces].any(1)
+    region[(C[:, 2] > hairline) & ~ear & (region == 0)] = 3
     out["body_region"] = region.astype(np.int8)
 
     # The 52 ARKit face units: sparse offsets on kept vertices (body and eyes).
