@@ -46,6 +46,8 @@ def test_human_data_is_one_adult_body_without_helpers():
     head = b.vertices[b.vertices[:, 2] > 1.45]
     nose = head[head[:, 1].argmin()]
     assert abs(nose[0]) < 0.01 and nose[2] > 1.5
+    eye_l, eye_r = (next(p for p in h.eyes if p.name == n).vertices.mean(0) for n in ("eye_L", "eye_R"))
+    assert eye_l[0] > 0.02 and eye_r[0] < -0.02 and eye_l[1] > nose[1]         # MakeHuman's left is +X
     # every body vertex is used and the body is one connected surface (helpers are separate islands)
     assert np.array_equal(np.unique(b.faces), np.arange(len(b.vertices)))
     assert _components(len(b.vertices), b.faces) == 1
