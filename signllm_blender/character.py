@@ -180,7 +180,7 @@ def _build(h, sk, skeleton, name, collection):
                          _material("SignLLM brows fringe", COLORS["brows_fringe"])]
         else:
             region = np.zeros(len(part.faces), np.int64)
-            kind = "tongue" if part.name == "tongue" else "teeth"
+            kind = part.name if part.name in ("tongue", "hair") else "teeth"
             part_mats = [_material(f"SignLLM {kind}", COLORS[kind])]
         part = hdata.Part(part.name, part.first, part.vertices, part.faces, part.uv, region)
         ob = bpy.data.objects.new(f"{name}_{part.name}", _mesh(f"{name}_{part.name}", part, part_mats))

@@ -1,5 +1,6 @@
-"""Render the default signing human with Workbench (front, side, hand close-up, face, and jawOpen +
-eyeBlinkLeft to show the ARKit keys) into one PNG: docs/character/human.png.
+"""Render the default signing human with Workbench (front, side, hand close-up, face, head from its left,
+and jawOpen + eyeBlinkLeft + mouthSmileRight to show the ARKit keys) into one PNG: docs/character/human.png.
+With --brows: face close-ups of neutral, browInnerUp and browDownLeft+Right, and the brows' travel.
 
 Usage: python tools/character_sheet.py [--skeleton default] [--out docs/character/human.png] [--size 360]
 """
@@ -54,7 +55,8 @@ def main(argv=None):
         paths = [shot(scene, cam, os.path.join(tmp, "front.png"), (0, 0, 0.86), (0, -1, 0), 1.85),
                  shot(scene, cam, os.path.join(tmp, "side.png"), (0, 0, 0.86), (1, 0, 0), 1.85),
                  shot(scene, cam, os.path.join(tmp, "hand.png"), hand, (-0.3, -1, 0.2), 0.3),
-                 shot(scene, cam, os.path.join(tmp, "face.png"), face, (0, -1, 0), 0.32)]
+                 shot(scene, cam, os.path.join(tmp, "face.png"), face, (0, -1, 0), 0.32),
+                 shot(scene, cam, os.path.join(tmp, "head_side.png"), face, (1, -0.25, 0), 0.32)]
         keys["jawOpen"].value, keys["eyeBlinkLeft"].value, keys["mouthSmileRight"].value = 0.6, 1.0, 0.8
         paths.append(shot(scene, cam, os.path.join(tmp, "face_keys.png"), face, (0, -1, 0), 0.32))
         contact_sheet.tile(paths, os.path.abspath(args.out), columns=len(paths))

