@@ -295,6 +295,9 @@ def add_hair(out, above, head_face, thick=0.0025, lift=0.0003):
                 poly.append(vertex(a))
             if (above[a] > 0) != (above[b] > 0):
                 poly.append(crossing(a, b))
+        if len(poly) == 5:      # split so that the hairline edge falls in the triangle (no T-junction)
+            j = next((j for j in range(5) if kinds[poly[j]] == kinds[poly[(j + 1) % 5]] == "e"), 3)
+            poly = poly[(j - 3) % 5:] + poly[:(j - 3) % 5]
         while len(poly) > 4:                       # fan into quads from the first corner
             polys.append(poly[:4])
             poly = [poly[0]] + poly[3:]
