@@ -12,6 +12,7 @@ def register():
     signllm_blender.register()
     for c in operators.CLASSES:
         bpy.utils.register_class(c)
+    operators.register()
     try:                                   # a file opened before the add-on was enabled
         signllm_blender.signs.sync_rows()
     except AttributeError:                 # bpy.data is not readable while Blender starts: do it just after
@@ -22,6 +23,7 @@ def unregister():
     import bpy
 
     from . import operators, signllm_blender
+    operators.unregister()
     for c in reversed(operators.CLASSES):
         bpy.utils.unregister_class(c)
     signllm_blender.unregister()

@@ -39,7 +39,10 @@ def panel_options(context, **over) -> Options:
         nla="STRIPS" if s.nla_strips else "ACTION", face_shape_keys=s.face_shape_keys,
         tolerance=f(prefs.tolerance_mm if prefs else 3.0) / 1000.0,
         fps=float(prefs.fps) if prefs is not None and prefs.fps_mode == "SET" else None,
-        rate_limits=((f(prefs.rate_min), f(prefs.rate_max)) if prefs else Options.rate_limits))
+        rate_limits=((f(prefs.rate_min), f(prefs.rate_max)) if prefs else Options.rate_limits),
+        lag=f(prefs.lag) if prefs else Options.lag,
+        max_sign_rate=f(prefs.max_sign_rate) if prefs else Options.max_sign_rate,
+        condense=prefs.condense if prefs else Options.condense)
     return opt.with_(**over) if over else opt
 
 
@@ -136,9 +139,10 @@ class JobOperator:
         res = job.result
         for msg in list(dict.fromkeys(job.warnings + job.profile.warnings + list(res.plan.warnings))):
             self.report({"WARNING"}, msg)
-        if res.report:      # one summary line, the details in the Subtitles & Export panel
-            self.report({"WARNING"}, f"{len(res.report)} cues need attention: " + "; ".join(res.report[:3])
-                        + (" ..." if len(res.report) > 3 else ""))
+        if len(res.placements) > 1 and (res.problems or res.overlaps):
+            self.report({"WARNING"}, res.summary)   # one line; the per-cue lines are in the Subtitles panel
+        elif res.report:
+            self.report({"WARNING"}, "; ".join(res.report[:3]))
         n = sum(1 for p in res.placements if p.track is not None)
         reused = f", {job.reused} unchanged cues reused" if job.reused else ""
         signs = len([i for i in res.items if i.kind != "pause"])

@@ -25,14 +25,16 @@ _JobOperator = JobOperator
 
 
 class SIGNLLM_OT_sign_subtitles(_JobOperator, bpy.types.Operator):
-    """Sign a subtitle file (.srt, .vtt: each cue in its time window) or a text file (.txt)"""
+    """Sign a subtitle file (.srt, .vtt, .ass/.ssa: each cue in its time window) or a text file (.txt)"""
     bl_idname = "signllm.sign_subtitles"
     bl_label = "Sign Subtitles"
 
     filepath: bpy.props.StringProperty(subtype="FILE_PATH", options={"SKIP_SAVE"})
-    filter_glob: bpy.props.StringProperty(default="*.srt;*.vtt;*.txt", options={"HIDDEN"})
+    filter_glob: bpy.props.StringProperty(default="*.srt;*.vtt;*.ass;*.ssa;*.txt", options={"HIDDEN"})
     encoding: bpy.props.StringProperty(name="Encoding", description="Text encoding (empty: UTF-8 / BOM)")
-    policy: bpy.props.EnumProperty(name="Cue that cannot fit", default="shift", items=[
+    policy: bpy.props.EnumProperty(name="Cue that cannot fit", default="interpret", items=[
+        ("interpret", "Keep up like an interpreter", "Run a little behind the speech (the lag), sign faster up to "
+         "a fluent rate, then condense; every left-out sign is reported"),
         ("shift", "Sign it, delay the next", "Sign at the fastest rate; later cues wait"),
         ("skip", "Skip it", "Leave the cue unsigned (reported)")])
 

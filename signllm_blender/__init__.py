@@ -5,12 +5,13 @@ the extension's root __init__.py registers both.
 """
 import bpy
 
-from . import hamnosys_ui, panel_mapping, panels, pose_import, preferences, properties, signs, studio_panels, \
-    studio_props
+from . import (hamnosys_ui, lexicon_panel, panel_mapping, panels, pose_import, preferences, properties, signs,
+               studio_panels, studio_props)
 
 
 def _classes():
-    return preferences.CLASSES + panels.CLASSES + studio_panels.CLASSES + (hamnosys_ui.SIGNLLM_PT_hamnosys,)
+    return (preferences.CLASSES + panels.CLASSES + studio_panels.CLASSES + (hamnosys_ui.SIGNLLM_PT_hamnosys,)
+            + lexicon_panel.CLASSES)
 
 
 def register():

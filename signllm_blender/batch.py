@@ -16,7 +16,7 @@ import bpy
 
 from ..inference import SignLLMError
 from ..studio import export_formats, subtitles
-from ..studio.options import GENERATORS, GLOSSERS, NLA_MODES, Options
+from ..studio.options import GENERATORS, GLOSSERS, NLA_MODES, POLICIES, Options
 from . import service, studio
 
 log = logging.getLogger(__name__)
@@ -45,8 +45,13 @@ def parser():
     p.add_argument("--encoding", help="text encoding of the source (default: UTF-8 or its BOM)")
     p.add_argument("--rate-min", type=float, default=d.rate_limits[0])
     p.add_argument("--rate-max", type=float, default=d.rate_limits[1])
-    p.add_argument("--policy", choices=("shift", "skip"), default="shift",
-                   help="a cue that cannot fit: sign it and delay the next (shift) or leave it out (skip)")
+    p.add_argument("--policy", choices=POLICIES, default=d.policy,
+                   help="a cue that cannot fit: keep up like an interpreter (bounded lag, fluent compression, "
+                        "condensation; default), sign it and delay the next (shift) or leave it out (skip)")
+    p.add_argument("--lag", type=float, default=d.lag, help="seconds signing may run behind the speech")
+    p.add_argument("--max-sign-rate", type=float, default=d.max_sign_rate,
+                   help="signs per second a cue is never compressed beyond")
+    p.add_argument("--no-condense", action="store_true", help="never leave signs out to keep up")
     p.add_argument("--tolerance-mm", type=float, default=3.0)
     p.add_argument("--export", action="append", default=[], metavar="FILE",
                    help=f"also export ({', '.join(export_formats.extensions())}); repeatable")
@@ -63,7 +68,8 @@ def options_from_args(args) -> Options:
     return Options(language=args.language, speed=args.speed, left_handed=args.left_handed,
                    letter_hold=args.letter_hold, glosser=args.glosser, generator=args.generator,
                    pose_model=args.pose_model, nla=args.nla, face_shape_keys=not args.no_face_shape_keys,
-                   fps=args.fps, rate_limits=(args.rate_min, args.rate_max), policy=args.policy,
+                   fps=args.fps, rate_limits=(args.rate_min, args.rate_max), policy=args.policy, lag=args.lag,
+                   max_sign_rate=args.max_sign_rate, condense=not args.no_condense,
                    tolerance=args.tolerance_mm / 1000.0).check()
 
 
@@ -141,8 +147,12 @@ def run(args, out=print):
 
     signed = service.sign_cues(obj, scene, cues, opt, progress=progress, label=os.path.basename(args.source))
     res = signed.job.result
+    for msg in res.report:
+        out(f"  {msg}")
     for msg in signed.warnings:
-        out(f"warning: {msg}")
+        if msg not in res.report:
+            out(f"warning: {msg}")
+    out(f"subtitles: {res.summary}")
     if args.pip:
         studio.setup_pip(scene, obj)
     bpy.ops.wm.save_as_mainfile(filepath=os.path.abspath(args.out), copy=False)

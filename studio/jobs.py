@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 
 from .. import inference
 from ..inference import SignLLMError
-from . import timing
+from . import interpret, timing
 from .options import Options, synthesis_key
-from .subtitles import Cue, split_paragraph
+from .subtitles import Cue, overlaps, split_paragraph
 
 JobOptions = Options   # the one options type (older scripts use this name)
 
@@ -36,9 +36,40 @@ class JobResult:
     report: list = field(default_factory=list)
     reused: int = 0                     # cues taken unchanged from the cache (not re-synthesised or solved)
 
+    overlaps: list = field(default_factory=list)   # (earlier cue, later cue, seconds) that overlap in the file
+
     @property
     def problems(self):
-        return [p for p in self.placements if p.status not in ("ok",)]
+        return [p for p in self.placements if p.status not in ("ok", "lagging")]
+
+    def fit_counts(self, fps, lag):
+        """(cues that start and end inside their window + lag, cues signed): the subtitle-fit figure."""
+        signed = [p for p in self.placements if p.track is not None and p.cue.end > p.cue.start]
+        good = sum(1 for p in signed if p.start <= timing.seconds_to_frame(p.cue.start + lag, fps)
+                   and p.end <= timing.seconds_to_frame(p.cue.end + lag, fps))
+        return good, len(signed)
+
+    @property
+    def summary(self):
+        """One line for the whole job (the per-cue lines stay in `report`)."""
+        n = len(self.placements)
+        count = {}
+        for p in self.placements:
+            count[p.status] = count.get(p.status, 0) + 1
+        parts = [f"{count.get('ok', 0)} of {n} cues in their window"]
+        if count.get("lagging"):
+            parts.append(f"{count['lagging']} within the lag")
+        dropped = [g for p in self.placements for g in p.dropped]
+        if count.get("condensed"):
+            parts.append(f"{count['condensed']} condensed ({len(dropped)} signs left out)")
+        for status, label in (("overrun", "late"), ("skipped", "skipped"), ("empty", "with nothing to sign"),
+                              ("error", "failed")):
+            if count.get(status):
+                parts.append(f"{count[status]} {label}")
+        if self.overlaps:
+            parts.append(f"{len(self.overlaps)} overlapping cue pair{'s' if len(self.overlaps) > 1 else ''} "
+                         "signed one after the other")
+        return "; ".join(parts)
 
     @property
     def items(self):
@@ -108,9 +139,11 @@ class SignJob:
         last = cue.index == max(untimed)
         return (o.lead_in if first else o.cue_lead_in), (o.final_hold if last else o.cue_final_hold)
 
-    def _synth(self, items, rate, cue=None):
+    def _synth(self, items, rate, cue=None, shortened=False):
         lead, hold = self._holds(cue) if cue is not None else (None, None)
         settings = self.opt.settings(self.fps, rate, lead, hold)
+        if shortened:       # condensed (studio.interpret): shorter holds and spellings
+            settings = interpret.shortened_settings(settings, self.opt.language)
         tr = synthesize(items, self.opt, self.body, settings)
         return timing.ease_to_rest(tr, int(round(0.2 * self.fps)))
 
@@ -180,16 +213,22 @@ class SignJob:
         p.window = max(1, c1 - p.start)
         cache = {}
 
-        def measure(rate):
-            key = round(rate, 6)
-            if key not in cache:
-                cache[key] = self._synth(p.items, rate, cue)
-            return cache[key].n_frames
+        def measurer(items, shortened=False):
+            def measure(rate):
+                key = (round(rate, 6), len(items), shortened)
+                if key not in cache:
+                    cache[key] = self._synth(items, rate, cue, shortened)
+                return cache[key].n_frames
+            return measure
 
         lo, hi = o.rate_limits
-        p.rate, p.frames, fits = timing.fit_rate(measure, p.window, lo, hi)
-        p.track = cache[round(p.rate, 6)]
+        measure = measurer(p.items)
+        hi = interpret.rate_cap(measure, interpret.n_signs(p.items), fps, o.max_sign_rate, lo, hi)
         where = self.where(cue)
+        if o.policy == "interpret":
+            return self._interpret(p, c0, c1, lo, hi, measurer, cache, where)
+        p.rate, p.frames, fits = timing.fit_rate(measure, p.window, lo, hi)
+        p.track = cache[(round(p.rate, 6), len(p.items), False)]
         notes = []
         if p.delay:
             notes.append(f"starts {p.delay / fps:.2f} s late (the previous cue ran over)")
@@ -216,6 +255,65 @@ class SignJob:
         if cue.end > cue.start:
             return f"cue {cue.index} ({timing.timecode(cue.start)})"
         return f"part {cue.index}"
+
+    def _interpret(self, p, c0, c1, lo, hi, measurer, cache, where):
+        """Interpreter timing: in the window at the slowest rate that fits; else at the fastest readable rate
+        within the lag; else condensed (least needed signs out, holds shorter) until it fits the lag."""
+        o = self.opt
+        fps = self.fps
+        lag = timing.seconds_to_frame(o.lag, fps)
+        limit = c1 + lag - p.start                      # frames until the end the lag allows
+        measure = measurer(p.items)
+        fits = False
+        if c1 - p.start > 0:
+            p.rate, p.frames, fits = timing.fit_rate(measure, c1 - p.start, lo, hi)
+        if fits and p.delay <= lag:
+            p.track = cache[(round(p.rate, 6), len(p.items), False)]
+            p.status = "ok" if not p.delay else "lagging"
+            if p.delay:
+                p.message = f"{where}: starts {p.delay / fps:.2f} s behind the speech (within the lag)"
+            return p
+        p.rate, p.frames = hi, measure(hi)
+        p.track = cache[(round(hi, 6), len(p.items), False)]
+        if p.frames <= limit and p.delay <= lag:
+            p.status = "lagging"
+            p.message = (f"{where}: signed at {hi:.2g}x, ending {max(0, p.end - c1) / fps:.2f} s after the speech "
+                         "(within the lag)")
+            return p
+        n_max = len(interpret.drop_order(p.items, o.language)) if o.condense else -1
+        best = None
+        for n_drop in range(0, n_max + 1):
+            items, dropped = interpret.condensed_items(p.items, o.language, n_drop)
+            if not any(it.kind in interpret.SIGNING_KINDS for it in items):
+                break
+            m = measurer(items, shortened=True)
+            cap = interpret.rate_cap(m, interpret.n_signs(items), fps, o.max_sign_rate, lo, o.rate_limits[1])
+            frames = m(cap)
+            best = (items, dropped, cap, frames)
+            if frames <= limit:
+                break
+        if best is not None and best[3] < p.frames:
+            items, dropped, cap, frames = best
+            p.items, p.dropped, p.rate, p.frames = items, dropped, cap, frames
+            p.track = cache[(round(cap, 6), len(items), True)]
+            shortened = True
+        else:
+            shortened = False
+        done = []
+        if p.dropped:
+            done.append("left out " + " ".join(p.dropped))
+        if shortened:
+            done.append("shortened holds")
+        if p.frames <= limit and p.delay <= lag:
+            p.status = "condensed"
+            p.message = f"{where}: condensed to keep up ({', '.join(done)}; review)"
+        else:
+            p.status = "overrun"
+            late = (p.end - c1) / fps
+            p.message = (f"{where}: cannot keep up: ends {late:.2f} s after the speech at {p.rate:.2g}x"
+                         + (f" ({', '.join(done)})" if done else "")
+                         + "; split the cue, raise the speed or allow a longer lag")
+        return p
 
     def steps(self):
         """Generator: does one cue per step (then the solve), yielding (done, total, label)."""
@@ -244,7 +342,11 @@ class SignJob:
             raise SignLLMError("Nothing could be signed" + (f": {msgs}" if msgs else "."))
         end_time = max((timing.seconds_to_frame(c.end, fps) for c in self.cues), default=0)
         track = timing.stitch(placements, total=end_time + 1)
-        result = JobResult(placements, track, report=[p.message for p in placements if p.message])
+        result = JobResult(placements, track, report=[p.message for p in placements if p.message],
+                           overlaps=overlaps(self.cues))
+        for a, b, secs in result.overlaps:
+            result.report.append(f"cue {b.index} ({timing.timecode(b.start)}) overlaps cue {a.index} by {secs:.2f} s: "
+                                 "signed after it")
         done = len(self.cues)
         if self.rig is not None:
             groups = {}

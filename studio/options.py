@@ -16,7 +16,7 @@ from ..inference.synthesis import Settings
 GLOSSERS = ("rules", "neural", "neural+rules")
 GENERATORS = ("lexicon", "neural")
 NLA_MODES = ("ACTION", "STRIPS")
-POLICIES = ("shift", "skip")
+POLICIES = ("interpret", "shift", "skip")
 
 
 @dataclass
@@ -50,10 +50,17 @@ class Options:
     """Seconds each subtitle cue (and each chunk but the last of a long text) holds its last sign."""
     chunk_chars: int = 300
     """A long untimed text is signed in sentence groups of about this many characters (one job step each)."""
-    rate_limits: tuple = (0.7, 1.6)
-    """Slowest and fastest rate a subtitle cue may be signed at to fit its window."""
-    policy: str = "shift"
-    """A cue that cannot fit: 'shift' (sign it, later cues wait) or 'skip' (leave it out, reported)."""
+    rate_limits: tuple = (0.7, 2.5)
+    """Slowest and fastest rate (x speed) a subtitle cue may be signed at to fit its window."""
+    policy: str = "interpret"
+    """A cue that cannot fit its window: 'interpret' (lag behind the speech, compress, then condense),
+    'shift' (sign it whole, later cues wait) or 'skip' (leave it out, reported)."""
+    lag: float = 1.5
+    """Seconds the signing may run behind the speech (policy 'interpret')."""
+    max_sign_rate: float = 3.0
+    """Signs per second a cue is never compressed beyond (fluent signing)."""
+    condense: bool = True
+    """Policy 'interpret': leave out fillers/intensifiers and shorten holds when a cue cannot keep up."""
 
     # -- body ----------------------------------------------------------------------------------------
     left_handed: bool = False
@@ -98,6 +105,8 @@ class Options:
             number(name, 0.0, 5.0)
         if self.fps is not None:
             number("fps", 1.0, 240.0)
+        number("lag", 0.0, 10.0)
+        number("max_sign_rate", 0.5, 10.0)
         lo, hi = self.rate_limits
         if not (math.isfinite(lo) and math.isfinite(hi) and 0.1 <= lo <= 1.0 <= hi <= 4.0):
             raise SignLLMError("Subtitle rates need 0.1 <= slowest <= 1 <= fastest <= 4.")
@@ -135,4 +144,4 @@ def synthesis_key(opt: Options) -> tuple:
     """The fields a placed cue depends on (a cached cue is reused only when all of them match)."""
     return (opt.language, opt.glosser, opt.generator, opt.pose_model, opt.speed, opt.letter_hold, opt.lead_in,
             opt.final_hold, opt.cue_lead_in, opt.cue_final_hold, tuple(opt.rate_limits), opt.policy,
-            opt.left_handed, opt.tolerance, opt.finger_tolerance)
+            opt.lag, opt.max_sign_rate, opt.condense, opt.left_handed, opt.tolerance, opt.finger_tolerance)
