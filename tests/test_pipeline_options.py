@@ -14,7 +14,8 @@ SETTINGS = {
     "speed": ({"speed": 1.6}, {"speed": 1.6}, ["--speed", "1.6"]),
     "letter_hold": ({"letter_hold": 0.6}, {"letter_hold": 0.6}, ["--letter-hold", "0.6"]),
     "left_handed": ({"left_handed": True}, {"left_handed": True}, ["--left-handed"]),
-    "glosser": ({"glosser": "neural+rules"}, {"glosser": "neural+rules"}, ["--glosser", "neural+rules"]),
+    "glosser": ({"glosser": "neural+rules"}, {"glosser": "neural+rules"}, ["--glosser", "neural+rules"],
+                "Where is the library? I want to read a book."),   # (neural+rules orders the wh-question)
     "generator": ({"generator": "neural"}, {"generator": "neural"}, ["--generator", "neural"],
                   "Hello. Tomorrow see store?"),    # (the research pose model knows few signs)
     "face_shape_keys": ({"face_shape_keys": False}, {"face_shape_keys": False}, ["--no-face-shape-keys"]),
