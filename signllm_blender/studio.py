@@ -167,6 +167,8 @@ def export(obj, scene, path, fmt=None, deform_only=True, with_meshes=True):
     for o in objs:
         o.select_set(True)
     vl.objects.active = obj
+    frame = scene.frame_current
+    scene.frame_set(scene.frame_start)   # exporters read the pose at the playhead too (FBX: its bind pose)
     try:
         with bpy.context.temp_override(active_object=obj, object=obj, selected_objects=objs):
             EXPORTERS[form.key](path, scene, deform_only)
@@ -183,6 +185,7 @@ def export(obj, scene, path, fmt=None, deform_only=True, with_meshes=True):
             if o.name in vl.objects:
                 o.select_set(True)
         vl.objects.active = prev_active
+        scene.frame_set(frame)
     if not os.path.exists(path):
         raise SignLLMError(f"Blender's {form.label} exporter wrote nothing to {path!r}.")
     return path
