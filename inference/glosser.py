@@ -122,6 +122,10 @@ class RuleGlosser:
         self.directional = set(directional.get("glosses", []))
         self.persons = dict(directional.get("persons", {}))
         self._loci = {}     # referent -> locus letter, kept across sentences of one text
+        particles = grammar.get("particle_verbs") or {}
+        self.particle_gap = int(particles.get("max_gap", 3))
+        self.particle_verbs = {v.lower(): {p.lower(): g for p, g in ps.items() if g in self.lex}
+                               for v, ps in (particles.get("verbs") or {}).items()}
         self.subordinators = self._glosses(grammar.get("clause_openers", []))
         # the roles come from glosses, so a synonym in the lexicon gets the same role
         self.wh = self._glosses(grammar.get("wh_words", []))
@@ -611,6 +615,7 @@ class RuleGlosser:
         if question and len(words) > 1 and words[0].low in self.modals and words[1].low in self.subjects:
             words = [words[1], words[0]] + words[2:]  # 'Can you help?' -> YOU CAN HELP
         units = []
+        skip = set()        # particles already signed with their verb
         dropped_before = -1
         subject_unit = None
         subject_first = False
@@ -641,6 +646,15 @@ class RuleGlosser:
             if unit is not None:
                 units.append(unit)
                 i += n
+                continue
+            g_part, k_part = self._particle(words, i)
+            if g_part is not None:   # 'turn the TV off': TURN-OFF where 'turn' is, then the object
+                units.append(Unit([self._item(g_part, [t], text)], "word"))
+                skip.add(k_part)
+                i += 1
+                continue
+            if i in skip:
+                i += 1
                 continue
             spec, n = self._phrase(words, i)
             if spec is not None:
@@ -718,6 +732,20 @@ class RuleGlosser:
         if (end.kind == "punct" and end.low in self.pause_punct) or (end.kind == "word" and end.low in self.clause_conj):
             out.append(pause_item((end.start, end.end), end.text))
         return out
+
+    def _particle(self, words, i):
+        """(gloss, index of the particle) for a verb whose particle follows its object, else (None, None)."""
+        t = words[i]
+        table = self.particle_verbs.get(t.lemma) or self.particle_verbs.get(t.low)
+        if not table or t.kind != "word":
+            return None, None
+        for k in range(i + 2, min(len(words), i + 2 + self.particle_gap)):
+            w = words[k]
+            if w.kind != "word" or w.pos in ("VERB", "AUX", "ADP") and w.low not in table:
+                return None, None
+            if w.low in table:
+                return table[w.low], k
+        return None, None
 
     def _predicate_prep(self, words, i):
         """'The keys are in the box', 'This is for you': a preposition right after the copula is the predicate."""

@@ -42,6 +42,8 @@ def g(text):
     ("Turn on the computer.", "TURN-ON COMPUTER"),
     ("Pick up the book.", "PICK-UP BOOK"),
     ("I gave up.", "ME GIVE-UP"),
+    ("Turn the TV off.", "TURN-OFF #TV"),                    # particle after the object
+    ("Pick the book up.", "PICK-UP BOOK"),
     ("I slept all day.", "ALL-DAY ME SLEEP"),
     # function words
     ("I live in Boston.", "ME LIVE fs-BOSTON"),
@@ -81,6 +83,14 @@ def test_each_sense_keeps_its_word_span():
     assert [(it.gloss, text[it.span[0]:it.span[1]]) for it in items] == [("ME", "I"), ("SEE", "saw"),
                                                                          ("SAW-TOOL", "saw")]
     assert items[1].span != items[2].span
+
+
+def test_separated_particle_verb_is_one_sign_at_the_verb():
+    text = "Please turn the light on."
+    items = text_to_gloss(text)
+    assert format_gloss(items) == "PLEASE TURN-ON LAMP"
+    turn = next(it for it in items if it.gloss == "TURN-ON")
+    assert text[turn.span[0]:turn.span[1]] == "turn"
 
 
 def test_directional_verb_keeps_the_verb_span_and_drops_the_object_pronoun():
