@@ -222,6 +222,16 @@ class RuleGlosser:
             for k, part in enumerate(self._parts(sent)):
                 yield part, question, k == len(self._parts(sent)) - 1
 
+    def _question_form(self, part):
+        """A clause worded as a question: it opens with a modal, an auxiliary or the copula, or has a wh-word."""
+        words = [t for t in part if t.kind != "punct"]
+        if not words:
+            return False
+        w = words[0]
+        if w.low in self.modals or w.lemma in self.aux or w.low in self.aux or w.lemma in self.copula:
+            return True
+        return any(self._match(words, i)[0] in self.wh for i in range(len(words)))
+
     def _tag(self, sent):
         """Part-of-speech tags for the sentence's tokens (only when the grammar has senses to choose)."""
         if not (self.senses or self.possessive or self.clause_conj):
@@ -568,8 +578,9 @@ class RuleGlosser:
             self._tag(sent)
             parts = self._parts(sent)
             if question and len(parts) > 1 and all(t.kind == "punct" or t.low in self.question_tags
-                                                   for t in parts[-1]):
-                # 'Can you help me, please?': a tag word stays inside the question (one yn span, no pause)
+                                                   for t in parts[-1]) and self._question_form(parts[-2]):
+                # 'Can you help me, please?': a tag word stays inside the question (one yn span, no pause);
+                # after a statement ('I want to go home, okay?') the tag alone is the question
                 head = parts[-2][:-1] if parts[-2][-1].kind == "punct" else parts[-2]
                 parts = parts[:-2] + [head + parts[-1]]
             for k, part in enumerate(parts):

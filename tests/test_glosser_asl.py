@@ -53,6 +53,7 @@ def g(text):
     ("This is for you.", "IX-3 FOR YOU"),
     # non-manual scope
     ("Can you help me, please?", "yn[ YOU CAN 2-HELP-1 PLEASE ]"),
+    ("I want to go home, okay?", "ME WANT GO HOME / yn[ #OK ]"),     # after a statement the tag alone asks
     ("I don't understand.", "ME neg[ UNDERSTAND NOT ]"),
     ("I can't sleep.", "ME neg[ CAN NOT SLEEP ]"),
     ("Why are you not happy?", "wh[ YOU ] wh+neg[ HAPPY NOT ] wh[ WHY ]"),
