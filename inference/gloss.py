@@ -16,7 +16,7 @@ from .errors import SignLLMError
 
 LOCI = "abcde"                      # third-person places in signing space
 POINT_GLOSS = "IX-3"                # the lexicon's pointing sign, aimed by a locus
-_IX = re.compile(r"^IX-([a-e])$")
+_IX = re.compile(r"^IX-([a-e])$", re.IGNORECASE)
 _AGREE = re.compile(r"^([a-e12])-([A-Z0-9#][A-Z0-9'#\-]*?)-([a-e12])$")
 
 MARKS = {"wh": "wh", "yn": "yn", "t": "top", "neg": "neg", "nod": "affirm"}
@@ -106,7 +106,7 @@ def parse_gloss(text):
         elif tok == "/":
             items.append(pause_item())
         elif _IX.match(tok):
-            items.append(GlossItem(POINT_GLOSS, "sign", marks=marks, extra={"locus": _IX.match(tok).group(1)}))
+            items.append(GlossItem(POINT_GLOSS, "sign", marks=marks, extra={"locus": _IX.match(tok).group(1).lower()}))
         elif _AGREE.match(tok):
             a, gloss, b = _AGREE.match(tok).groups()
             items.append(GlossItem(gloss, "sign", marks=marks, extra={"from": a, "to": b}))

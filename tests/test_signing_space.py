@@ -91,6 +91,10 @@ def test_loci_round_trip_the_text_form(text):
     assert format_gloss(parse_gloss(text)) == text
 
 
+def test_locus_letter_case_is_forgiven():
+    assert format_gloss(parse_gloss("ix-A LIKE IX-b")) == "IX-a LIKE IX-b"
+
+
 def test_unknown_locus_is_a_clear_error(synth):
     from signllm.inference import SignLLMError
     with pytest.raises(SignLLMError, match="locus"):
