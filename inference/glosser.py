@@ -572,6 +572,7 @@ class RuleGlosser:
     def gloss(self, text):
         items = []
         self._loci = {}
+        self._text = text
         toks = self.tokenize(text)
         for sent in self.sentences(toks):
             question = sent[-1].low == "?"
@@ -814,7 +815,11 @@ class RuleGlosser:
                     continue
             if s == o:
                 continue
-            u.items[0].extra.update({"from": s, "to": o})
+            verb, pron = u.items[0], obj.items[0]
+            verb.extra.update({"from": s, "to": o})
+            if pron.span[1] > verb.span[1]:   # the verb now also says the object: 'gave me' -> 2-GIVE-1
+                verb.span = (verb.span[0], pron.span[1])
+                verb.words = getattr(self, "_text", "")[verb.span[0]:verb.span[1]] or verb.words
             units.remove(obj)
             return self._agree(units)
 

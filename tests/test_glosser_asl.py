@@ -94,11 +94,11 @@ def test_separated_particle_verb_is_one_sign_at_the_verb():
     assert text[turn.span[0]:turn.span[1]] == "turn"
 
 
-def test_directional_verb_keeps_the_verb_span_and_drops_the_object_pronoun():
+def test_directional_verb_spans_the_verb_and_the_object_pronoun_it_folds_in():
     text = "You gave me a gift."
     items = text_to_gloss(text)
     give = next(it for it in items if it.gloss == "GIVE")
-    assert text[give.span[0]:give.span[1]] == "gave" and give.text == "2-GIVE-1"
+    assert text[give.span[0]:give.span[1]] == "gave me" and give.text == "2-GIVE-1"   # the verb says both
     assert not any(it.gloss == "ME" for it in items)
 
 
@@ -121,3 +121,20 @@ def test_a_grammar_without_senses_uses_one_sign_per_word():
     lang = load_language("ASL")
     rules = RuleGlosser(lang.lexicon, {"drop": ["the", "at"]}, "en")
     assert re.sub(r"\s+", " ", format_gloss(rules.gloss("The train leaves"))) == "TRAIN LEAF"
+
+
+def test_every_gloss_the_grammar_names_is_in_the_lexicon():
+    """senses, phrases, directional verbs and particle verbs only name signs the ASL lexicon has (a renamed
+    sign would otherwise silently fall back to another sense)."""
+    import json
+    import os
+    from signllm.inference import load_language
+    from signllm.inference.phonology import DATA_DIR
+    lex = load_language("ASL").lexicon
+    g = json.load(open(os.path.join(DATA_DIR, "asl", "grammar.json"), encoding="utf-8"))
+    named = [r["gloss"] for k, rules in g["senses"].items() if k != "about" for r in rules]
+    named += [x for spec in g["phrases"].values() for x in (spec["glosses"] if isinstance(spec, dict) else spec)]
+    named += g["directional_verbs"]["glosses"] + list(g["directional_verbs"]["persons"])
+    named += [x for ps in g["particle_verbs"]["verbs"].values() for x in ps.values()]
+    named += list(g["possessive_if_followed"].values())[1:] + [g["negation_final"]["sign"]]
+    assert [x for x in named if x not in lex] == []

@@ -79,7 +79,7 @@ def test_text_to_track_with_a_directional_verb():
     items = text_to_gloss("She gave him a gift.")
     assert format_gloss(items) == "IX-a a-GIVE-b GIFT"
     give = next(it for it in items if it.gloss == "GIVE")
-    assert give.words == "gave" and give.extra == {"from": "a", "to": "b"}
+    assert give.words == "gave him" and give.extra == {"from": "a", "to": "b"}
     tr = gloss_to_track(items)
     seg = next(s for s in _signs(tr) if s.gloss == "GIVE")
     start, end = _path(tr, seg)
