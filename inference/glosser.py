@@ -239,7 +239,12 @@ class RuleGlosser:
         try:
             from .pos import tagger
             tags = tagger().tag([t.text for t in sent])
-        except Exception:  # noqa: BLE001  a missing or damaged model: every word keeps its first sense
+        except Exception as exc:  # noqa: BLE001  a missing or damaged model: every word keeps its first sense
+            if not getattr(self, "_tag_warned", False):
+                import logging
+                logging.getLogger(__name__).warning("Part-of-speech tagging unavailable (%s): words get their "
+                                                    "first sense.", exc)
+                self._tag_warned = True
             return
         for t, tag in zip(sent, tags):
             t.pos = tag

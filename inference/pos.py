@@ -114,5 +114,5 @@ def tagger():
     """The shipped English tagger (loaded once)."""
     global _TAGGER
     if _TAGGER is None:
-        _TAGGER = Tagger.load()
+        _TAGGER = Tagger.load(MODEL)
     return _TAGGER

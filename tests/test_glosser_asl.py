@@ -138,3 +138,19 @@ def test_every_gloss_the_grammar_names_is_in_the_lexicon():
     named += [x for ps in g["particle_verbs"]["verbs"].values() for x in ps.values()]
     named += list(g["possessive_if_followed"].values())[1:] + [g["negation_final"]["sign"]]
     assert [x for x in named if x not in lex] == []
+
+
+def test_a_broken_pos_model_falls_back_to_first_senses(monkeypatch, caplog, tmp_path):
+    """A damaged model file: glossing still works, words get their default sense, one warning."""
+    from signllm.inference import load_language, pos
+    from signllm.inference.glosser import RuleGlosser
+    bad = tmp_path / "en_ewt_upos.json.gz"
+    bad.write_bytes(b"\x1f\x8b damaged")
+    monkeypatch.setattr(pos, "MODEL", str(bad))
+    monkeypatch.setattr(pos, "_TAGGER", None)
+    lang = load_language("ASL")
+    rules = RuleGlosser(lang.lexicon, lang.glosser.g, "en")
+    with caplog.at_level("WARNING"):
+        assert format_gloss(rules.gloss("I lost my watch.")) == "ME LOSE MY WATCH"
+        assert format_gloss(rules.gloss("The train leaves.")) == "TRAIN LEAVE"
+    assert sum("Part-of-speech" in r.message for r in caplog.records) == 1
