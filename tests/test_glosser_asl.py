@@ -154,3 +154,11 @@ def test_a_broken_pos_model_falls_back_to_first_senses(monkeypatch, caplog, tmp_
         assert format_gloss(rules.gloss("I lost my watch.")) == "ME LOSE MY WATCH"
         assert format_gloss(rules.gloss("The train leaves.")) == "TRAIN LEAVE"
     assert sum("Part-of-speech" in r.message for r in caplog.records) == 1
+
+
+def test_every_sign_of_the_gold_sentences_keeps_its_word_span():
+    for row in load_gold():
+        text = row[3]
+        for it in text_to_gloss(text):
+            a, b = it.span
+            assert 0 <= a < b <= len(text) and text[a:b] == it.words, (text, it.gloss, it.span, it.words)
