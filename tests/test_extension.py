@@ -34,6 +34,8 @@ def test_zip_contents(built_zip):
             "inference/models/glosser_vocab.json"} <= set(names)
     assert not any(n.startswith("training/") for n in names)
     assert "inference/data/pos/en_ewt_upos.json.gz" in names        # the glosser's part-of-speech model
+    # the default signing human ships with its licences
+    assert {"assets/human/human.npz", "assets/human/skeletons.json", "assets/human/LICENSE.md"} <= set(names)
 
 
 def test_installed_zip_generates(built_zip, tmp_path):
