@@ -121,6 +121,7 @@ class RuleGlosser:
         directional = grammar.get("directional_verbs") or {}
         self.directional = set(directional.get("glosses", []))
         self.persons = dict(directional.get("persons", {}))
+        self.directional_skip = set(directional.get("skip_before", []))
         self._loci = {}     # referent -> locus letter, kept across sentences of one text
         particles = grammar.get("particle_verbs") or {}
         self.particle_gap = int(particles.get("max_gap", 3))
@@ -253,7 +254,7 @@ class RuleGlosser:
         parts, cur = [], []
         for k, tok in enumerate(sent):
             if (tok.kind == "word" and tok.low in self.clause_conj and cur and k + 2 < len(sent)
-                    and sent[k + 1].low in self.subjects and sent[k + 1].low not in ("this", "that")
+                    and sent[k + 1].low in self.subjects and sent[k + 1].low not in self.determiners
                     and any(t.pos in ("VERB", "AUX") for t in cur)):
                 # 'She is deaf and he is hearing': two clauses, a pause where 'and' was
                 parts.append(cur + [tok])
@@ -811,7 +812,7 @@ class RuleGlosser:
             if o is None:
                 continue
             before = [v for v in units[:k] if v.role not in ("time",)]
-            content = [v for v in before if not (len(v.items) == 1 and v.items[0].gloss in self._fillers())]
+            content = [v for v in before if not (len(v.items) == 1 and v.items[0].gloss in self.directional_skip)]
             if not content:
                 s = self.persons.get("YOU")                        # imperative: 'Help me!'
             else:
@@ -827,9 +828,6 @@ class RuleGlosser:
                 verb.words = getattr(self, "_text", "")[verb.span[0]:verb.span[1]] or verb.words
             units.remove(obj)
             return self._agree(units)
-
-    def _fillers(self):
-        return {"PLEASE"}
 
     def _negation(self, ordered):
         """(start, end) of the head shake, after moving NOT behind the predicate it negates; (None, None) if
