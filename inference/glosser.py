@@ -575,9 +575,11 @@ class RuleGlosser:
         return [self._item(g, toks, text) for g in glosses]
 
     # -- rules ---------------------------------------------------------------------------------
-    def gloss(self, text):
+    def gloss(self, text, loci=None):
+        """Gloss items for `text`; `loci` (a dict, updated in place) carries referents' loci over from earlier
+        texts, else each text starts a fresh signing space."""
         items = []
-        self._loci = {}
+        self._loci = loci if loci is not None else {}
         self._text = text
         toks = self.tokenize(text)
         for sent in self.sentences(toks):

@@ -53,6 +53,14 @@ def test_loci_are_kept_across_sentences():
     assert g == "IX-a CALL IX-b / IX-b neg[ ANSWER NOT ] / IX-a SAD"
 
 
+def test_loci_can_be_carried_from_one_call_to_the_next():
+    """Subtitle cues of one scene: a shared dict keeps she at a and he at b across separate calls."""
+    space = {}
+    assert format_gloss(text_to_gloss("She called him.", loci=space)) == "IX-a CALL IX-b"
+    assert format_gloss(text_to_gloss("He did not answer.", loci=space)) == "IX-b neg[ ANSWER NOT ]"
+    assert format_gloss(text_to_gloss("He did not answer.")) == "IX-a neg[ ANSWER NOT ]"   # a fresh space
+
+
 @pytest.mark.parametrize("gloss,src,dst", [
     ("1-GIVE-2", "1", "2"), ("2-GIVE-1", "2", "1"), ("a-GIVE-b", "a", "b"), ("b-GIVE-a", "b", "a"),
     ("1-HELP-2", "1", "2"), ("2-HELP-1", "2", "1"), ("a-TELL-1", "a", "1"), ("1-SHOW-a", "1", "a"),
