@@ -1,7 +1,7 @@
 """Text -> gloss -> pose track. Plain Python + numpy: never imports bpy.
 
 Public API (what operators and scripts call):
-    text_to_gloss(text, language="ASL", glosser="rules") -> [GlossItem]   (glosser: GLOSSERS)
+    text_to_gloss(text, language="ASL", glosser="rules", loci=None) -> [GlossItem]   (glosser: GLOSSERS)
     gloss_to_track(items, language="ASL", body=None, settings=None) -> PoseTrack
     text_to_track(text, ...) -> (items, PoseTrack)
     hamnosys_track(hamnosys, language="ASL") -> (HamSign, PoseTrack)   (docs/hamnosys.md)
