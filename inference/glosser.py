@@ -306,6 +306,9 @@ class RuleGlosser:
             prev = words[i - 1] if i > 0 else None
             if "after" in rule and (prev is None or (prev.low not in rule["after"] and prev.lemma not in rule["after"])):
                 continue
+            nxt = words[i + 1] if i + 1 < len(words) else None
+            if "before" in rule and (nxt is None or (nxt.low not in rule["before"] and nxt.lemma not in rule["before"])):
+                continue
             if "near" in rule and not any(w.low in rule["near"] or w.lemma in rule["near"]
                                           for k, w in enumerate(words) if k != i):
                 continue

@@ -27,6 +27,8 @@ def g(text):
     ("I lost my watch.", "ME LOSE MY WRISTWATCH"),
     ("The box is light.", "BOX LIGHT-WEIGHT"),
     ("I like fall.", "ME LIKE AUTUMN"),
+    ("The fall in prices hurts farmers.", "LESS COST HURT FARMER"),     # a fall in X is a decrease
+    ("Health is a right.", "STRONG RIGHT"),
     ("I will book a hotel.", "ME WILL RESERVE HOTEL"),
     ("I read a book.", "ME READ BOOK"),
     ("We play in the park.", "WE PLAY PARK"),
