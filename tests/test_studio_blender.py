@@ -75,7 +75,7 @@ def test_subtitles_sign_each_cue_in_its_window(bpy_mod, rigify_scene, srt_path):
     assert np.abs(np.array(rots) - rots[0]).max() < 1e-3, "the hand does not turn while resting between cues"
     travel = np.linalg.norm(np.diff(got[p1.start:p1.end, 1], axis=0), axis=-1).sum()
     assert travel > 0.3
-    assert scene.frame_end - scene.frame_start + 1 == T
+    assert scene.frame_end - scene.frame_start + 1 >= T, "the range covers the signing (never shrunk)"
 
 
 def test_subtitle_operator_reports_bad_files_and_changes_nothing(bpy_mod, addon, rigify_scene, tmp_path, srt_path):
