@@ -1,7 +1,7 @@
 """The Blender-facing shell: registration of properties, preferences, operators and panels."""
 import bpy
 
-from . import hamnosys_ui, panel_mapping, panels, pose_import, preferences, properties, studio_panels, studio_props
+from . import hamnosys_ui, panel_face, panel_mapping, panels, pose_import, preferences, properties, studio_panels, studio_props
 
 
 def _classes():
@@ -16,11 +16,13 @@ def register():
     for c in _classes():
         bpy.utils.register_class(c)
     panel_mapping.register()
+    panel_face.register()
     pose_import.register()
 
 
 def unregister():
     pose_import.unregister()
+    panel_face.unregister()
     panel_mapping.unregister()
     for c in reversed(_classes()):
         bpy.utils.unregister_class(c)
