@@ -124,10 +124,14 @@ def shape_key_curves(track, available, tol=0.02, user=None):
     if face is None or not getattr(track, "face", None):
         return []
     fixed = sorted({s.start for s in track.segments} | {max(s.end - 1, 0) for s in track.segments})
-    out = []
+    by_key = {}                            # two slots on one key (a corrected mapping) add up
     for slot, (name, recipe) in face.slots.items():
-        if not name:
-            continue
+        if name:
+            r = by_key.setdefault(name, {})
+            for ch, w in recipe.items():
+                r[ch] = r.get(ch, 0.0) + w
+    out = []
+    for name, recipe in by_key.items():
         v = target_values(track, recipe)[:, None]
         if not np.any(v):
             continue
