@@ -18,9 +18,13 @@ def register():
     panel_mapping.register()
     panel_face.register()
     pose_import.register()
+    from ..operators import character as character_op
+    character_op.register_menu()
 
 
 def unregister():
+    from ..operators import character as character_op
+    character_op.unregister_menu()
     pose_import.unregister()
     panel_face.unregister()
     panel_mapping.unregister()
