@@ -144,6 +144,7 @@ def write_shape_keys(obj, curve_fn, frame_start, action_name, nla=False):
                 remove_our_tracks(key)
                 done.append((key, ad.action, ad.action_slot))
                 _user_action_back(key)      # a take without face keys leaves the user's face playing
+            curves = _still_at_rest(key, curves)
             if not curves:
                 continue
             if ad is None:
@@ -164,6 +165,36 @@ def write_shape_keys(obj, curve_fn, frame_start, action_name, nla=False):
                 bpy.data.actions.remove(new)
         raise
     return written
+
+
+REST_PROP = "signllm_rest_values"
+
+
+def _still_at_rest(key, curves):
+    """Shape keys a take leaves still ('face_still') are keyed at the value the user gave them (recorded the
+    first time we key that shape key), so a mouth an earlier take opened does not stay open; those the
+    user animates are left to the user's keys."""
+    try:
+        rest = json.loads(key.get(REST_PROP, "{}"))
+    except (TypeError, ValueError):
+        rest = {}
+    ad = key.animation_data
+    user = ad.action if ad is not None else None
+    animated = set()
+    if user is not None and ad.action_slot is not None:
+        cb = anim_utils.action_get_channelbag_for_slot(user, ad.action_slot)
+        animated = {fc.data_path for fc in cb.fcurves} if cb is not None else set()
+    out = []
+    for c in curves:
+        if c.bone not in rest and c.bone in key.key_blocks:
+            rest[c.bone] = float(key.key_blocks[c.bone].value)
+        if c.group != "face_still":
+            out.append(c)
+        elif c.path not in animated:
+            out.append(type(c)(c.bone, c.path, c.index, c.frames, np.full(len(c.frames), rest.get(c.bone, 0.0)),
+                               "face"))
+    key[REST_PROP] = json.dumps(rest)
+    return out
 
 
 def _user_action_back(idblock):

@@ -117,9 +117,10 @@ def target_values(track, recipe):
     return np.clip(v, 0.0, 1.0)
 
 
-def shape_key_curves(track, available, tol=0.02, user=None):
+def shape_key_curves(track, available, tol=0.02, user=None, still=False):
     """CurveKeys for the shape keys among `available` (names on the mesh); [] when the mesh has no face we
-    know. Targets that stay at rest are not keyed, so the user's own keys on them keep playing."""
+    know. Targets that stay at rest are left out, or with `still` given as two keys at 0 and group
+    'face_still' (the writer keys them at the value the user had, unless the user animates them)."""
     face = detect_shapes(available, user)
     if face is None or not getattr(track, "face", None):
         return []
@@ -134,6 +135,9 @@ def shape_key_curves(track, available, tol=0.02, user=None):
     for name, recipe in by_key.items():
         v = target_values(track, recipe)[:, None]
         if not np.any(v):
+            if still:
+                out.append(CurveKeys(name, f'key_blocks["{name}"].value', 0, np.array([0, track.n_frames - 1]),
+                                     np.zeros(2), "face_still"))
             continue
         keys = keyreduce.reduce_keys(v, lambda rec, v=v: np.abs(rec[:, 0] - v[:, 0]), tol, fixed=fixed)
         out.append(CurveKeys(name, f'key_blocks["{name}"].value', 0, keys, np.clip(v[keys, 0], 0.0, 1.0), "face"))

@@ -11,6 +11,8 @@ from ..inference.transforms import axis_angle_matrix
 from .face import detect_bones
 from .solve import Channel, _m4, _quat_angle, _quat_channel
 
+_GAZE = ("eyeLookOutLeft", "eyeLookInLeft", "eyeLookInRight", "eyeLookOutRight", "eyeLookUpLeft",
+         "eyeLookUpRight", "eyeLookDownLeft", "eyeLookDownRight")
 LEVER = 0.05       # metres: a face bone's rotation error is measured at this distance (the jaw's length)
 
 
@@ -45,24 +47,27 @@ def solve_face_bones(sol, poses, rig, profile, track):
     body = track.body
     refs_loc, refs_rot = {}, {}
     T = track.n_frames
+    shown = set(getattr(profile, "face_shape_channels", None) or ())
     for role, bone in bf.found().items():
         if bone not in rig:
             continue
         spec = bf.specs[role]
+        used = {c for t in spec.get("rotate", []) + spec.get("move", []) for c in t["from"]}
+        if spec.get("aim"):
+            used |= set(_GAZE)
+        if used and used <= shown:      # the shape keys show these already
+            continue
         side = spec.get("side")
         R = np.broadcast_to(np.eye(3), (T, 3, 3))
-        moved = False
         for term in spec.get("rotate", []):
             a = _amount(track, term["from"])
             if np.any(a):
                 R = axis_angle_matrix(_axis(body, term["axis"], side)[None], np.radians(term["deg"]) * a) @ R
-                moved = True
         shift = np.zeros((T, 3))
         for term in spec.get("move", []):
             a = _amount(track, term["from"])
             if np.any(a):
                 shift += (a * term["H"] * body.H)[:, None] * _axis(body, term["axis"], side)
-                moved = True
         aim = spec.get("aim")
         if aim:
             eyes = [rig[n].head for n in aim["eyes"] if n in rig]
@@ -76,9 +81,7 @@ def solve_face_bones(sol, poses, rig, profile, track):
                 rng = np.radians(30.0)
                 if np.any(yaw) or np.any(pitch):
                     shift += dist * (np.tan(yaw * rng)[:, None] * body.left + np.tan(pitch * rng)[:, None] * body.up)
-                    moved = True
-        if not moved:
-            continue
+            # a still role is keyed too (at the pose it is carried to), so an earlier take's open jaw does not stay
         M = poses.of(bone).copy()
         # turn about the bone's own head and shift, in the frame the (solved) head carries it in
         head_R = poses.of(bone)[:, :3, :3] @ np.linalg.inv(rig[bone].pose[:3, :3])

@@ -45,6 +45,17 @@ def faces(obj):
     return bones, meshes
 
 
+def shape_channels(obj):
+    """Face channels the character's shape keys already show (its face bones then leave them alone, so a
+    jaw bone does not open the mouth twice on a mesh with jawOpen)."""
+    out = set()
+    for _, sf in faces(obj)[1]:
+        for name, recipe in sf.slots.values():
+            if name:
+                out.update(recipe)
+    return out
+
+
 def write_body_and_face(obj, plan, start, name, face_own_track):
     """The plan into one action; with `face_own_track` the face bones go to an NLA track of their own."""
     if not face_own_track:
@@ -59,8 +70,8 @@ def write_body_and_face(obj, plan, start, name, face_own_track):
 
 def write_face_shapes(obj, track, start, name, user_shapes=None, nla=False):
     from ..rigs.face import shape_key_curves
-    return blender_io.write_shape_keys(obj, lambda names: shape_key_curves(track, names, user=user_shapes),
-                                       start, name, nla=nla)
+    return blender_io.write_shape_keys(
+        obj, lambda names: shape_key_curves(track, names, user=user_shapes, still=True), start, name, nla=nla)
 
 
 def scene_options(scene):

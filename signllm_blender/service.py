@@ -191,6 +191,7 @@ def generate(obj, scene, text=None, gloss=None, options=None):
     rig, profile, body = read_character(obj, scene)
     face_user = face_mapping.stored(obj)
     profile.face_bones_user = face_user.get("bones")
+    profile.face_shape_channels = face_mapping.shape_channels(obj) if opt.face_shape_keys else set()
     fps = scene.render.fps / scene.render.fps_base
     settings = inference.Settings(fps=fps, speed=max(0.25, min(4.0, opt.speed)),
                                   dominant="L" if opt.left_handed else "R",

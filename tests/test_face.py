@@ -382,3 +382,48 @@ def test_face_on_its_own_track_and_the_panel_lists_the_face(bpy_mod, addon, empt
     a, b = _seg(res.track, "BIG", "BIG")
     empty_scene.frame_set(empty_scene.frame_start + (a + b) // 2)
     assert key.key_blocks["browDownLeft"].value > 0.4 and key.key_blocks["jawOpen"].value == 0
+
+
+def test_a_new_take_does_not_keep_the_last_mouth(bpy_mod, empty_scene):
+    """BIG opens the mouth; the next sentence has no mouth morpheme: the mouth (shape key and jaw bone) is
+    back at the user's value, not stuck where the last take left it; the user's own static value stays."""
+    from signllm.signllm_blender import service
+    bpy = bpy_mod
+    rig, truth = rb.build(bpy, "ue5", roll_seed=5)
+    bpy.context.view_layer.objects.active = rig
+    bpy.ops.object.mode_set(mode="EDIT")
+    jaw = rig.data.edit_bones.new("jaw")
+    head = rig.data.edit_bones[truth["head"]]
+    jaw.head, jaw.tail, jaw.parent = head.head, head.head + __import__("mathutils").Vector((0, -0.1, -0.04)), head
+    bpy.ops.object.mode_set(mode="OBJECT")
+    face = _face_mesh(bpy, rig, ["cheekPuff", "mouthSmileLeft", "eyeBlinkLeft", "browInnerUp"])   # no jawOpen:
+    kb = face.data.shape_keys.key_blocks                                                    # the jaw bone opens
+    kb["mouthSmileLeft"].value = 0.3          # the character's own resting smile
+    res = service.generate(rig, empty_scene, gloss="HOUSE BIG MANY")
+    a, b = _seg(res.track, "BIG", "BIG")
+    empty_scene.frame_set(empty_scene.frame_start + (a + b) // 2)
+    q_open = np.array(rig.pose.bones["jaw"].rotation_quaternion)
+    a, b = _seg(res.track, "MANY", "MANY")
+    empty_scene.frame_set(empty_scene.frame_start + (a + b) // 2)
+    assert kb["cheekPuff"].value > 0.5
+    res = service.generate(rig, empty_scene, gloss="HELLO")
+    vals = _sample(empty_scene, res.track.n_frames, lambda: [kb["cheekPuff"].value, kb["mouthSmileLeft"].value,
+                                                             *rig.pose.bones["jaw"].rotation_quaternion])
+    assert np.abs(vals[:, 0]).max() < 1e-6 and np.abs(vals[:, 1] - 0.3).max() < 1e-6
+    assert abs(q_open[0]) < 0.999 and np.abs(np.abs(vals[:, 2]) - 1).max() < 1e-4   # the jaw bone is shut again
+
+
+def test_default_human_face_signs_with_its_shape_keys_not_twice_with_bones(bpy_mod, empty_scene):
+    """The default human (52 ARKit keys on skin, eyes and teeth, plus jaw and eye bones): the keys carry the
+    face; the jaw/eye bones are left alone so nothing moves twice."""
+    from signllm.signllm_blender import character, service
+    rig, body = character.build_human("default")
+    res = service.generate(rig, empty_scene, gloss="yn[ YOU BIG ] ME NAME fs-ANNA")
+    assert not any(c.bone in ("jaw", "eye.L", "eye.R") for c in res.plan.curves)
+    tr = res.track
+    kb = body.data.shape_keys.key_blocks
+    v = _sample(empty_scene, tr.n_frames, lambda: [kb["browInnerUp"].value, kb["jawOpen"].value,
+                                                   kb["eyeBlinkLeft"].value])
+    assert np.abs(v - np.stack([tr.face["browInnerUp"], tr.face["jawOpen"], tr.face["eyeBlinkLeft"]], 1)).max() < 0.03
+    eyes = [ob for ob in bpy_mod.data.objects if ob.name.endswith("eye_L")]
+    assert eyes and eyes[0].data.shape_keys.animation_data.action is not None   # gaze keys on the eye mesh

@@ -1,0 +1,103 @@
+"""Close-up contact sheets of the default human's face signing non-manual grammar -> docs/face/*.png.
+
+Run: .venv/bin/python tools/face_sheets.py [out_dir]
+Each sheet: a neutral frame, then the middle of each sign (and the peak of the non-manual), captioned with
+the gloss and the frame. Also writes face_frames.json (which frame shows what) for bench/face_landmarks.py.
+"""
+import json
+import os
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+import build  # noqa: E402
+
+build.import_package()
+
+import bpy  # noqa: E402
+import numpy as np  # noqa: E402
+from mathutils import Vector  # noqa: E402
+
+from signllm.signllm_blender import character, contact_sheet, demo_scene, face_paint, service  # noqa: E402
+
+CASES = [   # (file, gloss, channel whose peak frame is shown)
+    ("yes_no_question", "yn[ YOU DEAF ]", "browInnerUp"),
+    ("wh_question", "wh[ YOUR NAME WHAT ]", "browDownLeft"),
+    ("negation", "neg[ ME UNDERSTAND ]", None),
+    ("mm_drive", "ME DRIVE", "mouthPressLeft"),
+    ("cha_big", "HOUSE BIG", "jawOpen"),
+    ("fingerspelling_gaze", "ME NAME fs-ANNA", "eyeLookOutRight"),
+]
+
+
+def face_camera(rig, scale=0.27, side=0.0):
+    """Orthographic camera on the face (front, or turned by `side` metres to one side)."""
+    scene = bpy.context.scene
+    head = rig.matrix_world @ rig.pose.bones[character.head_bone(rig)].bone.head_local
+    target = head + Vector((0.0, -0.04, 0.075))
+    cam = scene.camera
+    cam.data.ortho_scale = scale
+    cam.location = target + Vector((side, -2.0, 0.0))
+    cam.rotation_euler = (target - cam.location).to_track_quat("-Z", "Y").to_euler()
+    cam.data.clip_start, cam.data.clip_end = 0.5, 4.0
+    return target
+
+
+def caption(cam):
+    cu = bpy.data.curves.new("caption", "FONT")
+    cu.size = 0.0125
+    cu.align_x = "CENTER"
+    ob = bpy.data.objects.new("caption", cu)
+    bpy.context.scene.collection.objects.link(ob)
+    mat = bpy.data.materials.new("caption")
+    mat.diffuse_color = (0.02, 0.02, 0.02, 1.0)
+    cu.materials.append(mat)
+    ob.parent = cam
+    ob.location = (0.0, 0.122, -1.0)
+    return ob
+
+
+def frames_for(res, channel):
+    tr = res.track
+    segs = [s for s in tr.segments if s.kind != "pause"]
+    out = [(0, "neutral")]
+    for s in segs:
+        out.append(((s.start + s.end) // 2, s.gloss))
+    if channel and channel in tr.face:
+        out.append((int(np.argmax(tr.face[channel])), f"peak {channel}"))
+    if channel is None:    # negation: the two extremes of the shake
+        yaw = tr.head[:, 1]
+        out += [(int(np.argmax(yaw)), "shake left"), (int(np.argmin(yaw)), "shake right")]
+    return sorted(set(out))
+
+
+def main(out_dir=os.path.join(ROOT, "docs", "face")):
+    os.makedirs(out_dir, exist_ok=True)
+    rig = demo_scene.build(character="human", resolution=300)
+    scene = bpy.context.scene
+    tinted = sum(face_paint.tint_brows(ob) for ob in bpy.data.objects if ob.type == "MESH")
+    print(f"brows tinted on {tinted} faces")
+    face_camera(rig)
+    cap = caption(scene.camera)
+    index = {}
+    for name, gloss, channel in CASES:
+        res = service.generate(rig, scene, gloss=gloss)
+        shown = frames_for(res, channel)
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = []
+            for f, label in shown:
+                cap.data.body = f"{gloss}   (frame {f})" if label == "neutral" else f"{label}   (frame {f})"
+                paths.extend(contact_sheet.render_frames(scene, [scene.frame_start + f], tmp))
+                os.rename(paths[-1], paths[-1][:-4] + f"_{len(paths)}.png")
+                paths[-1] = paths[-1][:-4] + f"_{len(paths)}.png"
+            contact_sheet.tile(paths, os.path.join(out_dir, f"{name}.png"), columns=min(4, len(paths)))
+        index[name] = {"gloss": gloss, "frames": [[f, label] for f, label in shown],
+                       "n_frames": res.track.n_frames}
+        print(name, shown)
+    with open(os.path.join(out_dir, "face_frames.json"), "w") as fh:
+        json.dump(index, fh, indent=1)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:2])
