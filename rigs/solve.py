@@ -421,7 +421,7 @@ def _solve_head(sol, poses, rig, profile, track):
     body = track.body
     refs = {}
     for name, share in parts:
-        pitch = axis_angle_matrix(body.left[None], -track.head[:, 0] * share)  # + pitch = nod down
+        pitch = axis_angle_matrix(body.left[None], track.head[:, 0] * share)  # + pitch = nod down (chin in)
         yaw = axis_angle_matrix(body.up[None], track.head[:, 1] * share)
         roll = axis_angle_matrix(body.forward[None], track.head[:, 2] * share)  # + = toward the right shoulder
         base = poses.of(name)  # the head as carried by the neck solved just before: it adds its share

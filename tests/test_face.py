@@ -425,5 +425,13 @@ def test_default_human_face_signs_with_its_shape_keys_not_twice_with_bones(bpy_m
     v = _sample(empty_scene, tr.n_frames, lambda: [kb["browInnerUp"].value, kb["jawOpen"].value,
                                                    kb["eyeBlinkLeft"].value])
     assert np.abs(v - np.stack([tr.face["browInnerUp"], tr.face["jawOpen"], tr.face["eyeBlinkLeft"]], 1)).max() < 0.03
+    # + pitch nods down: at the question's peak the nose (in front of the head) is lower than at rest
+    hb = rig.pose.bones[character.head_bone(rig)]
+    nose = np.append(np.array(hb.bone.head_local) + np.array([0, -0.12, 0.08]), 1.0)
+
+    def nose_z(f):
+        empty_scene.frame_set(empty_scene.frame_start + f)
+        return (np.array(hb.matrix) @ np.linalg.inv(np.array(hb.bone.matrix_local)) @ nose)[2]
+    assert nose_z(int(np.argmax(tr.head[:, 0]))) < nose_z(0) - 0.005
     eyes = [ob for ob in bpy_mod.data.objects if ob.name.endswith("eye_L")]
     assert eyes and eyes[0].data.shape_keys.animation_data.action is not None   # gaze keys on the eye mesh
