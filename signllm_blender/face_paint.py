@@ -13,9 +13,9 @@ def _co(kb, n):
     return a.reshape(-1, 3)
 
 
-def tint_brows(ob, share=0.35, color=BROW_COLOR):
-    """Give the faces the brow shape keys move most (every vertex over `share` of its key's largest
-    displacement) a brow material. Returns the number of faces tinted (0 when the mesh has no brow keys)."""
+def tint_brows(ob, share=0.5, color=BROW_COLOR):
+    """Give the faces the brow shape keys move most (their vertices moved over `share` of a key's largest
+    displacement, on average) a brow material. Returns the number of faces tinted (0 when the mesh has no brow keys)."""
     key = ob.data.shape_keys
     if key is None:
         return 0
@@ -25,11 +25,11 @@ def tint_brows(ob, share=0.35, color=BROW_COLOR):
         return 0
     n = len(ob.data.vertices)
     base = _co(key.reference_key, n)
-    moved = np.zeros(n, bool)
+    moved = np.zeros(n)
     for kb in found:
         d = np.linalg.norm(_co(kb, n) - base, axis=1)
         if d.max() > 0:
-            moved |= d > share * d.max()
+            moved = np.maximum(moved, d / d.max())
     mat = bpy.data.materials.get("SignLLM brow") or bpy.data.materials.new("SignLLM brow")
     mat.diffuse_color = color
     if mat.name not in ob.data.materials:
@@ -43,7 +43,7 @@ def tint_brows(ob, share=0.35, color=BROW_COLOR):
     ob.data.polygons.foreach_get("loop_total", total)
     mi = np.empty(len(ob.data.polygons), np.int32)
     ob.data.polygons.foreach_get("material_index", mi)
-    hit = np.array([moved[loops[s:s + t]].all() for s, t in zip(start, total)], bool)
+    hit = np.array([moved[loops[s:s + t]].mean() > share for s, t in zip(start, total)], bool)
     mi[hit] = idx
     ob.data.polygons.foreach_set("material_index", mi)
     ob.data.update()

@@ -31,11 +31,11 @@ CASES = [   # (file, gloss, channel whose peak frame is shown)
 ]
 
 
-def face_camera(rig, scale=0.27, side=0.0):
+def face_camera(rig, scale=0.235, side=0.0):
     """Orthographic camera on the face (front, or turned by `side` metres to one side)."""
     scene = bpy.context.scene
     head = rig.matrix_world @ rig.pose.bones[character.head_bone(rig)].bone.head_local
-    target = head + Vector((0.0, -0.04, 0.075))
+    target = head + Vector((0.0, -0.04, 0.035))
     cam = scene.camera
     cam.data.ortho_scale = scale
     cam.location = target + Vector((side, -2.0, 0.0))
@@ -46,7 +46,7 @@ def face_camera(rig, scale=0.27, side=0.0):
 
 def caption(cam):
     cu = bpy.data.curves.new("caption", "FONT")
-    cu.size = 0.0125
+    cu.size = 0.0105
     cu.align_x = "CENTER"
     ob = bpy.data.objects.new("caption", cu)
     bpy.context.scene.collection.objects.link(ob)
@@ -54,7 +54,7 @@ def caption(cam):
     mat.diffuse_color = (0.02, 0.02, 0.02, 1.0)
     cu.materials.append(mat)
     ob.parent = cam
-    ob.location = (0.0, 0.122, -1.0)
+    ob.location = (0.0, 0.105, -1.0)
     return ob
 
 
