@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import SignLLMError
 from .mouth import FACE_DIR, channels, morphemes, morphemes_data, side_name
 from .phonology import load_json
 
@@ -65,9 +66,9 @@ def item_loci(item):
 
     Reads an explicit `extra['locus']` / `extra['loci']` first (the signing-space glosser), then the gloss."""
     ex = getattr(item, "extra", {}) or {}
-    loc = ex.get("gaze") or ex.get("locus")
+    loc = ex.get("gaze") or ex.get("locus") or (ex.get("to") if ex.get("from") else None)
     if isinstance(loc, str) and loc:
-        return loc.lower()
+        return loc.lower() if loc.lower() in grammar()["loci"] else None   # '1' (me), '2' (you): eyes forward
     loci = ex.get("loci")
     if isinstance(loci, (list, tuple)) and loci and isinstance(loci[-1], str):
         return loci[-1].lower()
@@ -282,7 +283,7 @@ def _blinks(fb, fps, boundaries):
     return starts
 
 
-def _gaze(fb, spans, fps, wrist, body, dominant, dom_sign):
+def _gaze(fb, spans, fps, wrist, body, dominant, dom_sign, locus_point=None):
     """Eyes toward the signing hand while fingerspelling and toward a locus for IX-a / a-GIVE-b;
     forward otherwise. Written as eyeLook* channels (1 = range_deg), relative to the moving head."""
     g = grammar()["gaze"]
@@ -307,7 +308,17 @@ def _gaze(fb, spans, fps, wrist, body, dominant, dom_sign):
             target = (ty, tp)
         else:
             loc = item_loci(s.item)
-            if loc in loci:
+            point = None
+            if loc and locus_point is not None and eye is not None:
+                try:                   # the signing space's own place for the locus (synthesis)
+                    point = np.asarray(locus_point(loc), float)
+                except SignLLMError:   # a locus the signing space does not know: the table below
+                    point = None
+            if point is not None and point.shape == (3,):
+                d = point - eye
+                target = (np.full(fb.n, np.arctan2(d @ body.left, d @ body.forward)),
+                          np.full(fb.n, np.arctan2(d @ body.up, np.hypot(d @ body.left, d @ body.forward))))
+            elif loc in loci:
                 target = (np.full(fb.n, np.radians(loci[loc]["yaw"]) * -dom_sign),
                           np.full(fb.n, np.radians(loci[loc]["pitch"])))
         if target is None:
@@ -340,8 +351,9 @@ def boundaries(spans, segments):
 
 
 def nonmanual_channels(n, fps, spans, segments=(), wrist=None, body=None, dominant="R", lexicon=None,
-                       mouthing=False):
-    """(head (n, 3), brows (n,), face {ARKit name: (n,)}) for a timeline of `spans`."""
+                       mouthing=False, locus_point=None):
+    """(head (n, 3), brows (n,), face {ARKit name: (n,)}) for a timeline of `spans`; `locus_point(name)`
+    (the synthesiser's signing space, when it has one) places loci for the gaze, else data/face's table."""
     dom_sign = 1.0 if dominant == "R" else -1.0
     fb = FaceBuilder(n)
     _brows_head(fb, spans, fps, dom_sign, lexicon)
@@ -349,5 +361,5 @@ def nonmanual_channels(n, fps, spans, segments=(), wrist=None, body=None, domina
     if mouthing:
         _mouthing(fb, spans, fps, lexicon)
     _blinks(fb, fps, boundaries(spans, segments))
-    _gaze(fb, spans, fps, wrist, body, dominant, dom_sign)
+    _gaze(fb, spans, fps, wrist, body, dominant, dom_sign, locus_point)
     return fb.result()

@@ -550,4 +550,4 @@ class Synthesizer:
         """Head, brows and face channels from the gloss marks, lexicon and hands (inference/nonmanual.py)."""
         spans = [Span(a, b, item, k) for a, b, _, item, k in marks]
         return nonmanual_channels(n, self.s.fps, spans, segments, wrist, self.body, self.dom, self.lex,
-                                  self.s.mouthing)
+                                  self.s.mouthing, getattr(self, "locus_point", None))
