@@ -435,3 +435,20 @@ def test_default_human_face_signs_with_its_shape_keys_not_twice_with_bones(bpy_m
     assert nose_z(int(np.argmax(tr.head[:, 0]))) < nose_z(0) - 0.005
     eyes = [ob for ob in bpy_mod.data.objects if ob.name.endswith("eye_L")]
     assert eyes and eyes[0].data.shape_keys.animation_data.action is not None   # gaze keys on the eye mesh
+
+
+@pytest.mark.parametrize("skeleton,via", [("default", "fbx"), ("mixamo", "gltf"), ("rigify", "native")])
+def test_face_signs_on_imported_characters(bpy_mod, skeleton, via):
+    """The human after the FBX/glTF exporters and importers (default settings): its shape keys still sign."""
+    from characters import open_character
+
+    from signllm.signllm_blender import service
+    scene, rig, body = open_character(skeleton, via)
+    res = service.generate(rig, scene, gloss="yn[ YOU BIG ]")
+    tr = res.track
+    kb = body.data.shape_keys.key_blocks
+    v = _sample(scene, tr.n_frames, lambda: [kb["browInnerUp"].value, kb["jawOpen"].value])
+    want = np.stack([tr.face["browInnerUp"], tr.face["jawOpen"]], 1)
+    print(f"{skeleton} via {via}: face error {np.abs(v - want).max():.3f}")
+    assert np.abs(v - want).max() < 0.03 and v[:, 0].max() > 0.9 and v[:, 1].max() > 0.5
+    assert not any(c.group == "face" and c.path == "rotation_quaternion" for c in res.plan.curves)
