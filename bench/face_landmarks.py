@@ -3,7 +3,7 @@
 MediaPipe Face Mesh (mediapipe==0.10.14, its bundled face_landmark.tflite: offline, nothing downloaded)
 runs on Workbench renders of the default human. Two interpreters:
 
-    .venv/bin/python bench/face_landmarks.py [--mp /tmp/mpvenv/bin/python] [--out /tmp/face_bench]
+    .venv/bin/python bench/face_landmarks.py [--mp /tmp/mpvenv/bin/python] [--out /tmp/face_bench] [--no-tint]
 
 renders with bpy, then runs this same file under the MediaPipe venv with `--measure DIR` (numpy +
 mediapipe only). Set up that venv with:  python3 -m venv /tmp/mpvenv && /tmp/mpvenv/bin/pip install
@@ -39,15 +39,20 @@ def render(out, tint=False):
     build.import_package()
     import bpy
 
-    from signllm.signllm_blender import demo_scene, face_paint, service
+    from signllm.signllm_blender import demo_scene, service
     sys.path.insert(0, os.path.join(ROOT, "tools"))
     from face_sheets import face_camera
     os.makedirs(out, exist_ok=True)
-    rig = demo_scene.build(character="human", resolution=480)
-    if tint:         # the blocky brow tint of the contact sheets confuses the detector: off by default
+    rig = demo_scene.build(character="human", resolution=480)     # brows tinted (face_paint), as shown
+    if not tint:     # --no-tint: the bare skin, brows seen from their shading only
+        import numpy as np
         for ob in bpy.data.objects:
-            if ob.type == "MESH":
-                face_paint.tint_brows(ob)
+            mats = [m.name for m in ob.data.materials] if ob.type == "MESH" else []
+            if "SignLLM brow" in mats:
+                mi = np.empty(len(ob.data.polygons), np.int32)
+                ob.data.polygons.foreach_get("material_index", mi)
+                mi[mi == mats.index("SignLLM brow")] = mats.index("SignLLM skin")
+                ob.data.polygons.foreach_set("material_index", mi)
     scene = bpy.context.scene
     face_camera(rig, scale=0.30)
     index = []
@@ -131,13 +136,14 @@ def main(argv):
     if "--report" in argv:
         report(argv[argv.index("--report") + 1])
         return 0
-    args = dict(zip([a for a in argv if a != "--tint"][::2], [a for a in argv if a != "--tint"][1::2]))
+    rest = [a for a in argv if a != "--no-tint"]
+    args = dict(zip(rest[::2], rest[1::2]))
     if "--measure" in args:
         measure(args["--measure"])
         return 0
     out = args.get("--out", "/tmp/face_bench")
     mp_python = args.get("--mp", "/tmp/mpvenv/bin/python")
-    render(out, tint="--tint" in argv)
+    render(out, tint="--no-tint" not in argv)
     subprocess.run([mp_python, os.path.abspath(__file__), "--measure", out], check=True)
     report(out)
     return 0

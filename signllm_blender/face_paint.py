@@ -13,7 +13,7 @@ def _co(kb, n):
     return a.reshape(-1, 3)
 
 
-def tint_brows(ob, share=0.5, color=BROW_COLOR):
+def tint_brows(ob, share=0.8, color=BROW_COLOR):
     """Give the faces the brow shape keys move most (their vertices moved over `share` of a key's largest
     displacement, on average) a brow material. Returns the number of faces tinted (0 when the mesh has no brow keys)."""
     key = ob.data.shape_keys

@@ -19,7 +19,7 @@ import bpy  # noqa: E402
 import numpy as np  # noqa: E402
 from mathutils import Vector  # noqa: E402
 
-from signllm.signllm_blender import character, contact_sheet, demo_scene, face_paint, service  # noqa: E402
+from signllm.signllm_blender import character, contact_sheet, demo_scene, service  # noqa: E402
 
 CASES = [   # (file, gloss, channel whose peak frame is shown)
     ("yes_no_question", "yn[ YOU DEAF ]", "browInnerUp"),
@@ -76,8 +76,7 @@ def main(out_dir=os.path.join(ROOT, "docs", "face")):
     os.makedirs(out_dir, exist_ok=True)
     rig = demo_scene.build(character="human", resolution=300)
     scene = bpy.context.scene
-    tinted = sum(face_paint.tint_brows(ob) for ob in bpy.data.objects if ob.type == "MESH")
-    print(f"brows tinted on {tinted} faces")
+    # demo_scene tints the brows (face_paint.tint_brows): without them Workbench shows no brow grammar
     face_camera(rig)
     cap = caption(scene.camera)
     index = {}
