@@ -372,6 +372,11 @@ def test_face_on_its_own_track_and_the_panel_lists_the_face(bpy_mod, addon, empt
     # back to one action: the face track goes
     service.generate(rig, empty_scene, gloss="BIG")
     assert len(key.animation_data.nla_tracks) == 0 and key.animation_data.action is not None
+    empty_scene.signllm_face.face_track = True       # the panel setting reaches the operator
+    with bpy.context.temp_override(active_object=rig, object=rig, selected_objects=[rig]):
+        assert bpy.ops.signllm.generate(text="Are you deaf?") == {"FINISHED"}
+    assert [t.name for t in key.animation_data.nla_tracks] == ["SignLLM face"]
+    empty_scene.signllm_face.face_track = False
     with bpy.context.temp_override(active_object=rig, object=rig, selected_objects=[rig]):
         assert bpy.ops.signllm.face_detect() == {"FINISHED"}
     rows = {r.slot: r.target for r in rig.data.signllm_face_rows}
