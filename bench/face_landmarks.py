@@ -38,7 +38,6 @@ def render(out, tint=False):
     import build
     build.import_package()
     import bpy
-
     from signllm.signllm_blender import demo_scene, service
     sys.path.insert(0, os.path.join(ROOT, "tools"))
     from face_sheets import face_camera

@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass, field
 
 from .errors import SignLLMError
-
 from .mouth import mark_names
 
 MARKS = {"wh": "wh", "yn": "yn", "t": "top", "neg": "neg", "nod": "affirm", "tilt": "tilt", "thrust": "thrust"}

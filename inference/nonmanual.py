@@ -38,7 +38,11 @@ def _minjerk(t):
 
 def envelope(n, a, b, ramp_in, ramp_out):
     """0 before a - ramp_in, rising to 1 at a, 1 until b, falling to 0 at b + ramp_out (frames)."""
-    t = np.arange(n, dtype=float)
+    return envelope_at(np.arange(n, dtype=float), a, b, ramp_in, ramp_out)
+
+
+def envelope_at(t, a, b, ramp_in, ramp_out):
+    """The envelope at frames t."""
     up = _minjerk((t - (a - ramp_in)) / max(ramp_in, 1e-9)) if ramp_in > 0 else (t >= a).astype(float)
     down = _minjerk(((b + ramp_out) - t) / max(ramp_out, 1e-9)) if ramp_out > 0 else (t < b).astype(float)
     return np.minimum(up, down)
@@ -57,8 +61,8 @@ def groups(spans, mark):
     return out
 
 
-_IX = re.compile(r"^IX-([a-z])$", re.I)
-_AGREE = re.compile(r"^([a-z])-[A-Z0-9][A-Z0-9'\-]*?-([a-z])$", re.I)
+_IX = re.compile(r"^IX-([a-z])$", re.IGNORECASE)
+_AGREE = re.compile(r"^([a-z])-[A-Z0-9][A-Z0-9'\-]*?-([a-z])$", re.IGNORECASE)
 
 
 def item_loci(item):
@@ -99,6 +103,14 @@ class FaceBuilder:
         cur = self.face.get(name)
         self.face[name] = v.copy() if cur is None else np.maximum(cur, v)
 
+    def local(self, a, b, ramp_in, ramp_out):
+        """(view on the frames an envelope touches, the envelope there, those frames): work stays local, so a
+        long text's thousands of spans and blinks cost their own length, not the text's."""
+        lo = int(max(0, np.floor(a - ramp_in)))
+        hi = int(min(self.n, np.ceil(b + ramp_out) + 1))
+        t = np.arange(lo, max(lo, hi), dtype=float)
+        return _View(self, lo, max(lo, hi)), envelope_at(t, a, b, ramp_in, ramp_out), t
+
     def result(self):
         brows = np.clip(self.raise_ - self.lower, -1.0, 1.0)
         self.put("browInnerUp", self.raise_)
@@ -111,11 +123,23 @@ class FaceBuilder:
         return self.head, brows, face
 
 
+class _View:
+    """A window of a FaceBuilder: the same fields as views, channels combined by maximum in place."""
+
+    def __init__(self, fb, lo, hi):
+        self.fb, self.lo, self.hi, self.n = fb, lo, hi, hi - lo
+        self.head, self.raise_, self.lower = fb.head[lo:hi], fb.raise_[lo:hi], fb.lower[lo:hi]
+
+    def put(self, name, values):
+        arr = self.fb.face.setdefault(name, np.zeros(self.fb.n))
+        np.maximum(arr[self.lo:self.hi], values, out=arr[self.lo:self.hi])
+
+
 def _apply_spec(fb, spec, env, t_rel, fps, dom_sign):
     """One mark's or lexical entry's amounts, shaped by env (T,), t_rel: seconds since the span's onset."""
     br = spec.get("brows", {})
     if "raise" in br:
-        fb.raise_ = np.maximum(fb.raise_, br["raise"] * env)
+        np.maximum(fb.raise_, br["raise"] * env, out=fb.raise_)
     if "lower" in br:
         lo = br["lower"] * env
         if "lower_end" in br:   # intensity grows over the span (its own frames)
@@ -124,7 +148,7 @@ def _apply_spec(fb, spec, env, t_rel, fps, dom_sign):
                 ramp = np.zeros(fb.n)
                 ramp[idx] = np.linspace(br["lower"], br["lower_end"], len(idx))
                 lo = ramp * env
-        fb.lower = np.maximum(fb.lower, lo)
+        np.maximum(fb.lower, lo, out=fb.lower)
     hd = spec.get("head", {})
     fb.head[:, 0] += hd.get("pitch", 0.0) * env
     fb.head[:, 1] += hd.get("yaw", 0.0) * env * dom_sign
@@ -142,22 +166,20 @@ def _apply_spec(fb, spec, env, t_rel, fps, dom_sign):
 def _brows_head(fb, spans, fps, dom_sign, lexicon=None):
     g = grammar()
     r_in, r_out = g["ramp_in"] * fps, g["ramp_out"] * fps
-    t = np.arange(fb.n) / fps
     for mark, spec in g["marks"].items():
         for a, b in groups(spans, mark):
-            env = envelope(fb.n, a.start, b.end, r_in, r_out)
-            _apply_spec(fb, spec, env, t - (a.start - r_in) / fps, fps, dom_sign)
+            v, env, t = fb.local(a.start, b.end, r_in, r_out)
+            _apply_spec(v, spec, env, (t - (a.start - r_in)) / fps, fps, dom_sign)
     lex = g["lexical"]
     for s in spans:
         entry = lexicon.get(s.item.gloss) if lexicon is not None and s.item.kind == "sign" else None
         nm = (entry or {}).get("nonmanual") or {}
-        env = None
         for key in ("brows", "head"):
             spec = lex[key].get(nm.get(key)) if isinstance(nm.get(key), str) else None
             if spec is None:
                 continue
-            env = env if env is not None else envelope(fb.n, s.start, s.end, 0.1 * fps, 0.1 * fps)
-            _apply_spec(fb, {"brows": spec} if key == "brows" else spec, env, t - s.start / fps, fps, dom_sign)
+            v, env, t = fb.local(s.start, s.end, 0.1 * fps, 0.1 * fps)
+            _apply_spec(v, {"brows": spec} if key == "brows" else spec, env, (t - s.start) / fps, fps, dom_sign)
 
 
 def mouth_spans(spans, lexicon=None):
@@ -182,22 +204,21 @@ def _mouth(fb, spans, fps, dominant, lexicon, dom_sign):
     """Mouth morphemes over their spans: onset just before the sign, release (PAH, CHA), pulses (STA)."""
     morphs = morphemes()
     r_in, r_out = 0.1 * fps, 0.12 * fps
-    t = np.arange(fb.n, dtype=float)
     for a, b, name in mouth_spans(spans, lexicon):
         m = morphs[name]
-        env = envelope(fb.n, a, b, r_in, r_out)
+        v, env, t = fb.local(a, b, r_in, r_out)
         u = np.clip((t - a) / max(b - a, 1), 0.0, 1.0)
         rep = int(m.get("repeat", 1))
         if rep > 1:
             env = env * (0.45 + 0.55 * np.abs(np.sin(np.pi * rep * u)))
         rel = m.get("release")
-        w_to = _minjerk((u - rel["at"]) / 0.15) if rel else np.zeros(fb.n)
-        for k, v in m["shapes"].items():
-            fb.put(side_name(k, dominant), v * env * (1.0 - w_to))
-        for k, v in (rel or {}).get("to", {}).items():
-            fb.put(side_name(k, dominant), v * env * w_to)
+        w_to = _minjerk((u - rel["at"]) / 0.15) if rel else np.zeros(len(t))
+        for k, w in m["shapes"].items():
+            v.put(side_name(k, dominant), w * env * (1.0 - w_to))
+        for k, w in (rel or {}).get("to", {}).items():
+            v.put(side_name(k, dominant), w * env * w_to)
         head = m.get("head", {})
-        fb.head[:, 2] += head.get("roll", 0.0) * env * dom_sign
+        v.head[:, 2] += head.get("roll", 0.0) * env * dom_sign
 
 
 def word_visemes(word):
@@ -223,7 +244,6 @@ def _mouthing(fb, spans, fps, lexicon):
     """Optional English mouthing: the word's visemes as bumps across signs that have no mouth morpheme."""
     shapes = morphemes_data().get("visemes", {}).get("shapes", {})
     busy = mouth_spans(spans, lexicon)
-    t = np.arange(fb.n, dtype=float)
     for s in spans:
         if s.item.kind != "sign" or any(a < s.end and s.start < b for a, b, _ in busy):
             continue
@@ -231,11 +251,12 @@ def _mouthing(fb, spans, fps, lexicon):
         if not vis:
             continue
         step = (s.end - s.start) / len(vis)
-        for j, v in enumerate(vis):
+        for j, vis_j in enumerate(vis):
             c = s.start + (j + 0.5) * step
+            v, _, t = fb.local(c - step, c + step, 0.0, 0.0)
             bump = np.where(np.abs(t - c) < step, 0.5 * (1 + np.cos(np.pi * (t - c) / step)), 0.0) * 0.8
-            for k, w in shapes[v].items():
-                fb.put(k, w * bump)
+            for k, w in shapes[vis_j].items():
+                v.put(k, w * bump)
 
 
 def blink_times(n, fps, boundaries):
@@ -245,7 +266,7 @@ def blink_times(n, fps, boundaries):
     mean = 60.0 / b["rate_per_min"] * fps
     gap = b["boundary_gap_s"] * fps
     skip = b["skip_before_boundary_s"] * fps
-    bounds = sorted(set(int(x) for x in boundaries if 0 <= x < n))
+    bounds = sorted({int(x) for x in boundaries if 0 <= x < n})
     out = []
     last = -1e9
     i = 0
@@ -254,7 +275,7 @@ def blink_times(n, fps, boundaries):
         stop = n - 1 if bd is None else bd - skip
         while nxt < stop:
             if nxt - last >= gap:
-                out.append(int(round(nxt)))
+                out.append(round(nxt))
                 last = nxt
             i += 1
             nxt = last + mean * (1.0 - b["spread"] / 2 + b["spread"] * ((i * 0.6180339887) % 1.0))
@@ -271,13 +292,14 @@ def blink_times(n, fps, boundaries):
 def _blinks(fb, fps, boundaries):
     b = grammar()["blink"]
     c, h, o = (max(1.0, b[k] * fps) for k in ("close_s", "hold_s", "open_s"))
-    t = np.arange(fb.n, dtype=float)
     lid = np.zeros(fb.n)
     starts = blink_times(fb.n, fps, boundaries)
     for s in starts:
+        lo, hi = int(s), int(min(fb.n, np.ceil(s + c + h + o) + 1))
+        t = np.arange(lo, hi, dtype=float)
         up = np.clip((t - s) / c, 0, 1)
         down = np.clip(((s + c + h + o) - t) / o, 0, 1)
-        lid = np.maximum(lid, np.minimum(up, down))
+        np.maximum(lid[lo:hi], np.minimum(up, down), out=lid[lo:hi])
     fb.put("eyeBlinkLeft", lid)
     fb.put("eyeBlinkRight", lid)
     return starts
@@ -300,12 +322,13 @@ def _gaze(fb, spans, fps, wrist, body, dominant, dom_sign, locus_point=None):
         eye = body.joints["head_base"] + 0.45 * body.H * body.up + 0.22 * body.H * body.forward
     for s in spans:
         target = None
+        v, env, _ = fb.local(s.start, s.end, ramp, ramp)
+        sl = slice(v.lo, v.hi)
         lexicalised = bool((getattr(s.item, "extra", {}) or {}).get("lexicalised"))
         if (s.item.kind == "spell" or lexicalised) and wrist is not None and eye is not None:
-            d = wrist[:, h] - eye
-            ty = np.arctan2(d @ body.left, d @ body.forward)
-            tp = np.arctan2(d @ body.up, np.hypot(d @ body.left, d @ body.forward))
-            target = (ty, tp)
+            d = wrist[sl, h] - eye
+            target = (np.arctan2(d @ body.left, d @ body.forward),
+                      np.arctan2(d @ body.up, np.hypot(d @ body.left, d @ body.forward)))
         else:
             loc = item_loci(s.item)
             point = None
@@ -316,16 +339,16 @@ def _gaze(fb, spans, fps, wrist, body, dominant, dom_sign, locus_point=None):
                     point = None
             if point is not None and point.shape == (3,):
                 d = point - eye
-                target = (np.full(fb.n, np.arctan2(d @ body.left, d @ body.forward)),
-                          np.full(fb.n, np.arctan2(d @ body.up, np.hypot(d @ body.left, d @ body.forward))))
+                target = (np.arctan2(d @ body.left, d @ body.forward),
+                          np.arctan2(d @ body.up, np.hypot(d @ body.left, d @ body.forward)))
             elif loc in loci:
-                target = (np.full(fb.n, np.radians(loci[loc]["yaw"]) * -dom_sign),
-                          np.full(fb.n, np.radians(loci[loc]["pitch"])))
+                target = (np.radians(loci[loc]["yaw"]) * -dom_sign, np.radians(loci[loc]["pitch"]))
         if target is None:
             continue
-        env = envelope(fb.n, s.start, s.end, ramp, ramp)
-        sel = env > weight
-        yaw[sel], pitch[sel], weight[sel] = target[0][sel], target[1][sel], env[sel]
+        ty = np.broadcast_to(target[0], env.shape)
+        tp = np.broadcast_to(target[1], env.shape)
+        sel = env > weight[sl]
+        yaw[sl][sel], pitch[sl][sel], weight[sl][sel] = ty[sel], tp[sel], env[sel]
     # relative to the head: a head turned left by y needs the eyes y less to the left; nodded down by p, p more up
     rel_yaw = np.clip(weight * (yaw - fb.head[:, 1]), -lim, lim) / rng
     rel_pitch = np.clip(weight * (pitch + fb.head[:, 0]), -lim, lim) / rng

@@ -126,7 +126,7 @@ def shape_key_curves(track, available, tol=0.02, user=None, still=False):
         return []
     fixed = sorted({s.start for s in track.segments} | {max(s.end - 1, 0) for s in track.segments})
     by_key = {}                            # two slots on one key (a corrected mapping) add up
-    for slot, (name, recipe) in face.slots.items():
+    for name, recipe in face.slots.values():
         if name:
             r = by_key.setdefault(name, {})
             for ch, w in recipe.items():

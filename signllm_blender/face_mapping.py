@@ -2,8 +2,6 @@
 user's corrections (stored on the armature as JSON, like the body mapping) and writing its keys."""
 import json
 
-import bpy
-
 from ..rigs import blender_io
 from ..rigs.face import detect_bones, detect_shapes
 

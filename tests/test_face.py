@@ -5,12 +5,17 @@ Movement Disorders 12:1028); signers blink at phrase boundaries (Baker & Padden 
 """
 import numpy as np
 import pytest
-
 import rig_builders as rb
-
-from signllm.inference import (DataError, GlossItem, SignLLMError, format_gloss, gloss_to_track, parse_gloss,
-                               text_to_gloss)
-from signllm.inference import nonmanual
+from signllm.inference import (
+    DataError,
+    GlossItem,
+    SignLLMError,
+    format_gloss,
+    gloss_to_track,
+    nonmanual,
+    parse_gloss,
+    text_to_gloss,
+)
 from signllm.inference.mouth import channels, check_morphemes, morphemes_data
 
 PARAGRAPH = ("My name is Anna. I am deaf. I like to read books and drive my car. Where do you live? "
@@ -104,7 +109,7 @@ def test_head_shake_spans_the_negated_predicate():
     a, b = _seg(tr, "ME", "UNDERSTAND")
     yaw = tr.head[:, 1]
     amp = np.abs(yaw[a:b]).max()
-    win = int(round(0.25 * tr.fps))     # a 2 Hz shake passes a peak every quarter second
+    win = round(0.25 * tr.fps)     # a 2 Hz shake passes a peak every quarter second
     peaks = [np.abs(yaw[i:i + win]).max() for i in range(a, b - win + 1)]
     print(f"negation: shake {np.degrees(amp):.1f} deg over frames {a}-{b}, weakest quarter-second "
           f"{np.degrees(min(peaks)):.1f} deg")
@@ -446,7 +451,6 @@ def test_default_human_face_signs_with_its_shape_keys_not_twice_with_bones(bpy_m
 def test_face_signs_on_imported_characters(bpy_mod, skeleton, via):
     """The human after the FBX/glTF exporters and importers (default settings): its shape keys still sign."""
     from characters import open_character
-
     from signllm.signllm_blender import service
     scene, rig, body = open_character(skeleton, via)
     res = service.generate(rig, scene, gloss="yn[ YOU BIG ]")

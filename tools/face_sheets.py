@@ -11,15 +11,14 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-import build  # noqa: E402
+import build
 
 build.import_package()
 
-import bpy  # noqa: E402
-import numpy as np  # noqa: E402
-from mathutils import Vector  # noqa: E402
-
-from signllm.signllm_blender import character, contact_sheet, demo_scene, service  # noqa: E402
+import bpy
+import numpy as np
+from mathutils import Vector
+from signllm.signllm_blender import character, contact_sheet, demo_scene, service
 
 CASES = [   # (file, gloss, channel whose peak frame is shown)
     ("yes_no_question", "yn[ YOU DEAF ]", "browInnerUp"),
@@ -72,7 +71,8 @@ def frames_for(res, channel):
     return sorted(set(out))
 
 
-def main(out_dir=os.path.join(ROOT, "docs", "face")):
+def main(out_dir=None):
+    out_dir = out_dir or os.path.join(ROOT, "docs", "face")
     os.makedirs(out_dir, exist_ok=True)
     rig = demo_scene.build(character="human", resolution=300)
     scene = bpy.context.scene
