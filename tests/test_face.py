@@ -461,3 +461,20 @@ def test_face_signs_on_imported_characters(bpy_mod, skeleton, via):
     print(f"{skeleton} via {via}: face error {np.abs(v - want).max():.3f}")
     assert np.abs(v - want).max() < 0.03 and v[:, 0].max() > 0.9 and v[:, 1].max() > 0.5
     assert not any(c.group == "face" and c.path == "rotation_quaternion" for c in res.plan.curves)
+
+
+def test_subtitles_sign_the_face_too(bpy_mod, empty_scene):
+    """Timed cues (the studio path) key the face shape keys from the stitched track."""
+    from signllm.signllm_blender import studio
+    from signllm.studio import subtitles
+    rig, _ = rb.build(bpy_mod, "mixamo")
+    face = _face_mesh(bpy_mod, rig, ["browInnerUp", "browDownLeft", "eyeBlinkLeft", "jawOpen"])
+    res = studio.sign_cues(rig, empty_scene, [subtitles.Cue(1, 0.2, 3.0, "Are you deaf?"),
+                                              subtitles.Cue(2, 4.0, 7.0, "What is your name?")])
+    tr = res.track
+    kb = face.data.shape_keys.key_blocks
+    v = _sample(empty_scene, tr.n_frames, lambda: [kb["browInnerUp"].value, kb["browDownLeft"].value])
+    assert np.abs(v - np.stack([tr.face["browInnerUp"], tr.face["browDownLeft"]], 1)).max() < 0.03
+    fps = empty_scene.render.fps
+    assert v[: int(3.0 * fps), 0].max() > 0.9 and v[int(4.0 * fps):, 1].max() > 0.9      # yes/no, then wh
+    assert v[: int(3.0 * fps), 1].max() < 0.05
