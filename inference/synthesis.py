@@ -88,6 +88,9 @@ class Chunk:
         return len(self.pos)
 
 
+CROSS_DEPTH = 0.045   # metres the other hand of a crossed mirror sign stays behind the dominant hand
+
+
 def _other(side):
     return "L" if side == "R" else "R"
 
@@ -266,6 +269,15 @@ class Synthesizer:
         rot = np.einsum("ij,tjk,kl->til", M, chunk.rot, np.diag([-1.0, 1.0, 1.0]))
         return Chunk(pos, rot, chunk.params.copy())
 
+    @staticmethod
+    def _carried(base, dom):
+        """The base hand doing the dominant hand's movement with it (both hands travel and turn together:
+        CONTINUE, SHOW, FOLLOW, ANSWER): the same displacement, and the same turn about its own wrist."""
+        rel = np.einsum("tij,kj->tik", dom.rot, dom.rot[0])           # rotation since the first frame
+        pos = base.pos[0] + (dom.pos - dom.pos[0])
+        rot = np.einsum("tij,jk->tik", rel, base.rot[0])
+        return Chunk(pos, rot, base.params.copy())
+
     # -- signs ---------------------------------------------------------------------------------
     def sign_chunks(self, entry, duration=None):
         """{side: Chunk} for one lexicon entry (sides not in the dict are idle)."""
@@ -281,8 +293,15 @@ class Synthesizer:
         start = self._posture(spec, self.dom, base)
         dom = self._apply_moves(start, entry.get("move", []), n, self.dom, spec, base)
         out[self.dom] = dom
+        if sym == "base" and entry.get("base_follows"):
+            out[self.nd] = self._carried(out[self.nd], dom)
+        if sym == "parallel":
+            mir = self._mirror(dom)
+            out[self.nd] = Chunk(mir.pos[0] + (dom.pos - dom.pos[0]), mir.rot, mir.params)
         if sym in ("mirror", "alt"):
             mir = self._mirror(dom)
+            if entry.get("cross"):   # crossed start (SAFE, FREE): the other hand passes just behind the dominant one
+                mir = Chunk(mir.pos - self.body.forward * CROSS_DEPTH, mir.rot, mir.params)
             if sym == "alt":
                 period = max(1, max([m.get("repeat", 1) for m in entry.get("move", [])] or [1]))
                 shift = max(1, int(round(n / (2 * period))))
