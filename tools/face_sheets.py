@@ -53,7 +53,18 @@ def caption(cam):
     mat.diffuse_color = (0.02, 0.02, 0.02, 1.0)
     cu.materials.append(mat)
     ob.parent = cam
-    ob.location = (0.0, 0.105, -1.0)
+    ob.location = (0.0, -0.110, -1.0)
+    # a light band behind the caption, so it reads over hair, skin or hands
+    half_w, y0, y1 = 0.13, -0.1185, -0.1005
+    me = bpy.data.meshes.new("caption_band")
+    me.from_pydata([(-half_w, y0, -1.01), (half_w, y0, -1.01), (half_w, y1, -1.01), (-half_w, y1, -1.01)], [],
+                   [(0, 1, 2, 3)])
+    band = bpy.data.objects.new("caption_band", me)
+    bpy.context.scene.collection.objects.link(band)
+    light = bpy.data.materials.new("caption_band")
+    light.diffuse_color = (0.85, 0.85, 0.83, 1.0)
+    me.materials.append(light)
+    band.parent = cam
     return ob
 
 
