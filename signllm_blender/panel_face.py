@@ -55,7 +55,10 @@ class SIGNLLM_OT_face_detect(bpy.types.Operator):
         bones, meshes = face_mapping.faces(obj)
         rows = obj.data.signllm_face_rows
         rows.clear()
-        for ob, sf in meshes:
+        # one row per slot, on the mesh with the most face keys (the head; eyes and teeth follow the same
+        # slots): 52 rows, not 52 per mesh
+        main = max(meshes, key=lambda m: len(m[1].found()), default=None)
+        for ob, sf in [main] if main else []:
             for slot, (name, recipe) in sf.slots.items():
                 r = rows.add()
                 r.part, r.slot, r.mesh = "shapes", slot, ob.name
