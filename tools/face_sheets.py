@@ -27,14 +27,16 @@ CASES = [   # (file, gloss, channel whose peak frame is shown)
     ("mm_drive", "ME DRIVE", "mouthPressLeft"),
     ("cha_big", "HOUSE BIG", "jawOpen"),
     ("fingerspelling_gaze", "ME NAME fs-ANNA", "eyeLookOutRight"),
+    ("fingerspelling_gaze_wide", "ME NAME fs-ANNA", "eyeLookOutRight"),    # face and spelling hand together
 ]
+WIDE = {"fingerspelling_gaze_wide": (0.62, Vector((-0.12, 0.0, -0.17)))}   # ortho scale, shift (signer's right)
 
 
-def face_camera(rig, scale=0.235, side=0.0):
-    """Orthographic camera on the face (front, or turned by `side` metres to one side)."""
+def face_camera(rig, scale=0.235, side=0.0, shift=None):
+    """Orthographic camera on the face (front, or turned by `side` metres to one side; `shift` moves it)."""
     scene = bpy.context.scene
     head = rig.matrix_world @ rig.pose.bones[character.head_bone(rig)].bone.head_local
-    target = head + Vector((0.0, -0.04, 0.035))
+    target = head + Vector((0.0, -0.04, 0.035)) + (shift or Vector())
     cam = scene.camera
     cam.data.ortho_scale = scale
     cam.location = target + Vector((side, -2.0, 0.0))
@@ -55,16 +57,16 @@ def caption(cam):
     ob.parent = cam
     ob.location = (0.0, -0.110, -1.0)
     # a light band behind the caption, so it reads over hair, skin or hands
-    half_w, y0, y1 = 0.13, -0.1185, -0.1005
+    half_w, y0, y1 = 0.13, -0.0085, 0.0095       # around the caption, just behind it
     me = bpy.data.meshes.new("caption_band")
-    me.from_pydata([(-half_w, y0, -1.01), (half_w, y0, -1.01), (half_w, y1, -1.01), (-half_w, y1, -1.01)], [],
+    me.from_pydata([(-half_w, y0, -0.01), (half_w, y0, -0.01), (half_w, y1, -0.01), (-half_w, y1, -0.01)], [],
                    [(0, 1, 2, 3)])
     band = bpy.data.objects.new("caption_band", me)
     bpy.context.scene.collection.objects.link(band)
     light = bpy.data.materials.new("caption_band")
     light.diffuse_color = (0.85, 0.85, 0.83, 1.0)
     me.materials.append(light)
-    band.parent = cam
+    band.parent = ob
     return ob
 
 
@@ -88,10 +90,14 @@ def main(out_dir=None):
     rig = demo_scene.build(character="human", resolution=300)
     scene = bpy.context.scene
     # demo_scene tints the brows (face_paint.tint_brows): without them Workbench shows no brow grammar
-    face_camera(rig)
     cap = caption(scene.camera)
     index = {}
     for name, gloss, channel in CASES:
+        scale, shift = WIDE.get(name, (0.235, None))
+        face_camera(rig, scale, shift=shift)
+        k = scale / 0.235                        # caption and band scale with the view
+        cap.scale = (k, k, 1.0)
+        cap.location = (0.0, -0.110 * k, -1.0)
         res = service.generate(rig, scene, gloss=gloss)
         shown = frames_for(res, channel)
         with tempfile.TemporaryDirectory() as tmp:
