@@ -172,6 +172,14 @@ def test_gaze_follows_the_spelling_hand_and_loci():
     _, _, face = nonmanual.nonmanual_channels(100, 24.0, spans)
     assert face["eyeLookOutRight"][15:25].min() > 0.5 and face["eyeLookOutLeft"][45:55].min() > 0.5
     assert face["eyeLookOutRight"][75:].max() == 0 and face["eyeLookOutLeft"][75:].max() == 0
+    # through synthesis: the signing space's own loci (Synthesizer.locus_point)
+    tr = gloss_to_track("ME IX-a HAPPY / IX-b a-GIVE-b BOOK")
+    segs = [s for s in tr.segments if s.kind == "sign"]
+    ix_a, ix_b, give = segs[1], segs[3], segs[4]
+    assert tr.face["eyeLookOutRight"][ix_a.start:ix_a.end].mean() > 0.3
+    assert tr.face["eyeLookOutLeft"][ix_b.start:ix_b.end].mean() > 0.3
+    assert tr.face["eyeLookOutLeft"][give.start:give.end].mean() > 0.3      # the verb's goal, b
+    assert tr.face.get("eyeLookOutLeft")[segs[2].start + 6:segs[2].end].max() == 0   # HAPPY: forward
     extra = GlossItem("POINT")
     extra.extra["locus"] = "b"
     _, _, face = nonmanual.nonmanual_channels(40, 24.0, [nonmanual.Span(5, 30, extra, 0)])
