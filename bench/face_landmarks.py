@@ -3,7 +3,7 @@
 MediaPipe Face Mesh (mediapipe==0.10.14, its bundled face_landmark.tflite: offline, nothing downloaded)
 runs on Workbench renders of the default human. Two interpreters:
 
-    .venv/bin/python bench/face_landmarks.py [--mp /tmp/mpvenv/bin/python] [--out /tmp/face_bench] [--no-tint]
+    .venv/bin/python bench/face_landmarks.py [--mp /tmp/mpvenv/bin/python] [--out /tmp/face_bench]
 
 renders with bpy, then runs this same file under the MediaPipe venv with `--measure DIR` (numpy +
 mediapipe only). Set up that venv with:  python3 -m venv /tmp/mpvenv && /tmp/mpvenv/bin/pip install
@@ -33,7 +33,7 @@ CASES = {  # name: (gloss, [(segment gloss, label)]): frames of these signs are 
 }
 
 
-def render(out, tint=False):
+def render(out):
     sys.path.insert(0, ROOT)
     import build
     build.import_package()
@@ -42,16 +42,7 @@ def render(out, tint=False):
     sys.path.insert(0, os.path.join(ROOT, "tools"))
     from face_sheets import face_camera
     os.makedirs(out, exist_ok=True)
-    rig = demo_scene.build(character="human", resolution=480)     # brows tinted (face_paint), as shown
-    if not tint:     # --no-tint: the bare skin, brows seen from their shading only
-        import numpy as np
-        for ob in bpy.data.objects:
-            mats = [m.name for m in ob.data.materials] if ob.type == "MESH" else []
-            if "SignLLM brow" in mats:
-                mi = np.empty(len(ob.data.polygons), np.int32)
-                ob.data.polygons.foreach_get("material_index", mi)
-                mi[mi == mats.index("SignLLM brow")] = mats.index("SignLLM skin")
-                ob.data.polygons.foreach_set("material_index", mi)
+    rig = demo_scene.build(character="human", resolution=480)
     scene = bpy.context.scene
     face_camera(rig, scale=0.30)
     index = []
@@ -135,14 +126,13 @@ def main(argv):
     if "--report" in argv:
         report(argv[argv.index("--report") + 1])
         return 0
-    rest = [a for a in argv if a != "--no-tint"]
-    args = dict(zip(rest[::2], rest[1::2]))
+    args = dict(zip(argv[::2], argv[1::2]))
     if "--measure" in args:
         measure(args["--measure"])
         return 0
     out = args.get("--out", "/tmp/face_bench")
     mp_python = args.get("--mp", "/tmp/mpvenv/bin/python")
-    render(out, tint="--no-tint" not in argv)
+    render(out)
     subprocess.run([mp_python, os.path.abspath(__file__), "--measure", out], check=True)
     report(out)
     return 0

@@ -173,8 +173,6 @@ def build(with_mannequin=True, resolution=360, character="human", skeleton="defa
     elif character == "human":
         from . import character as human
         rig, _body = human.build_human(skeleton, name="SignHuman")
-        from .face_paint import tint_brows
-        tint_brows(_body)           # brows a viewer can see: they carry questions and topics
         setup_human_camera(rig, resolution)
     else:
         _, rig = add_rigify_character(True)

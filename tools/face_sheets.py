@@ -89,7 +89,6 @@ def main(out_dir=None):
     os.makedirs(out_dir, exist_ok=True)
     rig = demo_scene.build(character="human", resolution=300)
     scene = bpy.context.scene
-    # demo_scene tints the brows (face_paint.tint_brows): without them Workbench shows no brow grammar
     cap = caption(scene.camera)
     index = {}
     for name, gloss, channel in CASES:
