@@ -451,6 +451,11 @@ def test_default_human_face_signs_with_its_shape_keys_not_twice_with_bones(bpy_m
         empty_scene.frame_set(empty_scene.frame_start + f)
         return (np.array(hb.matrix) @ np.linalg.inv(np.array(hb.bone.matrix_local)) @ nose)[2]
     assert nose_z(int(np.argmax(tr.head[:, 0]))) < nose_z(0) - 0.005
+    brows = bpy_mod.data.objects.get(f"{body.name.rsplit('_', 1)[0]}_brows")
+    if brows is not None:                   # the brows mesh follows the brow channels like the skin
+        bk = brows.data.shape_keys.key_blocks
+        b = _sample(empty_scene, tr.n_frames, lambda: bk["browInnerUp"].value)
+        assert np.abs(b - tr.face["browInnerUp"]).max() < 0.03 and b.max() > 0.9
     eyes = [ob for ob in bpy_mod.data.objects if ob.name.endswith("eye_L")]
     assert eyes and eyes[0].data.shape_keys.animation_data.action is not None   # gaze keys on the eye mesh
 
