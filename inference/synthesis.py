@@ -14,6 +14,7 @@ from .body import BodyModel
 from .errors import SignLLMError
 from .gloss import LIGATURES
 from .kinematics import two_bone_ik
+from .nonmanual import Span, nonmanual_channels
 from .track import HAND_SIDES, PoseTrack, Segment
 from .transforms import axis_angle_matrix, frame_from_y_z, normalize, slerp_matrices
 
@@ -56,6 +57,9 @@ class Settings:
     peak_turn: float = 12.0
     peak_speed: float = 2.8       # m/s: transitions never move a wrist faster (human signing peaks ~2-3)
     coarticulation: float = 0.15  # how far a neutral-space sign's location leans toward the previous sign
+    mouthing: bool = False        # English mouthing of the words as visemes where a sign has no mouth morpheme
+    locus_radius: float = 2.5     # loci a..e: this many shoulder widths in front of the chest, at neutral height
+    locus_angles: tuple = (("a", 40.0), ("b", -40.0), ("c", 70.0), ("d", -70.0), ("e", 15.0))  # deg to the dominant side
 
 
 @dataclass
@@ -267,6 +271,99 @@ class Synthesizer:
         rot = np.einsum("ij,tjk,kl->til", M, chunk.rot, np.diag([-1.0, 1.0, 1.0]))
         return Chunk(pos, rot, chunk.params.copy())
 
+    # -- signing space -------------------------------------------------------------------------
+    def locus_point(self, name):
+        """Where a locus is in neutral space: '1' just in front of the signer's chest, '2' the addressee
+        (straight ahead), 'a'.. 'e' on an arc in front at the angles of Settings.locus_angles."""
+        b = self.body
+        chest = b.joints["chest"]
+        neutral, _ = self.location("neutral", self.dom)
+        origin = chest + b.up * float((neutral - chest) @ b.up)
+        r = self.s.locus_radius * b.W
+        if name == "1":
+            return origin + b.forward * 0.25 * b.W
+        ang = 0.0 if name == "2" else dict(self.s.locus_angles).get(name)
+        if ang is None:
+            raise SignLLMError(f"Unknown locus {name!r}; use 1, 2 or a-e.")
+        a = np.radians(ang)
+        return origin + r * (np.cos(a) * b.forward + np.sin(a) * b.side_vec(self.dom))
+
+    def _yaw(self, angle):
+        return axis_angle_matrix(self.body.up[None], np.array([angle]))[0]
+
+    def _horizontal(self, v):
+        return v - self.body.up * float(v @ self.body.up)
+
+    def _signed_yaw(self, a, b):
+        """Angle (radians) about the up axis from horizontal a to horizontal b."""
+        a, b = normalize(self._horizontal(a)), normalize(self._horizontal(b))
+        return float(np.arctan2(np.cross(a, b) @ self.body.up, a @ b))
+
+    def _point_at(self, chunks, locus):
+        """IX-a: turn the pointing hand about the wrist so the index finger points at the locus."""
+        c = chunks.get(self.dom)
+        if c is None or not len(c):
+            return
+        target = self.locus_point(locus)
+        lateral = self._horizontal(target - c.pos[0]) @ self.body.side_vec(self.dom)
+        if lateral < 0:   # a locus on the other side: the hand moves toward the midline to point there
+            c.pos = c.pos + 0.35 * lateral * self.body.side_vec(self.dom)
+        p0 = c.pos[0]
+        f0 = normalize(c.rot[0][:, 1])
+        d = normalize(target - p0)
+        axis = np.cross(f0, d)
+        sn = np.linalg.norm(axis)
+        ang = float(np.arctan2(sn, f0 @ d))
+        if sn < 1e-9:
+            return
+        R = axis_angle_matrix((axis / sn)[None], np.array([ang]))[0]
+        c.pos = p0 + (c.pos - p0) @ R.T
+        c.rot = np.einsum("ij,tjk->tik", R, c.rot)
+
+    def _agree(self, chunks, src, dst):
+        """a-GIVE-b: the sign's path runs from the subject's locus toward the object's. The citation form is
+        1-VERB-2; its path (projected on its own direction) is laid along src -> dst, its start moved toward
+        src, and the hands turned about the vertical toward the path (at most 120 degrees)."""
+        F, T, L1, L2 = (self.locus_point(x) for x in (src, dst, "1", "2"))
+        W = self.body.W
+        direction = normalize(T - F)
+        dom = chunks.get(self.dom)
+        if dom is not None and len(dom) > 1:
+            v = dom.pos[-1] - dom.pos[0]
+            if np.linalg.norm(v) > 0.05 * W and normalize(v) @ direction > np.cos(np.radians(30)):
+                return   # the citation path already runs that way (1-GIVE-2)
+        shift = normalize(self._horizontal(F - L1)) * 0.3 * W if src != "1" else np.zeros(3)
+        yaw = self._signed_yaw(L2 - L1, T - F)
+        if abs(yaw) > np.radians(120):
+            yaw = np.radians(120) * (1.0 if self._signed_yaw(self.body.forward, -self.body.side_vec(self.dom)) > 0
+                                     else -1.0)
+        R = self._yaw(yaw)
+        for side, c in chunks.items():
+            n = len(c)
+            if n < 2:
+                continue
+            p0 = c.pos[0].copy()
+            rel = c.pos - p0
+            v = rel[-1]
+            length = float(np.linalg.norm(v))
+            if length > 0.05 * W:
+                s = (rel @ v) / (length * length)
+                resid = rel - s[:, None] * v
+            else:   # a sign held in place: it still travels toward the object
+                s = minjerk(np.linspace(0.0, 1.0, n))
+                resid = rel
+            length = max(length, 0.35 * W)
+            c.pos = p0 + shift + s[:, None] * (direction * length) + resid @ R.T
+            c.rot = np.einsum("ij,tjk->tik", R, c.rot)
+
+    def _place(self, chunks, item):
+        """Honour the loci an item carries (IX-a; a-GIVE-b)."""
+        extra = item.extra
+        if extra.get("locus"):
+            self._point_at(chunks, extra["locus"])
+        elif extra.get("from") and extra.get("to"):
+            self._agree(chunks, extra["from"], extra["to"])
+
     @staticmethod
     def _carried(base, dom):
         """The base hand doing the dominant hand's movement with it (both hands travel and turn together:
@@ -407,7 +504,7 @@ class Synthesizer:
                     append({self.dom: c}, len(c))
                 segments.append(Segment(item.gloss, "spell", start, frame, item.words, item.span,
                                         "fingerspelling", True))
-                marks.append((start, frame, item.marks))
+                marks.append((start, frame, item.marks, item, k))
                 continue
             entry = self.lex.get(item.gloss) if self.lex is not None else None
             if entry is None:
@@ -420,6 +517,7 @@ class Synthesizer:
                 sc = self.sign_chunks(entry, duration)
                 if duration is None and not self._phrase_final(items, k):   # running signing: holds shortened
                     sc = self._running(entry, sc)
+                self._place(sc, item)
                 if r == 0 and prev_sign and entry.get("hands", 1) == 1 and not entry["dom"].get("contact"):
                     self._coarticulate(sc[self.dom], cur[self.dom])
                 shift = step * (r - (reps - 1) / 2.0)
@@ -432,7 +530,7 @@ class Synthesizer:
                 append(sc, max(len(c) for c in sc.values()))
             segments.append(Segment(item.gloss, "sign", start, frame, item.words, item.span, "lexicon",
                                     bool(entry.get("review", False))))
-            marks.append((start, frame, item.marks))
+            marks.append((start, frame, item.marks, item, k))
             prev_sign = True
         append({}, max(1, int(round(self.s.final_hold * fps))))
         move_to(self.rest)
@@ -444,8 +542,8 @@ class Synthesizer:
         wrist = self._keep_out_of_body(wrist, palm, params)
         wrist = self._clamp_reach(wrist)
         elbow = self._elbows(wrist)
-        head, brows = self._nonmanuals(len(wrist), marks)
-        track = PoseTrack(fps, self.body, wrist, palm, params, elbow, head, brows, segments, self.scale)
+        head, brows, face = self._nonmanuals(len(wrist), marks, segments, wrist)
+        track = PoseTrack(fps, self.body, wrist, palm, params, elbow, head, brows, segments, self.scale, face)
         track.check()
         return track
 
@@ -563,29 +661,8 @@ class Synthesizer:
             out[:, h] = mid
         return out
 
-    def _nonmanuals(self, n, marks):
-        fps = self.s.fps
-        head = np.zeros((n, 3))
-        brows = np.zeros(n)
-        ramp = max(1, int(0.15 * fps))
-        for start, end, mk in marks:
-            if not mk:
-                continue
-            a, b = max(0, start - ramp), min(n, end + ramp)
-            t = np.arange(a, b)
-            env = np.clip(np.minimum(t - a, b - 1 - t) / ramp, 0, 1)
-            env = minjerk(env)
-            if "wh" in mk:
-                brows[a:b] = np.minimum(brows[a:b], -env)
-                head[a:b, 0] += 0.06 * env
-            if "top" in mk:  # topic: raised brows, head slightly back
-                brows[a:b] = np.maximum(brows[a:b], env)
-                head[a:b, 0] -= 0.05 * env
-            if "yn" in mk:
-                brows[a:b] = np.maximum(brows[a:b], env)
-                head[a:b, 0] += 0.12 * env
-            if "neg" in mk:
-                head[a:b, 1] += 0.2 * env * np.sin(2 * np.pi * 2.0 * (t - a) / fps)
-            if "affirm" in mk:
-                head[a:b, 0] += 0.15 * env * np.sin(2 * np.pi * 2.0 * (t - a) / fps) ** 2
-        return head, brows
+    def _nonmanuals(self, n, marks, segments=(), wrist=None):
+        """Head, brows and face channels from the gloss marks, lexicon and hands (inference/nonmanual.py)."""
+        spans = [Span(a, b, item, k) for a, b, _, item, k in marks]
+        return nonmanual_channels(n, self.s.fps, spans, segments, wrist, self.body, self.dom, self.lex,
+                                  self.s.mouthing, getattr(self, "locus_point", None))
