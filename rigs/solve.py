@@ -15,6 +15,7 @@ from ..inference.kinematics import two_bone_ik
 from ..inference.track import HAND_SIDES
 from ..inference.transforms import (axis_angle_matrix, matrix_to_quat, normalize, quat_continuous,
                                     quat_to_matrix, rotation_between)
+from . import rom
 from .profiles import FINGERS
 
 _CHAIN_JOINTS = {"thumb": (1, 2, 3, 4), "index": (5, 6, 7, 8), "middle": (9, 10, 11, 12),
@@ -212,6 +213,48 @@ def _hinge(u, f, fallback):
     return normalize(np.where(bad[..., None], fallback, h))
 
 
+def _twist_about(R, axis):
+    """Signed angle (radians) of the twist part of rotations R (T,3,3) about unit axes (T,3)."""
+    q = matrix_to_quat(R)
+    return 2.0 * np.arctan2(np.sum(q[:, 1:] * axis, -1), q[:, 0])
+
+
+def _twist_shares(rig, fa_n, hd_n, elbow, wrist):
+    """Share of the forearm's roll each bone of the forearm carries: {bone: 0..1}, the hand 1.
+
+    A bone carries the roll of the point halfway along its span between elbow (0) and wrist (1): bones
+    between the forearm and the hand (MakeHuman lowerarm02, split forearms) and twist bones hanging from
+    them (Unreal lowerarm_twist_01, any '*twist*' child) share it, so no joint carries a candy wrapper.
+    """
+    axis = wrist - elbow
+    L2 = max(float(axis @ axis), 1e-12)
+
+    def t(name):
+        return float(np.clip((rig[name].head - elbow) @ axis / L2, 0.0, 1.0))
+    path = []
+    p = rig[hd_n].parent
+    while p is not None and p != fa_n and len(path) < 4:
+        path.append(p)
+        p = rig[p].parent
+    path = path[::-1] if p == fa_n else []
+    chain = [fa_n] + path
+    twists = [n for n, b in rig.bones.items() if b.parent in chain and n not in chain and n != hd_n
+              and "twist" in n.lower()]
+    starts = sorted([t(n) for n in path + twists])
+    shares = {}
+    ends = {}
+    for i, n in enumerate(chain):
+        ends[n] = t(chain[i + 1]) if i + 1 < len(chain) else 1.0
+    first = starts[0] if starts else 1.0
+    shares[fa_n] = 0.5 * first
+    for n in path:
+        shares[n] = 0.5 * (t(n) + ends[n])
+    for n in twists:
+        shares[n] = 0.5 * (t(n) + 1.0)
+    shares[hd_n] = 1.0
+    return shares
+
+
 def solve(track, rig, profile):
     """Channels for every keyed bone of `profile` that reproduce `track` on `rig`."""
     T = track.n_frames
@@ -226,34 +269,58 @@ def solve(track, rig, profile):
         S = poses.basis(ua_n)[0, :3, 3].copy() if profile.mode == "fk" else ua.head
         a = float(np.linalg.norm(fa.head - ua.head))
         b = float(np.linalg.norm(hd.head - fa.head))
-        mid, end = two_bone_ik(S, track.wrist[:, h], a, b, track.elbow[:, h] - S)
+        # the elbow on its swivel circle that keeps pronation and the wrist inside human ranges; what no
+        # elbow can give is clamped (the hand turns toward the nearest reachable orientation) and reported
+        E, ang = rom.choose_elbows(np.broadcast_to(S, (T, 3)), track.wrist[:, h], a, b, track.palm[:, h], side,
+                                   track.elbow[:, h], body)
+        mid, end = two_bone_ik(S, track.wrist[:, h], a, b, E - S)
+        bend = normalize(mid - (S + end) * 0.5)
+        palm, clamped = rom.clamp_palm(np.broadcast_to(S, (T, 3)), mid, end, track.palm[:, h], side, ang, bend)
+        if clamped.any():
+            worst = rom.violations(ang)
+            what = ", ".join(f"{k.replace('_', ' ')} {v[1]:.0f} deg" for k, v in worst.items())
+            sol.warnings.append(f"{side} hand: the target needs a joint beyond human range on {int(clamped.sum())} "
+                                f"frames ({what} past the limit): the hand was turned to the nearest natural pose")
         R_off = hand_frame_rest(rig, profile, side).T @ hd.rest[:3, :3]
-        R_hand = track.palm[:, h] @ R_off
+        R_hand = palm @ R_off
         sol.targets[side] = {"wrist": end, "hand_rot": R_hand, "hand_bone": hd_n}
         grp = f"arm{side}"
         hand_len = chand.HAND_LENGTH * track.hand_scale
         if profile.mode == "fk":
+            # limb axes from joint positions (shoulder -> elbow -> wrist), never from a bone's own axes
             u0 = normalize(fa.head - ua.head)
             f0 = normalize(hd.head - fa.head)
             h0 = _hinge(u0, f0, np.cross(u0, body.forward))
             u = normalize(mid - S)
             f = normalize(end - mid)
-            pole_perp = normalize(track.elbow[:, h] - S)
-            hh = _hinge(u, f, np.cross(u, pole_perp))
+            hh = rom.hinge_axis(np.broadcast_to(S, (T, 3)), mid, end, bend)
             B0u = np.stack([u0, h0, np.cross(u0, h0)], -1)
             Bu = np.stack([u, hh, np.cross(u, hh)], -1)
             R_ua = Bu @ B0u.T @ ua.rest[:3, :3]
             B0f = np.stack([f0, h0, np.cross(f0, h0)], -1)
             Bf = np.stack([f, hh, np.cross(f, hh)], -1)
             R_fa = Bf @ B0f.T @ fa.rest[:3, :3]
-            rel = np.swapaxes(R_fa, -1, -2) @ R_hand
-            q = matrix_to_quat(rel)
-            tw = normalize(np.stack([q[:, 0], np.zeros(T), q[:, 2], np.zeros(T)], -1))
-            R_fa = R_fa @ quat_to_matrix(tw)
-            for name, R, pos in ((ua_n, R_ua, np.broadcast_to(S, (T, 3))), (fa_n, R_fa, mid), (hd_n, R_hand, end)):
-                L = poses.local(name, _m4(R, pos))
-                sol.channels.append(Channel(name, "rotation_quaternion", _quat_channel(L), grp))
+            # the forearm's roll: the twist about the real forearm axis (elbow -> wrist) between the hand
+            # the swung forearm would carry and the target hand, shared along the forearm (see _twist_shares)
+            R_carry = R_fa @ (fa.rest[:3, :3].T @ hd.rest[:3, :3])
+            tau = _twist_about(R_hand @ np.swapaxes(R_carry, -1, -2), f)
+            shares = _twist_shares(rig, fa_n, hd_n, fa.head, hd.head)
+            R_fa = axis_angle_matrix(f, tau * shares[fa_n]) @ R_fa
+            L = poses.local(ua_n, _m4(R_ua, np.broadcast_to(S, (T, 3))))
+            sol.channels.append(Channel(ua_n, "rotation_quaternion", _quat_channel(L), grp))
+            L = poses.local(fa_n, _m4(R_fa, mid))
+            sol.channels.append(Channel(fa_n, "rotation_quaternion", _quat_channel(L), grp))
+            R_fa0 = axis_angle_matrix(f, -tau * shares[fa_n]) @ R_fa   # the forearm without its roll
+            for tw, c in shares.items():
+                if tw in (fa_n, hd_n):
+                    continue
+                R_tw = axis_angle_matrix(f, tau * c) @ R_fa0 @ (fa.rest[:3, :3].T @ rig[tw].rest[:3, :3])
+                L = poses.local(tw, _m4(R_tw, poses.of(tw)[:, :3, 3]))
+                sol.channels.append(Channel(tw, "rotation_quaternion", _quat_channel(L), grp))
+            L = poses.local(hd_n, _m4(R_hand, end))
+            sol.channels.append(Channel(hd_n, "rotation_quaternion", _quat_channel(L), grp))
             levers = {ua_n: a + b + hand_len, fa_n: b + hand_len, hd_n: hand_len}
+            levers.update({tw: hand_len for tw in shares if tw not in levers})
             sol.error_fns[grp] = _fk_error(levers, {c.bone: c.values for c in sol.channels if c.group == grp})
         else:
             M_hand = _m4(R_hand, end)
@@ -278,6 +345,9 @@ def solve(track, rig, profile):
                 sol.channels.append(Channel(sw, f'["{prop}"]', np.full((T, 1), float(val)), f"props{side}"))
             sol.error_fns[grp] = _ik_error(ik_n, pole_n, hand_len, (a + b),
                                            {c.path + c.bone: c.values for c in sol.channels if c.group == grp})
+        if clamped.any():   # the fingers follow the hand as turned into range
+            local = chand.joints_local(track.hand_params[:, h], track.hand_scale, side)
+            joints[:, h] = track.wrist[:, h, None, :] + np.einsum("tij,tkj->tki", palm, local)
         _solve_fingers(sol, poses, rig, profile, side, joints[:, h])
     _solve_head(sol, poses, rig, profile, track)
     _solve_brow_bones(sol, poses, rig, profile, track)

@@ -13,6 +13,7 @@ import bpy
 
 from .. import inference
 from ..inference import SignLLMError
+from ..inference.synthesis import DEFAULT_REST_POSE
 from ..rigs import blender_io
 from ..rigs.profiles import NotHumanoid, detect
 from ..rigs.retarget import plan_keys
@@ -39,6 +40,9 @@ class Options:
     glosser: str = "rules"          # inference.GLOSSERS: 'rules', 'neural', 'neural+rules'
     generator: str = "lexicon"      # 'lexicon' (synthesis from the sign lexicon) or 'neural' (a pose model)
     pose_model: str = ""            # .onnx of a gloss -> pose model ('' = the shipped research model)
+    rest_pose: str = DEFAULT_REST_POSE
+    """Start, end and idle arm: 'SIDES' (arms hanging relaxed at the sides) or 'FRONT' (hands resting loosely
+    in front at waist height). The default lives in inference.synthesis.DEFAULT_REST_POSE."""
 
 
 @dataclass
@@ -190,7 +194,8 @@ def generate(obj, scene, text=None, gloss=None, options=None):
     fps = scene.render.fps / scene.render.fps_base
     settings = inference.Settings(fps=fps, speed=max(0.25, min(4.0, opt.speed)),
                                   dominant="L" if opt.left_handed else "R",
-                                  letter_hold=max(0.05, min(2.0, opt.letter_hold)))
+                                  letter_hold=max(0.05, min(2.0, opt.letter_hold)),
+                                  rest_pose=getattr(opt, "rest_pose", DEFAULT_REST_POSE))
     t = time.perf_counter()
     if getattr(opt, "generator", "lexicon") == "neural":
         track = neural_track(items, body, getattr(opt, "pose_model", ""))
