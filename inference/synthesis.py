@@ -127,7 +127,7 @@ class Synthesizer:
         S = b.joints[f"shoulder_{side}"]
         la, lb = b.arm_lengths(side)
         if mode == "SIDES":
-            u_dir = normalize(-up + 0.16 * out + 0.06 * fwd)
+            u_dir = normalize(-up + 0.20 * out + 0.06 * fwd)
             f_dir = normalize(-up + 0.10 * out + 0.28 * fwd)
             palm_to = -out - 0.30 * fwd
         else:

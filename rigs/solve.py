@@ -47,6 +47,13 @@ def _m4(rot, pos):
     return m
 
 
+def _shoulder_points(rig, profile):
+    """(left, right) shoulder points at rest: the upper arms' heads, or for a half-body avatar (no arms)
+    the hands' heads, which only serve to tell left from right here."""
+    part = "hand" if profile.mode == "floating" else "upper_arm"
+    return rig[profile.measure(part, "L")].head, rig[profile.measure(part, "R")].head
+
+
 def canonical(rig, profile):
     """The rig in canonical space: its own up (hips -> head) and left (right -> left shoulder), metres.
 
@@ -54,27 +61,50 @@ def canonical(rig, profile):
     this; rotation channels are unchanged by it and location channels are scaled back in `solve`.
     """
     up = rig[profile.measure("head")].head - rig[profile.measure("hips")].head
-    left = rig[profile.measure("upper_arm", "L")].head - rig[profile.measure("upper_arm", "R")].head
-    left = normalize(left)
+    sl, sr = _shoulder_points(rig, profile)
+    left = normalize(sl - sr)
     up = normalize(up - (up @ left) * left)
     back = np.cross(up, left)  # -forward
     axes = np.stack([left, back, up])
     unit = float(rig.world_scale) if rig.world_scale > 0 else 1.0
     # implausible sizes (a 180-unit character at scale 1): fall back to an adult shoulder width
-    W = float(np.linalg.norm(rig[profile.measure("upper_arm", "L")].head
-                             - rig[profile.measure("upper_arm", "R")].head)) * unit
+    W = float(np.linalg.norm(sl - sr)) * unit
+    if profile.mode == "floating":   # no shoulders: the hips-to-head length of an adult instead
+        W = _HALF_BODY_W * float(np.linalg.norm(rig[profile.measure("head")].head
+                                                - rig[profile.measure("hips")].head)) * unit
     if not 0.08 < W < 2.0:
         unit = 0.39 / max(W / unit, 1e-9)
     return rig.transformed(axes, unit)
 
 
+_HALF_BODY_W = 0.39 / 0.771   # shoulder width per hips-to-head length (the default body)
+
+
+def _virtual_arms(rig, profile, j):
+    """Shoulders, elbows and wrists of an adult body for a half-body avatar (arms hanging), scaled by its
+    hips-to-head length: the synthesis places hands relative to them; no arm bone is keyed."""
+    head = rig[profile.measure("head")].head
+    hips = rig[profile.measure("hips")].head
+    W = _HALF_BODY_W * float(np.linalg.norm(head - hips))
+    neck = profile.measure("neck")
+    base = rig[neck].head if neck and neck in rig else head - np.array([0.0, 0.0, 0.12 * W])
+    for side, sgn in (("L", 1.0), ("R", -1.0)):
+        s = base + np.array([sgn * 0.5 * W, 0.0, -0.19 * W])
+        j[f"shoulder_{side}"] = s
+        j[f"elbow_{side}"] = s - np.array([0.0, 0.0, 0.74 * W])
+        j[f"wrist_{side}"] = s - np.array([0.0, 0.0, 1.415 * W])
+
+
 def measure_body(rig, profile):
     """BodyModel (canonical space, rest pose) from the rig's own bones."""
     j = {}
-    for side in HAND_SIDES:
-        j[f"shoulder_{side}"] = rig[profile.measure("upper_arm", side)].head
-        j[f"elbow_{side}"] = rig[profile.measure("forearm", side)].head
-        j[f"wrist_{side}"] = rig[profile.measure("hand", side)].head
+    if profile.mode == "floating":
+        _virtual_arms(rig, profile, j)
+    else:
+        for side in HAND_SIDES:
+            j[f"shoulder_{side}"] = rig[profile.measure("upper_arm", side)].head
+            j[f"elbow_{side}"] = rig[profile.measure("forearm", side)].head
+            j[f"wrist_{side}"] = rig[profile.measure("hand", side)].head
     W = float(np.linalg.norm(j["shoulder_L"] - j["shoulder_R"]))
     head = rig[profile.measure("head")]
     j["head_base"] = head.head
@@ -93,7 +123,7 @@ def measure_body(rig, profile):
     scale = 1.0
     if mid and all(b and b in rig for b in mid):
         tip = _finger_end(rig, profile, "middle", "R", mid)
-        scale = float(np.linalg.norm(tip - j["wrist_R"]) / chand.HAND_LENGTH)
+        scale = float(np.linalg.norm(tip - rig[profile.measure("hand", "R")].head) / chand.HAND_LENGTH)
     return BodyModel(j, hand_scale=scale)
 
 
@@ -216,6 +246,7 @@ def _hinge(u, f, fallback):
 def _twist_about(R, axis):
     """Signed angle (radians) of the twist part of rotations R (T,3,3) about unit axes (T,3)."""
     q = matrix_to_quat(R)
+    q = q * np.where(q[:, :1] < 0, -1.0, 1.0)      # the short way round: (-pi, pi]
     return 2.0 * np.arctan2(np.sum(q[:, 1:] * axis, -1), q[:, 0])
 
 
@@ -263,6 +294,10 @@ def solve(track, rig, profile):
     joints = track.hand_joints()
     body = track.body
     for h, side in enumerate(HAND_SIDES):
+        if profile.mode == "floating":
+            _solve_floating_hand(sol, poses, rig, profile, track, h, side)
+            _solve_fingers(sol, poses, rig, profile, side, joints[:, h])
+            continue
         ua_n, fa_n, hd_n = (profile.measure(p, side) for p in ("upper_arm", "forearm", "hand"))
         ua, fa, hd = rig[ua_n], rig[fa_n], rig[hd_n]
         # FK: the shoulder where the rig's current (unkeyed) spine and clavicle put it
@@ -359,6 +394,27 @@ def solve(track, rig, profile):
             tg["wrist"] = rig.to_armature(tg["wrist"])
             tg["hand_rot"] = rig.rot_to_armature(tg["hand_rot"])
     return sol
+
+
+def _solve_floating_hand(sol, poses, rig, profile, track, h, side):
+    """A hand without an arm (half-body avatar): placed and oriented directly, location + rotation keys."""
+    hd_n = profile.measure("hand", side)
+    hd = rig[hd_n]
+    R_hand = track.palm[:, h] @ (hand_frame_rest(rig, profile, side).T @ hd.rest[:3, :3])
+    end = track.wrist[:, h]
+    sol.targets[side] = {"wrist": end, "hand_rot": R_hand, "hand_bone": hd_n}
+    grp = f"arm{side}"
+    L = poses.local(hd_n, _m4(R_hand, end))
+    c_loc = Channel(hd_n, "location", L[:, :3, 3].copy(), grp)
+    c_rot = Channel(hd_n, "rotation_quaternion", _quat_channel(L), grp)
+    sol.channels += [c_loc, c_rot]
+    hand_len = chand.HAND_LENGTH * track.hand_scale
+
+    def err(rec, hd_n=hd_n, c_loc=c_loc, c_rot=c_rot):
+        # the channel's values as keyed (armature units after `solve` scales locations back): metres here
+        e_loc = np.linalg.norm(rec[("location", hd_n)] - c_loc.values, axis=-1) * (rig.unit if rig.axes is not None else 1.0)
+        return e_loc + _quat_angle(c_rot.values, rec[("rotation_quaternion", hd_n)]) * hand_len
+    sol.error_fns[grp] = err
 
 
 def _finger_geometry(rig, profile, side, f, chain, k):

@@ -18,7 +18,7 @@ from ..rigs import blender_io
 from ..rigs.profiles import NotHumanoid, detect
 from ..rigs.retarget import plan_keys
 from ..rigs.solve import canonical, measure_body
-from . import safety
+from . import safety, verify
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,12 @@ class Result:
     profile: str
     timings: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
+    check: object = None    # verify.Check: the evaluated deform hands against their targets
+
+    @property
+    def verified(self):
+        """True when Blender's evaluated deform hands are within 1 cm of their targets on the checked frames."""
+        return self.check is not None and self.check.ok
 
     @property
     def gloss_text(self):
@@ -229,8 +235,11 @@ def generate(obj, scene, text=None, gloss=None, options=None):
             scene.frame_start = start
             scene.frame_end = start + track.n_frames - 1
     timings["write"] = time.perf_counter() - t
+    t = time.perf_counter()
+    check = verify.check_hands(obj, scene, plan, profile, start, rig.unit)   # Blender's evaluated rig vs targets
+    timings["self_check"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     log.info("signed %d glosses, %d frames, %d keys on %s (%s)", len(items), track.n_frames, plan.n_keys,
              obj.name, profile.label)
     return Result(items, track, plan, action, profile.label, timings,
-                  gloss_warnings + profile.warnings + list(plan.warnings))
+                  gloss_warnings + profile.warnings + list(plan.warnings) + check.warnings, check)
