@@ -185,3 +185,15 @@ def clamp_palm(S, E, W, palm, side, angles, bend=None):
     y = (D @ v[..., None])[..., 0]
     new = rotation_between(f, y) @ D
     return np.where(changed[:, None, None], new, palm), changed
+
+
+def clamp_hand_params(params):
+    """Handshape articulation (..., 21 degrees, inference/hand.py order) with finger MCP, PIP, DIP and thumb
+    MCP, IP flexion clamped into their ranges; returns (params, number of values changed)."""
+    p = np.array(params, float, copy=True)
+    for i in range(4):
+        for k, (lo, hi) in enumerate((FINGER_MCP, FINGER_PIP, FINGER_DIP)):
+            p[..., 4 * i + k] = np.clip(p[..., 4 * i + k], lo, hi)
+    p[..., 19] = np.clip(p[..., 19], *THUMB_MCP)
+    p[..., 20] = np.clip(p[..., 20], *THUMB_IP)
+    return p, int(np.sum(np.abs(p - np.asarray(params, float)) > 1e-9))

@@ -291,12 +291,16 @@ def solve(track, rig, profile):
     T = track.n_frames
     sol = Solution()
     poses = _Poses(rig, T)
-    joints = track.hand_joints()
     body = track.body
+    params, _ = rom.clamp_hand_params(track.hand_params)   # fingers inside their ranges of motion
+
+    def hand_joints(h, side, palm):
+        local = chand.joints_local(params[:, h], track.hand_scale, side)
+        return track.wrist[:, h, None, :] + np.einsum("tij,tkj->tki", palm, local)
     for h, side in enumerate(HAND_SIDES):
         if profile.mode == "floating":
             _solve_floating_hand(sol, poses, rig, profile, track, h, side)
-            _solve_fingers(sol, poses, rig, profile, side, joints[:, h])
+            _solve_fingers(sol, poses, rig, profile, side, hand_joints(h, side, track.palm[:, h]))
             continue
         ua_n, fa_n, hd_n = (profile.measure(p, side) for p in ("upper_arm", "forearm", "hand"))
         ua, fa, hd = rig[ua_n], rig[fa_n], rig[hd_n]
@@ -380,10 +384,8 @@ def solve(track, rig, profile):
                 sol.channels.append(Channel(sw, f'["{prop}"]', np.full((T, 1), float(val)), f"props{side}"))
             sol.error_fns[grp] = _ik_error(ik_n, pole_n, hand_len, (a + b),
                                            {c.path + c.bone: c.values for c in sol.channels if c.group == grp})
-        if clamped.any():   # the fingers follow the hand as turned into range
-            local = chand.joints_local(track.hand_params[:, h], track.hand_scale, side)
-            joints[:, h] = track.wrist[:, h, None, :] + np.einsum("tij,tkj->tki", palm, local)
-        _solve_fingers(sol, poses, rig, profile, side, joints[:, h])
+        # the fingers follow the hand as turned into range
+        _solve_fingers(sol, poses, rig, profile, side, hand_joints(h, side, palm))
     _solve_head(sol, poses, rig, profile, track)
     _solve_brow_bones(sol, poses, rig, profile, track)
     if rig.axes is not None:  # back to the armature's own units and axes

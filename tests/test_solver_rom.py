@@ -83,6 +83,24 @@ def _knuckle_frame(ob, prof, side):
     return np.stack([np.cross(y, z), y, z], -1)
 
 
+def finger_flexion(ob, prof, side, truth_tips=None):
+    """Largest MCP, PIP and DIP flexion (degrees, unsigned, from joint positions) of the four fingers of
+    the evaluated pose: the angle between consecutive segments (metacarpal: wrist -> knuckle)."""
+    wrist = np.array(ob.pose.bones[prof.measure("hand", side)].head)
+    out = np.zeros(3)
+    for f in ("index", "middle", "ring", "pinky"):
+        chain = prof.fingers(side)[f]
+        tip = prof.tip(f, side)
+        pts = [wrist] + [np.array(ob.pose.bones[b].head) for b in chain]
+        pts.append(np.array(ob.pose.bones[tip].head) if tip else np.array(ob.pose.bones[chain[-1]].tail))
+        seg = [pts[k + 1] - pts[k] for k in range(4)]
+        for k in range(3):
+            a, b = seg[k], seg[k + 1]
+            c = a @ b / (np.linalg.norm(a) * np.linalg.norm(b))
+            out[k] = max(out[k], np.degrees(np.arccos(np.clip(c, -1, 1))))
+    return out
+
+
 def arm_figures(bpy, scene, ob, res):
     """Per frame on the evaluated rig: hand error (m), palm angle (deg), worst adjacent-bone twist (deg)
     and the arm's joint angles (rigs/rom.arm_angles) for both arms."""
@@ -99,7 +117,7 @@ def arm_figures(bpy, scene, ob, res):
         pairs = verify.deform_arm_chain(ob, hand, prof.measure("upper_arm", side))
         mid = prof.fingers(side, "finger_measure")["middle"][0]
         chains[side] = (pairs, verify.rest_axes(ob, pairs, np.array(ob.data.bones[mid].head_local), hand))
-    out = {"hand": [], "palm": [], "twist": [], "angles": {"L": [], "R": []}, "pairs": chains}
+    out = {"hand": [], "palm": [], "twist": [], "angles": {"L": [], "R": []}, "pairs": chains, "fingers": []}
     for f in range(res.track.n_frames):
         scene.frame_set(scene.frame_start + f)
         for side in "LR":
@@ -112,6 +130,8 @@ def arm_figures(bpy, scene, ob, res):
             pairs, axes = chains[side]
             tw = verify.twist_angles(ob, pairs, axes)
             out["twist"].append(max(tw.values()) if tw else 0.0)
+            if prof.tip("index", side):
+                out["fingers"].append(finger_flexion(ob, prof, side))
             S, E, W = (np.array(ob.pose.bones[prof.measure(r, side)].head) for r in ("upper_arm", "forearm", "hand"))
             out["angles"][side].append({k: float(v) for k, v in
                                         rom.arm_angles(S, E, W, _knuckle_frame(ob, prof, side), side).items()})
@@ -171,6 +191,11 @@ def test_twist_shared_and_joints_in_human_range(bpy_mod, empty_scene, kind, opts
         print(f"{kind} {what}: hand {max(fig['hand']) * 1000:.2f} mm, twist {max(fig['twist']):.0f} deg over "
               f"{len(pairs)} pairs, " + ", ".join(f"{k} {lo:.0f}..{hi:.0f}" for k, (lo, hi) in worst.items()))
         assert max(fig["twist"]) <= 90.0, f"{kind} {what}: a joint twists {max(fig['twist']):.0f} deg"
+        if fig["fingers"]:   # MCP (measured against the wrist-knuckle line, +10 for the metacarpal's arch), PIP, DIP
+            from signllm.rigs import rom
+            mcp, pip, dip = np.max(fig["fingers"], 0)
+            print(f"  finger flexion max: MCP {mcp:.0f}, PIP {pip:.0f}, DIP {dip:.0f} deg")
+            assert mcp <= rom.FINGER_MCP[1] + 10 and pip <= rom.FINGER_PIP[1] + 3 and dip <= rom.FINGER_DIP[1] + 3
         assert max(fig["hand"]) < 0.01
         if kind in ("ue4", "makehuman"):   # the forearm's twist bones are keyed and carry part of the roll
             keyed = {c.bone for c in res.plan.curves}
