@@ -161,14 +161,16 @@ def choose_elbows(S, Wr, a, b, palm, side, pref, body=None, n=36, smooth=4.0, pr
     return elbow, arm_angles(S, elbow, Wr, palm, side, dirs_sel)
 
 
-def clamp_palm(S, E, W, palm, side, angles, bend=None):
-    """The palm frames with pronation and wrist angles clamped into their ranges (frames inside them are
-    returned unchanged) and a (T,) bool of the frames that changed."""
+def clamp_palm(S, E, W, palm, side, angles, bend=None, margin=2.0):
+    """The palm frames with pronation and wrist angles clamped into their ranges, `margin` degrees inside
+    them so that key reduction's small error stays in range too (frames inside them are returned
+    unchanged), and a (T,) bool of the frames that changed."""
     f = normalize(W - E)
     h = hinge_axis(S, E, W, bend)
     neutral = h if side == "L" else -h
     n_perp = normalize(neutral - np.sum(neutral * f, -1, keepdims=True) * f)
-    clip = {k: np.clip(angles[k], *LIMITS[k]) for k in ("pronation", "wrist_flexion", "wrist_deviation")}
+    clip = {k: np.clip(angles[k], LIMITS[k][0] + margin, LIMITS[k][1] - margin)
+            for k in ("pronation", "wrist_flexion", "wrist_deviation")}
     changed = np.zeros(len(f), bool)
     for k in clip:
         changed |= np.abs(clip[k] - angles[k]) > 1e-6

@@ -99,11 +99,13 @@ def deform_arm_chain(obj, hand, upper):
     """Deform bones from the upper arm down to the hand ([upper, ..., hand]) and the '*twist*' bones that
     hang from that chain: [(parent, child)] pairs of adjacent deform bones along the arm."""
     bones = obj.data.bones
+    top = np.array(bones[upper].head_local)
+    size = max(float(np.linalg.norm(np.array(bones[hand].head_local) - top)), 1e-9)
     chain = [hand]
     b = bones[hand].parent
-    while b is not None and len(chain) < 8:
+    while b is not None and len(chain) < 8:   # up to the upper arm (or the deform bone at its head)
         chain.append(b.name)
-        if b.name == upper:
+        if b.name == upper or np.linalg.norm(np.array(b.head_local) - top) < 0.01 * size:
             break
         b = b.parent
     chain = chain[::-1]

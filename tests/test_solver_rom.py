@@ -68,19 +68,25 @@ def reimport(bpy, ob, fmt, tmp):
     return next(o for o in bpy.context.scene.objects if o.type == "ARMATURE")
 
 
-def _knuckle_frame(ob, prof, side):
-    """The palm frame (columns x: thumb side for the right hand, y: fingers, z: palm normal) of the
-    evaluated pose, from the knuckles' positions."""
-    fm = prof.fingers(side, "finger_measure")
-    wrist = np.array(ob.pose.bones[prof.measure("hand", side)].head)
-    kn = [np.array(ob.pose.bones[fm[f][0]].head) for f in ("index", "middle", "ring", "pinky")]
-    y = np.mean(kn, 0) - wrist
-    y /= np.linalg.norm(y)
-    across = kn[0] - kn[-1]
-    x = across if side == "R" else -across
-    z = np.cross(x, y)
-    z /= np.linalg.norm(z)
-    return np.stack([np.cross(y, z), y, z], -1)
+def _palm_frames(ob, prof):
+    """side -> function giving the palm frame (columns x: thumb side for the right hand, y: fingers,
+    z: palm normal; armature space) of the evaluated pose: the rig's rest hand frame (from its knuckles,
+    solve.hand_frame_rest) carried by the evaluated hand bone."""
+    from signllm.rigs import blender_io
+    from signllm.rigs.solve import canonical, hand_frame_rest
+    rigc = canonical(blender_io.read_rig(ob), prof)
+    out = {}
+    for side in "LR":
+        name = prof.measure("hand", side)
+        rest = rigc.rot_to_armature(hand_frame_rest(rigc, prof, side)[None])[0]
+        R0 = np.array(ob.data.bones[name].matrix_local)[:3, :3]
+
+        def frame(name=name, rest=rest, R0=R0):
+            R = np.array(ob.pose.bones[name].matrix)[:3, :3]
+            R = R / np.linalg.norm(R, axis=0)
+            return R @ np.linalg.inv(R0 / np.linalg.norm(R0, axis=0)) @ rest
+        out[side] = frame
+    return out
 
 
 def finger_flexion(ob, prof, side, truth_tips=None):
@@ -116,8 +122,22 @@ def arm_figures(bpy, scene, ob, res):
         hand = prof.deform_hand(side)
         pairs = verify.deform_arm_chain(ob, hand, prof.measure("upper_arm", side))
         mid = prof.fingers(side, "finger_measure")["middle"][0]
-        chains[side] = (pairs, verify.rest_axes(ob, pairs, np.array(ob.data.bones[mid].head_local), hand))
+        h0 = np.array(ob.data.bones[hand].head_local)
+        if mid:
+            to = np.array(ob.data.bones[mid].head_local)
+        else:   # no fingers (CMU mocap skeleton): the hand continues the forearm at rest
+            to = 2 * h0 - np.array(ob.data.bones[prof.measure("forearm", side)].head_local)
+        chains[side] = (pairs, verify.rest_axes(ob, pairs, to, hand))
     out = {"hand": [], "palm": [], "twist": [], "angles": {"L": [], "R": []}, "pairs": chains, "fingers": []}
+    palms = _palm_frames(ob, prof)
+    with verify._light_meshes(ob):
+        _figures(scene, ob, res, prof, unit, chains, palms, out)
+    return out
+
+
+def _figures(scene, ob, res, prof, unit, chains, palms, out):
+    from signllm.rigs import rom
+    from signllm.signllm_blender import verify
     for f in range(res.track.n_frames):
         scene.frame_set(scene.frame_start + f)
         for side in "LR":
@@ -130,12 +150,11 @@ def arm_figures(bpy, scene, ob, res):
             pairs, axes = chains[side]
             tw = verify.twist_angles(ob, pairs, axes)
             out["twist"].append(max(tw.values()) if tw else 0.0)
-            if prof.tip("index", side):
+            if prof.tip("index", side) and all(prof.fingers(side)[f][0] for f in ("index", "pinky")):
                 out["fingers"].append(finger_flexion(ob, prof, side))
             S, E, W = (np.array(ob.pose.bones[prof.measure(r, side)].head) for r in ("upper_arm", "forearm", "hand"))
             out["angles"][side].append({k: float(v) for k, v in
-                                        rom.arm_angles(S, E, W, _knuckle_frame(ob, prof, side), side).items()})
-    return out
+                                        rom.arm_angles(S, E, W, palms[side](), side).items()})
 
 
 def assert_in_range(fig, label):
