@@ -127,10 +127,14 @@ def choose_elbows(S, Wr, a, b, palm, side, pref, body=None, n=36, smooth=4.0, pr
     P = np.broadcast_to(palm[:, None], (T, n, 3, 3))
     bend = dirs
     ang = arm_angles(Sn, E, Wn, P, side, bend)
-    cost = (excess(ang, margin=5.0) + pref_weight * np.degrees(phi)[None] ** 2 / 90.0 ** 2 * 10.0
+    ex = excess(ang, margin=5.0)
+    ex = np.where(ex > 400.0, 400.0 + 40.0 * (np.sqrt(ex) - 20.0), ex)   # squares up to 20 deg, then linear
+    cost = (ex + pref_weight * np.degrees(phi)[None] ** 2 / 90.0 ** 2 * 10.0
             + comfort * sum((ang[k] / (0.5 * (hi - lo))) ** 2 for k, (lo, hi) in LIMITS.items() if k != "elbow"))
-    if body is not None:   # an elbow inside the torso is no option
+    if body is not None:   # an elbow inside the torso is no option; one above the shoulder looks strained
         cost = cost + 1e4 * (body.penetration(E) / max(body.W, 1e-6)) ** 2 * 100.0
+        rise = ((E - Sn) @ body.up) / max(a, 1e-9)          # 0: elbow at shoulder height, 1: straight up
+        cost = cost + 6000.0 * np.maximum(rise, 0.0) ** 2 + 300.0 * np.maximum(rise + 0.3, 0.0) ** 2
     # Viterbi over swivel angles: transitions cost the squared change of angle
     dphi = np.degrees(np.abs(np.angle(np.exp(1j * (phi[:, None] - phi[None, :])))))
     trans = 0.05 * dphi ** 2

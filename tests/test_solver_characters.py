@@ -14,7 +14,8 @@ def test_arm_solver_on_character(bpy_mod, skeleton, via):
     from signllm.signllm_blender import service
     scene, rig, body = open_character(skeleton, via)
     rows = []
-    for what, kw in (("sentence", {"text": TEXT}), ("A-Z", {"gloss": AZ})):
+    runs = [("sentence", {"text": TEXT})] + ([("A-Z", {"gloss": AZ})] if via == "native" else [])
+    for what, kw in runs:   # A-Z on the native skeletons (the imports give the same figures: docs/notes/solver.md)
         res = service.generate(rig, scene, **kw)
         fig = arm_figures(bpy_mod, scene, rig, res)
         worst = assert_in_range(fig, f"{skeleton}/{via} {what}")

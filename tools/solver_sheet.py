@@ -58,7 +58,13 @@ def shots(ob, scene, text, rest_pose, picks):
 
 def main():
     out = os.path.join(ROOT, "docs", "solver_sheet.png")
-    if len(sys.argv) > 2:
+    if len(sys.argv) > 1 and sys.argv[1] == "--human":   # the default human (signllm_blender.character)
+        from signllm.signllm_blender import character
+        demo_scene.new_scene()
+        ob, _body = character.build_human(sys.argv[2] if len(sys.argv) > 2 else "default")
+        profile = detect(blender_io.read_rig(ob))
+        out = os.path.join(ROOT, "docs", "solver_sheet_human.png")
+    elif len(sys.argv) > 2:
         bpy.ops.wm.open_mainfile(filepath=sys.argv[1])
         ob = bpy.data.objects[sys.argv[2]]
         profile = detect(blender_io.read_rig(ob))
@@ -70,7 +76,7 @@ def main():
     scene = bpy.context.scene
     scene.render.engine = "BLENDER_WORKBENCH"
     scene.display.shading.light = "STUDIO"
-    scene.display.shading.color_type = "OBJECT" if len(sys.argv) <= 2 else "MATERIAL"
+    scene.display.shading.color_type = "OBJECT" if len(sys.argv) <= 1 else "MATERIAL"
     scene.display.shading.show_cavity = True
     scene.render.resolution_x = scene.render.resolution_y = 240
     world = bpy.data.worlds.new("W")
