@@ -12,8 +12,8 @@ import numpy as np
 from ..rigs.blender_io import bound_meshes
 
 LIMIT = 0.01          # metres: beyond this a hand is reported
-ALL_FRAMES = 240      # texts up to this many frames are checked on every frame
-SAMPLES = 240         # longer ones on about this many frames (the key frames first, then evenly spread)
+ALL_FRAMES = 120      # texts up to this many frames (5 s at 24 fps) are checked on every frame
+SAMPLES = 60          # longer ones on about twice this many (their arm key frames, then an even spread)
 
 
 @dataclass

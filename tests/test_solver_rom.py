@@ -296,3 +296,15 @@ def test_self_check_names_a_hand_pulled_away(bpy_mod, empty_scene):
     assert bone == truth["hand.R"] and dist > 0.01 and res.check.worst["L"][0] < 0.01
     pb.constraints.remove(c)
     assert service.generate(ob, empty_scene, text=TEXT).verified
+
+
+def test_self_check_samples_long_texts(bpy_mod):
+    """Short texts are checked on every frame; long ones on their arm key frames and an even spread."""
+    from types import SimpleNamespace
+    from signllm.signllm_blender import verify
+    keys = SimpleNamespace(group="armR", frames=np.arange(0, 5000, 7))
+    plan = SimpleNamespace(curves=[keys, SimpleNamespace(group="fingersR", frames=np.arange(5000))])
+    assert verify.check_frames(plan, verify.ALL_FRAMES) == list(range(verify.ALL_FRAMES))
+    frames = verify.check_frames(plan, 5000)
+    assert 0 in frames and 4999 in frames and len(frames) <= 3 * verify.SAMPLES
+    assert np.max(np.diff(frames)) <= 5000 // verify.SAMPLES
