@@ -99,7 +99,7 @@ def violations(angles, tol=0.5):
     return out
 
 
-def choose_elbows(S, Wr, a, b, palm, side, pref, body=None, n=36, smooth=4.0, pref_weight=60.0,
+def choose_elbows(S, Wr, a, b, palm, side, pref, body=None, n=36, smooth=4.0, pref_weight=20.0,
                   comfort=150.0):
     """Elbow positions (T, 3) on each frame's swivel circle that keep pronation and the wrist inside their
     ranges, close to the preferred elbow `pref` (T, 3) and smooth over time (a Viterbi path over `n`

@@ -318,8 +318,11 @@ def solve(track, rig, profile):
         if clamped.any():
             worst = rom.violations(ang)
             what = ", ".join(f"{k.replace('_', ' ')} {v[1]:.0f} deg" for k, v in worst.items())
-            sol.warnings.append(f"{side} hand: the target needs a joint beyond human range on {int(clamped.sum())} "
-                                f"frames ({what} past the limit): the hand was turned to the nearest natural pose")
+            signs = [sg.gloss for sg in track.segments if sg.kind != "pause" and clamped[sg.start:sg.end].any()]
+            where = f" in {', '.join(dict.fromkeys(signs))}" if signs else ""
+            sol.warnings.append(f"{'Left' if side == 'L' else 'Right'} hand{where}: the target needs a joint beyond "
+                                f"human range ({what} past the limit on {int(clamped.sum())} frames); the hand was "
+                                "turned to the nearest natural pose")
         R_off = hand_frame_rest(rig, profile, side).T @ hd.rest[:3, :3]
         R_hand = palm @ R_off
         sol.targets[side] = {"wrist": end, "hand_rot": R_hand, "hand_bone": hd_n}
