@@ -386,7 +386,8 @@ def solve(track, rig, profile):
             for prop, val in (profile.spec["ik"].get("props", {}) if sw else {}).items():
                 sol.channels.append(Channel(sw, f'["{prop}"]', np.full((T, 1), float(val)), f"props{side}"))
             sol.error_fns[grp] = _ik_error(ik_n, pole_n, hand_len, (a + b),
-                                           {c.path + c.bone: c.values for c in sol.channels if c.group == grp})
+                                           {c.path + c.bone: c for c in sol.channels if c.group == grp},
+                                           rig.unit if rig.axes is not None else 1.0)
         # the fingers follow the hand as turned into range
         _solve_fingers(sol, poses, rig, profile, side, hand_joints(h, side, palm))
     _solve_head(sol, poses, rig, profile, track)
@@ -601,11 +602,13 @@ def _fk_error(levers, refs):
     return err
 
 
-def _ik_error(ik_n, pole_n, hand_len, arm_len, refs):
+def _ik_error(ik_n, pole_n, hand_len, arm_len, refs, unit=1.0):
+    """Hand error (m) of reconstructed IK control channels; `refs` are the Channels themselves, read when
+    the error is asked for (their locations are in armature units by then: `unit` metres each)."""
     def err(rec):
-        e_loc = np.linalg.norm(rec[("location", ik_n)] - refs["location" + ik_n], axis=-1)
-        e_rot = _quat_angle(refs["rotation_quaternion" + ik_n], rec[("rotation_quaternion", ik_n)]) * hand_len
-        e_pole = np.linalg.norm(rec[("location", pole_n)] - refs["location" + pole_n], axis=-1) * 0.1
+        e_loc = np.linalg.norm(rec[("location", ik_n)] - refs["location" + ik_n].values, axis=-1) * unit
+        e_rot = _quat_angle(refs["rotation_quaternion" + ik_n].values, rec[("rotation_quaternion", ik_n)]) * hand_len
+        e_pole = np.linalg.norm(rec[("location", pole_n)] - refs["location" + pole_n].values, axis=-1) * 0.1 * unit
         return e_loc + e_rot + e_pole
     return err
 
