@@ -291,6 +291,7 @@ def test_self_check_names_a_hand_pulled_away(bpy_mod, empty_scene):
     res = service.generate(ob, empty_scene, text=TEXT)
     assert not res.verified
     msg = [w for w in res.warnings if w.startswith("Self-check")]
+    print(msg)
     assert len(msg) == 1 and truth["hand.R"] in msg[0] and "cm" in msg[0], res.warnings
     side, (dist, frame, bone) = "R", res.check.worst["R"]
     assert bone == truth["hand.R"] and dist > 0.01 and res.check.worst["L"][0] < 0.01
