@@ -18,6 +18,8 @@ COLORS = {   # Workbench material colour (linear RGBA)
     "skin": (0.80, 0.52, 0.38, 1.0),
     "shirt": (0.06, 0.16, 0.42, 1.0),
     "trousers": (0.13, 0.13, 0.15, 1.0),
+    "hair": (0.05, 0.03, 0.02, 1.0),
+    "brows": (0.08, 0.05, 0.03, 1.0),
     "eye": (0.92, 0.92, 0.90, 1.0),
     "iris": (0.10, 0.06, 0.04, 1.0),
     "tongue": (0.55, 0.20, 0.20, 1.0),
@@ -173,7 +175,7 @@ def _build(h, sk, skeleton, name, collection):
             part_mats = [_material("SignLLM eye", COLORS["eye"]), _material("SignLLM iris", COLORS["iris"])]
         else:
             region = np.zeros(len(part.faces), np.int64)
-            kind = "tongue" if part.name == "tongue" else "teeth"
+            kind = {"tongue": "tongue", "brows": "brows"}.get(part.name, "teeth")
             part_mats = [_material(f"SignLLM {kind}", COLORS[kind])]
         part = hdata.Part(part.name, part.first, part.vertices, part.faces, part.uv, region)
         ob = bpy.data.objects.new(f"{name}_{part.name}", _mesh(f"{name}_{part.name}", part, part_mats))

@@ -46,6 +46,8 @@ def test_human_data_is_one_adult_body_without_helpers():
     head = b.vertices[b.vertices[:, 2] > 1.45]
     nose = head[head[:, 1].argmin()]
     assert abs(nose[0]) < 0.01 and nose[2] > 1.5
+    eye_l, eye_r = (next(p for p in h.eyes if p.name == n).vertices.mean(0) for n in ("eye_L", "eye_R"))
+    assert eye_l[0] > 0.02 and eye_r[0] < -0.02 and eye_l[1] > nose[1]         # MakeHuman's left is +X
     # every body vertex is used and the body is one connected surface (helpers are separate islands)
     assert np.array_equal(np.unique(b.faces), np.arange(len(b.vertices)))
     assert _components(len(b.vertices), b.faces) == 1
@@ -111,7 +113,7 @@ def _profile(rig):
 @pytest.mark.parametrize("skeleton", SKELETONS)
 def test_native_character(bpy_mod, skeleton):
     from mathutils.bvhtree import BVHTree
-    scene, rig, body = open_character(skeleton)
+    _, rig, body = open_character(skeleton)
     height = body.dimensions.z
     assert 1.6 < height < 1.9
     keys = body.data.shape_keys.key_blocks
@@ -167,7 +169,7 @@ def test_native_character(bpy_mod, skeleton):
 
 @pytest.mark.parametrize("skeleton,via", [c for c in CHARACTERS if c[1] != "native"])
 def test_round_trip_keeps_the_skeleton_and_face(bpy_mod, skeleton, via):
-    _, rig0, body0 = open_character(skeleton)
+    _, rig0, _ = open_character(skeleton)
     native = {b.name: np.array(rig0.matrix_world @ b.head_local) for b in rig0.data.bones}
     deform = {b.name for b in rig0.data.bones if b.use_deform}
     kept = set(deform)
@@ -219,8 +221,26 @@ def test_signs_on_every_character(bpy_mod, skeleton, via):
     travel = np.linalg.norm(np.diff(res.plan.targets["R"]["wrist"], axis=0), axis=-1).sum()
     assert travel > 0.3
     assert pos.max() < 0.01, f"hand {pos.max() * 1000:.1f} mm from its target"
-    # the skinned body follows the rig: the right hand's skin moved with the signing
     assert body.find_armature() == rig
+    # the skin follows the deform bones: mid-HELLO the right wrist joint is inside the evaluated wrist skin
+    profile = _profile(rig)
+    hello = res.track.segments[0] if res.track.segments[0].kind != "pause" else res.track.segments[1]
+    scene.frame_set(scene.frame_start + (hello.start + hello.end) // 2)
+    dg = bpy_mod.context.evaluated_depsgraph_get()
+    ev = body.evaluated_get(dg)
+    co = np.array([body.matrix_world @ v.co for v in ev.data.vertices])
+    wrist = np.array((rig.matrix_world @ rig.pose.bones[profile.deform_hand("R")].matrix).translation)
+    rest_wrist = np.array(rig.matrix_world @ rig.pose.bones[profile.deform_hand("R")].bone.head_local)
+    assert np.linalg.norm(wrist - rest_wrist) > 0.2                # the hand is up, away from its rest place
+    assert np.linalg.norm(co - wrist, axis=1).min() < 0.035
+    # the wh-question's lowered brows are keyed on the body's ARKit keys and on the eyebrow strip
+    brows = [o for o in rig.children_recursive if o.type == "MESH" and "brows" in o.name]
+    assert len(brows) == 1
+    for ob in (body, brows[0]):
+        ad = ob.data.shape_keys.animation_data
+        assert ad is not None and ad.action is not None, ob.name
+        scene.frame_set(scene.frame_start + res.track.segments[-1].start + 3)
+        assert ob.data.shape_keys.key_blocks["browDownLeft"].value > 0.2, ob.name
 
 
 def test_demo_scene_hands_stand_out_against_the_torso(bpy_mod, tmp_path):
@@ -256,6 +276,11 @@ def test_add_character_operator(bpy_mod, addon):
     assert rig.type == "ARMATURE" and "hand_l" in rig.data.bones and tuple(rig.location) == (1.0, 0.0, 0.0)
     body = bpy_mod.data.objects["Signer_body"]
     assert body.find_armature() == rig and len(body.data.shape_keys.key_blocks) == 53
+    # a second one with the same name is a new character; the first keeps its body
+    assert bpy_mod.ops.signllm.add_character(skeleton="game_engine", name="Signer") == {"FINISHED"}
+    second = bpy_mod.context.view_layer.objects.active
+    assert second != rig and body.find_armature() == rig
+    assert next(o for o in second.children if o.name.startswith("Signer_body")).find_armature() == second
     # a wrong name is a clear error, nothing half-built is left behind
     from signllm.inference import SignLLMError
     from signllm.signllm_blender import character
