@@ -39,7 +39,7 @@ def minjerk(t):
 
 
 REST_POSES = ("SIDES", "FRONT")
-DEFAULT_REST_POSE = "SIDES"   # the one place the rest/idle posture's default is set
+DEFAULT_REST_POSE = "FRONT"   # the one place the rest/idle posture's default is set (in the interpreter frame)
 
 
 @dataclass

@@ -102,8 +102,9 @@ def violations(angles, tol=0.5):
 def choose_elbows(S, Wr, a, b, palm, side, pref, body=None, n=36, smooth=4.0, pref_weight=20.0,
                   comfort=150.0):
     """Elbow positions (T, 3) on each frame's swivel circle that keep pronation and the wrist inside their
-    ranges, close to the preferred elbow `pref` (T, 3) and smooth over time (a Viterbi path over `n`
-    swivel angles, then refined and smoothed). The arm keeps its shoulder and wrist: only the elbow moves.
+    ranges, close to the preferred elbow `pref` (T, 3) and smooth over time (costs blurred over neighbouring
+    frames, the best of `n` swivel angles per frame, refined and smoothed; local in time, no path over the
+    whole text). The arm keeps its shoulder and wrist: only the elbow moves.
 
     Returns (elbow, angles at the chosen elbows).
     """
@@ -135,24 +136,22 @@ def choose_elbows(S, Wr, a, b, palm, side, pref, body=None, n=36, smooth=4.0, pr
         cost = cost + 1e4 * (body.penetration(E) / max(body.W, 1e-6)) ** 2 * 100.0
         rise = ((E - Sn) @ body.up) / max(a, 1e-9)          # 0: elbow at shoulder height, 1: straight up
         cost = cost + 6000.0 * np.maximum(rise, 0.0) ** 2 + 300.0 * np.maximum(rise + 0.3, 0.0) ** 2
-    # Viterbi over swivel angles: transitions cost the squared change of angle
-    dphi = np.degrees(np.abs(np.angle(np.exp(1j * (phi[:, None] - phi[None, :])))))
-    trans = 0.05 * dphi ** 2
-    acc = cost[0].copy()
-    back = np.zeros((T, n), int)
-    for t in range(1, T):
-        tot = acc[:, None] + trans
-        back[t] = tot.argmin(0)
-        acc = tot[back[t], np.arange(n)] + cost[t]
-    k = np.empty(T, int)
-    k[-1] = int(acc.argmin())
-    for t in range(T - 1, 0, -1):
-        k[t - 1] = back[t, k[t]]
-    # sub-step refinement (a parabola through the neighbours' costs), then a light temporal smoothing
+    # local in time (a frame's elbow depends only on the frames around it, so a text solved whole or one
+    # subtitle cue at a time gives the same elbows): the costs blurred over neighbouring frames, then the
+    # best swivel per frame
+    if smooth > 0 and T > 2:
+        rad = int(3 * smooth)
+        ker = np.exp(-0.5 * (np.arange(-rad, rad + 1) / smooth) ** 2)
+        ker /= ker.sum()
+        pad = np.pad(cost, ((rad, rad), (0, 0)), mode="edge")
+        cost = np.stack([np.convolve(pad[:, j], ker, mode="valid") for j in range(n)], -1)
+    k = cost.argmin(-1)
+    # sub-step refinement, continuous in the costs: a soft minimum over the 7 swivel angles around the best
     i = np.arange(T)
-    c0, cm, cp = cost[i, k], cost[i, (k - 1) % n], cost[i, (k + 1) % n]
-    den = cm - 2 * c0 + cp
-    off = np.where(den > 1e-9, 0.5 * (cm - cp) / np.maximum(den, 1e-9), 0.0).clip(-0.5, 0.5)
+    win = np.arange(-3, 4)
+    cw = cost[i[:, None], (k[:, None] + win[None]) % n]
+    w = np.exp(-(cw - cw.min(-1, keepdims=True)) / 10.0)
+    off = (w * win[None]).sum(-1) / w.sum(-1)
     ang_sel = np.unwrap(phi[k] + off * (2 * np.pi / n))
     if smooth > 0 and T > 2:
         rad = int(3 * smooth)

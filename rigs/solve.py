@@ -325,7 +325,7 @@ def solve(track, rig, profile):
                                 "turned to the nearest natural pose")
         R_off = hand_frame_rest(rig, profile, side).T @ hd.rest[:3, :3]
         R_hand = palm @ R_off
-        sol.targets[side] = {"wrist": end, "hand_rot": R_hand, "hand_bone": hd_n}
+        sol.targets[side] = {"wrist": end, "hand_rot": R_hand, "hand_bone": hd_n, "elbow": mid}
         grp = f"arm{side}"
         hand_len = chand.HAND_LENGTH * track.hand_scale
         if profile.mode == "fk":
@@ -398,6 +398,8 @@ def solve(track, rig, profile):
                 ch.values = ch.values / rig.unit
         for side, tg in sol.targets.items():
             tg["wrist"] = rig.to_armature(tg["wrist"])
+            if "elbow" in tg:
+                tg["elbow"] = rig.to_armature(tg["elbow"])
             tg["hand_rot"] = rig.rot_to_armature(tg["hand_rot"])
     return sol
 
