@@ -572,7 +572,8 @@ class Synthesizer:
             prev_sign = True
         append({}, max(1, int(round(self.s.final_hold * fps))))
         move_to(self.rest)
-        append({}, max(1, int(round(0.2 * fps))))
+        n_end = max(1, int(round(0.2 * fps)))   # the transition stops a frame short: end exactly at rest
+        append({s: Chunk.hold(self.rest[s], n_end) for s in HAND_SIDES}, n_end)
 
         wrist = np.stack([np.concatenate([c.pos for c in chunks[s]]) for s in HAND_SIDES], 1)
         palm = np.stack([np.concatenate([c.rot for c in chunks[s]]) for s in HAND_SIDES], 1)

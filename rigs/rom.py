@@ -99,7 +99,7 @@ def violations(angles, tol=0.5):
     return out
 
 
-def choose_elbows(S, Wr, a, b, palm, side, pref, body=None, n=36, smooth=4.0, pref_weight=20.0,
+def choose_elbows(S, Wr, a, b, palm, side, pref, body=None, n=36, smooth=2.5, pref_weight=20.0,
                   comfort=150.0):
     """Elbow positions (T, 3) on each frame's swivel circle that keep pronation and the wrist inside their
     ranges, close to the preferred elbow `pref` (T, 3) and smooth over time (costs blurred over neighbouring
@@ -136,6 +136,10 @@ def choose_elbows(S, Wr, a, b, palm, side, pref, body=None, n=36, smooth=4.0, pr
         cost = cost + 1e4 * (body.penetration(E) / max(body.W, 1e-6)) ** 2 * 100.0
         rise = ((E - Sn) @ body.up) / max(a, 1e-9)          # 0: elbow at shoulder height, 1: straight up
         cost = cost + 6000.0 * np.maximum(rise, 0.0) ** 2 + 300.0 * np.maximum(rise + 0.3, 0.0) ** 2
+        # nor one swung in front of the chest (toward the midline past the shoulder)
+        out = body.left if side == "L" else -body.left
+        inward = -((E - Sn) @ out) / max(a, 1e-9)
+        cost = cost + 3000.0 * np.maximum(inward - 0.1, 0.0) ** 2
     # local in time (a frame's elbow depends only on the frames around it, so a text solved whole or one
     # subtitle cue at a time gives the same elbows): the costs blurred over neighbouring frames, then the
     # best swivel per frame
