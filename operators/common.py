@@ -4,7 +4,7 @@ import logging
 import bpy
 
 from ..inference import SignLLMError
-from ..signllm_blender import preferences, service
+from ..signllm_blender import face_mapping, preferences, service
 from ..studio.jobs import Cancelled
 from ..studio.options import Options
 from .guard import guarded
@@ -42,7 +42,8 @@ def panel_options(context, **over) -> Options:
         rate_limits=((f(prefs.rate_min), f(prefs.rate_max)) if prefs else Options.rate_limits),
         lag=f(prefs.lag) if prefs else Options.lag,
         max_sign_rate=f(prefs.max_sign_rate) if prefs else Options.max_sign_rate,
-        condense=prefs.condense if prefs else Options.condense)
+        condense=prefs.condense if prefs else Options.condense,
+        **face_mapping.scene_options(context.scene))
     return opt.with_(**over) if over else opt
 
 
@@ -143,6 +144,10 @@ class JobOperator:
             self.report({"WARNING"}, res.summary)   # one line; the per-cue lines are in the Subtitles panel
         elif res.report:
             self.report({"WARNING"}, "; ".join(res.report[:3]))
+        check = getattr(job, "check", None)
+        if check is not None and not check.ok:
+            for w in check.warnings:
+                self.report({"WARNING"}, w)
         n = sum(1 for p in res.placements if p.track is not None)
         reused = f", {job.reused} unchanged cues reused" if job.reused else ""
         signs = len([i for i in res.items if i.kind != "pause"])

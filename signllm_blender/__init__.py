@@ -5,8 +5,8 @@ the extension's root __init__.py registers both.
 """
 import bpy
 
-from . import (hamnosys_ui, lexicon_panel, panel_mapping, panels, pose_import, preferences, properties, signs,
-               studio_panels, studio_props)
+from . import (hamnosys_ui, lexicon_panel, panel_face, panel_mapping, panels, pose_import, preferences, properties,
+               signs, studio_panels, studio_props)
 
 
 def _classes():
@@ -21,6 +21,7 @@ def register():
     for c in _classes():
         bpy.utils.register_class(c)
     panel_mapping.register()
+    panel_face.register()
     pose_import.register()
     signs.register()
 
@@ -28,6 +29,7 @@ def register():
 def unregister():
     signs.unregister()
     pose_import.unregister()
+    panel_face.unregister()
     panel_mapping.unregister()
     for c in reversed(_classes()):
         bpy.utils.unregister_class(c)

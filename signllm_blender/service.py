@@ -29,7 +29,7 @@ from ..studio import glossedit, live, timing
 from ..studio.jobs import SHIPPED_POSE_MODEL, SignJob, neural_track  # noqa: F401  (part of this API)
 from ..studio.options import Options
 from ..studio.subtitles import Cue, split_paragraph
-from . import safety
+from . import face_mapping, safety, verify
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,12 @@ class Result:
     timings: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
     job: object = None
+    check: object = None    # verify.Check: the evaluated deform hands against their targets
+
+    @property
+    def verified(self):
+        """True when Blender's evaluated deform hands are within 1 cm of their targets on the checked frames."""
+        return self.check is not None and self.check.ok
 
     @property
     def gloss_text(self):
@@ -282,6 +288,9 @@ def job_for(obj, scene, options=None, text=None, gloss=None, cues=None, items=No
             cues = text_cues(text, opt)
     inference.load_language(opt.language)    # an unknown language fails before the rig is read
     rig, profile, body = read_character(obj, scene)
+    face_user = face_mapping.stored(obj)
+    profile.face_bones_user = face_user.get("bones")
+    profile.face_shape_channels = face_mapping.shape_channels(obj) if opt.face_shape_keys else set()
     job = SignJob(cues, body, opt, rig=rig, profile=profile, items=items, cache=_CACHE,
                   rig_key=rig_key(obj, rig, profile), planner=plan_keys)
     job.label = ""
@@ -349,14 +358,22 @@ def write(obj, scene, job, options=None, label=None):
         if opt.nla == "STRIPS":
             action = blender_io.write_nla(obj, res.plan, track.segments, start, name, per_sign=True,
                                           replaced=replaced)
+        elif opt.face_track:     # face bones on an NLA track of their own (face_mapping.write_body_and_face)
+            face = [c for c in res.plan.curves if c.group == "face"]
+            body = [c for c in res.plan.curves if c.group != "face"]
+            action = blender_io.write_plan(obj, res.plan, start, name, curves=body, replaced=replaced)
+            if face:
+                blender_io.write_face_nla(obj, obj, face, start, f"{name} [face]", "OBJECT")
         else:
             action = blender_io.write_plan(obj, res.plan, start, name, replaced=replaced)
         if opt.face_shape_keys:
             from ..rigs.face import shape_key_curves
-            faces = blender_io.write_shape_keys(obj, lambda names: shape_key_curves(track, names), start, name,
-                                                replaced=replaced)
+            user_shapes = face_mapping.stored(obj).get("shapes")
+            faces = blender_io.write_shape_keys(
+                obj, lambda names: shape_key_curves(track, names, user=user_shapes, still=True), start, name,
+                nla=opt.face_track, replaced=replaced)
             if faces:
-                log.info("brow shape keys on %s", ", ".join(faces))
+                log.info("face shape keys on %s", ", ".join(faces))
         else:
             for ob in blender_io.bound_meshes(obj):    # no face keys this time: not our old ones either
                 key = ob.data.shape_keys
@@ -381,6 +398,8 @@ def write(obj, scene, job, options=None, label=None):
         scene[GLOSS_PROP] = gloss
         scene[REPORT_PROP] = json.dumps(res.report)
     blender_io.drop_replaced(replaced, keep={action})
+    # Blender's evaluated deform hands against their targets (rigs/verify): a wrong rig is reported
+    job.check = verify.check_hands(obj, scene, res.plan, job.profile, start, job.rig.unit)
     _keep_live_state(obj, job, opt, action)
     from . import signs
     signs.show(scene, rows, gloss)
@@ -488,14 +507,15 @@ def run(obj, scene, job, progress=None, label=None) -> Result:
     action = write(obj, scene, job, label=label)
     timings = dict(job.timings)
     timings["write"] = time.perf_counter() - t
+    check = job.check
     timings["solve_reduce"] = timings["solve"] + timings["reduce"]
     timings["total"] = time.perf_counter() - t0 + getattr(job, "read_s", 0.0)
     res = job.result
     log.info("signed %d glosses, %d frames, %d keys on %s (%s)", len(res.items), res.track.n_frames,
              res.plan.n_keys, obj.name, job.profile.label)
     return Result(res.items, res.track, res.plan, action, job.profile.label, timings,
-                  list(dict.fromkeys(job.warnings + job.profile.warnings + list(res.plan.warnings) + res.report)),
-                  job)
+                  list(dict.fromkeys(job.warnings + job.profile.warnings + list(res.plan.warnings) + res.report
+                                     + list(check.warnings))), job, check)
 
 
 def generate(obj, scene, text=None, gloss=None, options=None, progress=None) -> Result:

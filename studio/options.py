@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, fields, replace
 
 from ..inference.errors import SignLLMError
-from ..inference.synthesis import Settings
+from ..inference.synthesis import DEFAULT_REST_POSE, Settings
 
 GLOSSERS = ("rules", "neural", "neural+rules")
 GENERATORS = ("lexicon", "neural")
@@ -65,6 +65,10 @@ class Options:
     # -- body ----------------------------------------------------------------------------------------
     left_handed: bool = False
     """Mirror the signing: the left hand is dominant."""
+    rest_pose: str = DEFAULT_REST_POSE
+    """Start, end and idle arm: 'SIDES' (arms hanging relaxed) or 'FRONT' (hands resting in front at the waist)."""
+    mouthing: bool = False
+    """English mouthing (visemes) on signs without a mouth morpheme."""
 
     # -- keys ----------------------------------------------------------------------------------------
     tolerance: float = 0.003
@@ -83,6 +87,8 @@ class Options:
     """Key ARKit brow shape keys on meshes bound to the armature."""
     nla: str = "ACTION"
     """'ACTION': one action; 'STRIPS': one NLA strip per sign plus a non-manual track."""
+    face_track: bool = False
+    """Face keys (face bones and shape keys) on an NLA track of their own."""
 
     # -------------------------------------------------------------------------------------------------
     def check(self) -> "Options":
@@ -124,7 +130,8 @@ class Options:
         return Settings(fps=float(fps), speed=max(0.25, min(4.0, self.speed * rate)),
                         dominant="L" if self.left_handed else "R", letter_hold=float(self.letter_hold),
                         lead_in=self.lead_in if lead_in is None else lead_in,
-                        final_hold=self.final_hold if final_hold is None else final_hold)
+                        final_hold=self.final_hold if final_hold is None else final_hold,
+                        rest_pose=self.rest_pose, mouthing=bool(self.mouthing))
 
     def with_(self, **changes) -> "Options":
         """A copy with some fields changed (the original is never modified)."""
@@ -144,4 +151,5 @@ def synthesis_key(opt: Options) -> tuple:
     """The fields a placed cue depends on (a cached cue is reused only when all of them match)."""
     return (opt.language, opt.glosser, opt.generator, opt.pose_model, opt.speed, opt.letter_hold, opt.lead_in,
             opt.final_hold, opt.cue_lead_in, opt.cue_final_hold, tuple(opt.rate_limits), opt.policy,
-            opt.lag, opt.max_sign_rate, opt.condense, opt.left_handed, opt.tolerance, opt.finger_tolerance)
+            opt.lag, opt.max_sign_rate, opt.condense, opt.left_handed, opt.rest_pose, opt.mouthing, opt.tolerance,
+            opt.finger_tolerance)
