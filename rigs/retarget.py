@@ -1,6 +1,7 @@
 """Stage pipeline for one rig: solve -> key reduction -> a KeyPlan of sparse keys. Pure numpy."""
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import TYPE_CHECKING
 
@@ -46,7 +47,7 @@ def plan_keys(track: PoseTrack, rig: RigData, profile: Profile, tolerance: float
         for side, tg in sol.targets.items():
             for k, v in tg.items():
                 targets.setdefault(side, {}).setdefault(k, []).append(v)
-        for ch in sol.channels:
+        for k, ch in enumerate(sol.channels):
             if ch.path == "rotation_quaternion":
                 prev = last_quat.get((ch.bone, ch.path))
                 if prev is not None and float(prev @ ch.values[0]) < 0:
@@ -59,7 +60,10 @@ def plan_keys(track: PoseTrack, rig: RigData, profile: Profile, tolerance: float
                     if prev_e is not None:   # continuous across windows too
                         e += 2 * np.pi * np.round((prev_e - e[0]) / (2 * np.pi))
                     last_quat[(ch.bone, "euler")] = e[-1]
-                    ch.path, ch.values, ch.order = "rotation_euler", e, order
+                    # a new channel: the solver's error functions may read the quaternion one later
+                    eul = dataclasses.replace(ch, path="rotation_euler", values=e)
+                    eul.order = order
+                    sol.channels[k] = eul
         for g, keys, vals, chans, err in _reduce_window(win, sol, tolerance, finger_tolerance):
             plan.max_error[g] = max(plan.max_error.get(g, 0.0), err)
             o = 0
