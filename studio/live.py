@@ -145,6 +145,15 @@ def splice_plan(state: LiveState, track: PoseTrack, A: int, B: int, E: int, plan
         part = planner(window(track, A, B), state.rig, state.profile, state.tolerance, state.finger_tolerance)
     shift = B - E
     new = {(c.bone, c.path, c.index): c for c in part.curves}
+    flip = {}
+    for bone in {c.bone for c in part.curves if c.path == "rotation_quaternion"}:
+        olds = [next((o for o in old.curves if (o.bone, o.path, o.index) == (bone, "rotation_quaternion", i)), None)
+                for i in range(4)]
+        news = [new.get((bone, "rotation_quaternion", i)) for i in range(4)]
+        if all(o is not None and (o.frames < A).any() for o in olds) and all(m is not None for m in news):
+            q_old = np.array([o.values[o.frames < A][-1] for o in olds])
+            q_new = np.array([m.values[0] for m in news])
+            flip[bone] = -1.0 if float(q_old @ q_new) < 0 else 1.0
     curves = []
     for c in old.curves:
         k = (c.bone, c.path, c.index)
@@ -156,19 +165,16 @@ def splice_plan(state: LiveState, track: PoseTrack, A: int, B: int, E: int, plan
         after = c.frames >= E
         n = new.pop(k, None)
         if n is None and B > A:
-            raise NotLocal(f"{k} is not keyed in the re-signed frames")
+            # a channel the re-signed frames do not move (no head motion there): held at its neutral value,
+            # as timing.merge_plans does for a cue that does not key it
+            n = CurveKeys(c.bone, c.path, c.index, np.array([0, max(B - A - 1, 0)]),
+                          np.full(2, float(c.values[0])), c.group)
         frames = [c.frames[before]]
         values = [c.values[before]]
         if n is not None:
             v = n.values
-            if c.path == "rotation_quaternion" and before.any():
-                # keep the quaternion on the old curve's side: the 4 components flip together
-                sib = [o for o in old.curves if o.bone == c.bone and o.path == c.path]
-                q_old = np.array([o.values[o.frames < A][-1] for o in sorted(sib, key=lambda o: o.index)])
-                q_new = np.array([m.values[0] for m in sorted((m for m in part.curves if m.bone == c.bone and
-                                                               m.path == c.path), key=lambda m: m.index)])
-                if float(q_old @ q_new) < 0:
-                    v = -v
+            if c.path == "rotation_quaternion" and flip.get(c.bone, 1.0) < 0:
+                v = -v     # keep the quaternion on the old curve's side: the 4 components flip together
             frames.append(n.frames + A)
             values.append(v)
         frames.append(c.frames[after] + shift)
