@@ -8,7 +8,6 @@ import logging
 
 import bpy
 import numpy as np
-from bpy_extras import anim_utils
 from mathutils import Matrix
 
 from .. import inference
@@ -83,14 +82,14 @@ def show_joints(context, jt, name=None, frame_start=None, body=None, matrix_worl
         ad = ob.animation_data_create()
         ad.action = action
         ad.action_slot = slot
-        cb = anim_utils.action_ensure_channelbag_for_slot(action, slot)
+        cb = blender_io.ensure_channelbag(action, slot)
         p = pts[:, k]
         ok = valid[:, k]
         if not ok.all():  # hold the last seen position where the joint is not seen
             t = np.arange(T)
             p = np.stack([np.interp(t, t[ok], p[ok, c]) for c in range(3)], -1)
         for c in range(3):
-            fc = cb.fcurves.new("location", index=c, group_name=jn)
+            fc = blender_io.new_fcurve(cb, "location", c, jn)
             co = np.empty((T, 2), np.float32)
             co[:, 0] = frames
             co[:, 1] = p[:, c]
