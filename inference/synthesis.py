@@ -100,6 +100,9 @@ class Synthesizer:
         self.dom = self.s.dominant
         self.nd = _other(self.dom)
         self.scale = self.body.hand_scale
+        # human speed limits are in metres for the default body: a rig of another size (a 2x character, an FBX
+        # in centimetres) moves proportionally, so timing depends on the text and speed, never on rig size
+        self.size = max(self.body.W, 1e-9) / BodyModel.default().W
         self._points = {}
         rest_params = 0.55 * phonology.handshape("C") + 0.45 * phonology.handshape("open B")
         self.rest = {side: self._posture({"hs": None, "loc": "rest", "palm": "in", "fingers": "forward-down"},
@@ -155,7 +158,7 @@ class Synthesizer:
         point, normal = self.location(spec["loc"], side, base)
         contact = spec.get("contact")
         pos = point - rot @ self.local_point(params, contact, side)
-        pos = pos + normal * float(spec.get("near", 0.0))   # kept off the location, with or without contact
+        pos = pos + normal * float(spec.get("near", 0.0)) * self.size   # kept off the location (metres on the default body)
         return Posture(pos, rot, np.asarray(params, float))
 
     # -- movements -----------------------------------------------------------------------------
@@ -336,7 +339,7 @@ class Synthesizer:
         secs = base_time if base_time is not None else float(np.clip(0.06 + 0.12 * dn + rot / 1500.0, 0.1, 0.35))
         # a minimum-jerk path peaks at 1.875x its mean speed (plus the bulge): keep the wrist under peak_speed
         dist = max((np.linalg.norm(b.pos - a.pos) for a, b in pairs), default=0.0)
-        secs = max(secs, 1.875 * 1.15 * dist / self.s.peak_speed)
+        secs = max(secs, 1.875 * 1.15 * dist / (self.s.peak_speed * self.size))
         return max(1, int(round(secs / self.s.speed * self.s.fps)))
 
     def synthesize(self, items):
@@ -444,7 +447,8 @@ class Synthesizer:
             acc = np.linalg.norm(np.diff(c.pos, 2, axis=0), axis=-1) * fps * fps
             cosang = (np.einsum("tij,tij->t", c.rot[1:], c.rot[:-1]) - 1) / 2
             w = np.arccos(np.clip(cosang, -1, 1)) * fps
-            f = max(f, v.max() / (self.s.peak_speed * sp), np.sqrt(acc.max() / (self.s.peak_accel * sp * sp)),
+            f = max(f, v.max() / (self.s.peak_speed * self.size * sp),
+                    np.sqrt(acc.max() / (self.s.peak_accel * self.size * sp * sp)),
                     w.max() / (self.s.peak_turn * sp))
         cit = float(entry.get("duration", 0.5))
         f = max(f, self.s.min_sign / cit)

@@ -164,6 +164,34 @@ def _closest(names):
     return profiles()[best]["label"], best_missing
 
 
+def _warn_fingerless(prof):
+    """A hand without any finger bone signs with its arm (and wrist): say so once per hand."""
+    for side in SIDES:
+        if prof.mapping.get(f"hand.{side}") and not any(
+                prof.mapping.get(f"{f}.{k}.{side}") for f in FINGERS for k in (1, 2, 3)):
+            msg = (f"No finger bones on the {'left' if side == 'L' else 'right'} hand: it signs with the arm "
+                   "and wrist only, so handshapes are not shown (map finger bones in Sign > Bone Mapping).")
+            if msg not in prof.warnings:
+                prof.warnings.append(msg)
+
+
+def partial_mapping(rig):
+    """(mapping, label) to show when a rig is not recognised: the closest named rig's bones that exist here
+    (the others empty), so Detect Bones can list every row the user still has to map."""
+    names = set(getattr(rig, "bones", rig))
+    best = None
+    for key, spec in profiles().items():
+        m = resolve_mapping(spec, names)
+        found = sum(1 for b in m.values() if b)
+        if best is None or found > best[0]:
+            best = (found, spec.get("label", key), m)
+    mapping = {r: None for r in roles()}
+    if best is not None:
+        mapping.update({r: b for r, b in best[2].items() if r in mapping})
+    label = f"Not recognised (closest: {best[1]}): map the red rows" if best else "Not recognised: map the red rows"
+    return mapping, label
+
+
 def detect(rig, user_mapping=None):
     """The Profile for a rig (RigData, or bone names: then no generic fallback); raise NotHumanoid.
 
@@ -204,6 +232,7 @@ def detect(rig, user_mapping=None):
                           f"missing bones: {', '.join(missing[:4])}).")
     if user_mapping:
         prof = prof.with_mapping({r: b for r, b in user_mapping.items() if not b or b in names})
+    _warn_fingerless(prof)
     missing = prof.missing_required()
     if missing:
         raise NotHumanoid(f"This armature is not a supported humanoid rig: no bone for {', '.join(missing)} "
