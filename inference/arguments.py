@@ -16,7 +16,7 @@ LIMITS = {
     "tolerance_mm": (0.1, 50.0, "mm", "hand tolerance"),
     "fps": (1.0, 240.0, "fps", "frame rate"),
     "lag": (0.0, 10.0, "s", "allowed lag behind the speech"),
-    "max_sign_rate": (0.5, 10.0, "signs/s", "highest sign rate"),
+    "max_sign_rate": (1.0, 6.0, "signs/s", "highest sign rate"),
     "rate_min": (0.1, 1.0, "x", "lowest rate"),
     "rate_max": (1.0, 4.0, "x", "highest rate"),
 }

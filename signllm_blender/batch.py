@@ -15,6 +15,7 @@ import sys
 import bpy
 
 from ..inference import SignLLMError
+from ..inference.arguments import check_options
 from . import studio
 from ..studio import subtitles
 from ..studio.jobs import JobOptions
@@ -102,6 +103,7 @@ def render_video(scene, path):
 
 
 def run(args, out=print):
+    check_options(args, ("speed", "tolerance_mm", "fps", "rate_min", "rate_max", "lag", "max_sign_rate"), cli=True)
     for path, what in ((args.blend, "input .blend"), (args.source, "subtitle/text file")):
         if not os.path.isfile(path):
             raise SignLLMError(f"The {what} {path!r} does not exist.")
