@@ -164,17 +164,6 @@ def _closest(names):
     return profiles()[best]["label"], best_missing
 
 
-def _warn_fingerless(prof):
-    """A hand without any finger bone signs with its arm (and wrist): say so once per hand."""
-    for side in SIDES:
-        if prof.mapping.get(f"hand.{side}") and not any(
-                prof.mapping.get(f"{f}.{k}.{side}") for f in FINGERS for k in (1, 2, 3)):
-            msg = (f"No finger bones on the {'left' if side == 'L' else 'right'} hand: it signs with the arm "
-                   "and wrist only, so handshapes are not shown (map finger bones in Sign > Bone Mapping).")
-            if msg not in prof.warnings:
-                prof.warnings.append(msg)
-
-
 def partial_mapping(rig):
     """(mapping, label) to show when a rig is not recognised: the closest named rig's bones that exist here
     (the others empty), so Detect Bones can list every row the user still has to map."""
@@ -232,7 +221,6 @@ def detect(rig, user_mapping=None):
                           f"missing bones: {', '.join(missing[:4])}).")
     if user_mapping:
         prof = prof.with_mapping({r: b for r, b in user_mapping.items() if not b or b in names})
-    _warn_fingerless(prof)
     missing = prof.missing_required()
     if missing:
         raise NotHumanoid(f"This armature is not a supported humanoid rig: no bone for {', '.join(missing)} "

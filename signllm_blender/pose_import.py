@@ -25,7 +25,8 @@ _LINEAR = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["LINE
 HAND_NAMES = ("wrist", "thumb_cmc", "thumb_mcp", "thumb_ip", "thumb_tip") + tuple(
     f"{f}_{j}" for f in ("index", "middle", "ring", "pinky") for j in ("mcp", "pip", "dip", "tip"))
 JOINT_NAMES = BODY_NAMES + tuple(f"{n}_L" for n in HAND_NAMES) + tuple(f"{n}_R" for n in HAND_NAMES)
-TAG = "signllm_pose_import"
+TAG = "signllm_pose_import"              # on the joints collection and its action: the import's key
+RETARGET_TAG = "signllm_pose_retarget"   # on a rig's action keyed from a pose file: the same key
 
 
 def load_sequence(path, index=0, fps=25.0, scale=3.0):
@@ -161,7 +162,7 @@ def retarget(context, obj, jt, options=None, name=None):
     start = scene.frame_start
     key = _import_key(jt, name or jt.name)
     ad = obj.animation_data
-    earlier = ad.action if ad is not None and ad.action is not None and ad.action.get(TAG) == key else None
+    earlier = ad.action if ad is not None and ad.action is not None and ad.action.get(RETARGET_TAG) == key else None
     with safety.scene_guard(obj, scene):     # a failure part-way leaves the scene as it was
         if earlier is not None:              # the same sequence again: start from what it replaced
             user = bpy.data.actions.get(earlier.get("signllm_previous_action", ""))
@@ -170,7 +171,7 @@ def retarget(context, obj, jt, options=None, name=None):
                 ad.action_slot = user.slots.get("OB" + obj.name) or user.slots[0]
         action = blender_io.write_plan(obj, plan, start, f"SignLLM import {name or jt.name}"[:60])
         action["signllm_source_file"] = jt.source
-        action[TAG] = key
+        action[RETARGET_TAG] = key
         if scene.frame_end < start + track.n_frames - 1:
             scene.frame_end = start + track.n_frames - 1
     if earlier is not None:                  # written: the earlier import of this sequence goes

@@ -62,3 +62,9 @@ def addon(bpy_mod, tmp_path_factory):
     assert mod is not None, "the extension did not register"
     yield mod
     addon_utils.disable("bl_ext.signllm_dev.signllm_blender", default_set=True)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "core: the Blender tests that prove an API version works (also run on bpy 4.5 LTS by "
+                   "`python3 build.py test`; select with -m core)")
