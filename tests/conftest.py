@@ -68,3 +68,17 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "core: the Blender tests that prove an API version works (also run on bpy 4.5 LTS by "
                    "`python3 build.py test`; select with -m core)")
+
+
+@pytest.fixture(scope="session")
+def built_zips(tmp_path_factory):
+    """`build.py extension` for this machine's platform (linux-x64), built once: {'default': zip, 'research': zip}."""
+    import subprocess
+    pytest.importorskip("bpy")
+    out = tmp_path_factory.mktemp("dist")
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "build.py"), "extension", "--platforms", "linux-x64",
+                        "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    zips = sorted(f for f in os.listdir(out) if f.endswith(".zip"))
+    assert zips == ["signllm_blender-0.1.0-linux_x64.zip", "signllm_blender-research-0.1.0-linux_x64.zip"], zips
+    return {"default": str(out / zips[0]), "research": str(out / zips[1]), "log": r.stdout}
