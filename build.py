@@ -364,5 +364,16 @@ def main(argv=None):
             "bench": cmd_bench, "gallery": cmd_gallery, "batch": cmd_batch}[args.cmd](args)
 
 
+def _exit(code):
+    """Exit; on bpy 4.5 skip interpreter shutdown, which hangs there after Rigify has generated a rig (the
+    process never ends although all work is done and saved; 5.0 exits normally)."""
+    bpy = sys.modules.get("bpy")
+    if bpy is not None and bpy.app.version < (5, 0, 0):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(int(code or 0))
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit(main())

@@ -88,7 +88,8 @@ def find_armature(name=None):
 
 def render_video(scene, path):
     scene.render.engine = "BLENDER_WORKBENCH"
-    scene.render.image_settings.media_type = "VIDEO"
+    if hasattr(scene.render.image_settings, "media_type"):   # 5.0+; 4.5 picks video by file_format alone
+        scene.render.image_settings.media_type = "VIDEO"
     scene.render.image_settings.file_format = "FFMPEG"
     scene.render.ffmpeg.format = "MPEG4"
     scene.render.ffmpeg.codec = "H264"

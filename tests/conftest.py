@@ -64,6 +64,18 @@ def addon(bpy_mod, tmp_path_factory):
     addon_utils.disable("bl_ext.signllm_dev.signllm_blender", default_set=True)
 
 
+# Test modules whose Blender tests prove an API version (actions, Rigify, undo, NLA, install, pose import):
+# every test in them is marked `core`, so `python3 build.py test` reruns them on bpy 4.5 LTS.
+CORE_MODULES = {"test_rigify.py", "test_user_data.py", "test_face_nla.py", "test_keyreduce.py",
+                "test_extension.py", "test_research_blender.py", "test_compat_faults.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in CORE_MODULES:
+            item.add_marker(pytest.mark.core)
+
+
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "core: the Blender tests that prove an API version works (also run on bpy 4.5 LTS by "
