@@ -358,7 +358,11 @@ def main(argv=None):
     ba = sub.add_parser("batch", help="headless: IN.blend + subtitles/text -> OUT.blend (+ render, exports)",
                         add_help=False)
     ba.add_argument("batch_args", nargs=argparse.REMAINDER)
-    args = p.parse_args(argv)
+    args, extra = p.parse_known_args(argv)
+    if extra and args.cmd in ("test", "test45"):     # `build.py test -k name`: options for pytest
+        args.pytest_args = extra + list(args.pytest_args)
+    elif extra:
+        p.error(f"unrecognized arguments: {' '.join(extra)}")
     ensure_env()
     return {"demo": cmd_demo, "test": cmd_test, "test45": cmd_test45, "extension": cmd_extension, "validate": cmd_validate,
             "bench": cmd_bench, "gallery": cmd_gallery, "batch": cmd_batch}[args.cmd](args)
