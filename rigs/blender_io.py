@@ -264,6 +264,7 @@ def write_nla(obj, plan, segments, frame_start, action_name, per_sign=True):
             bounds, names = [frame_start, end + 1], [f"{NLA_PREFIX} {label}"]
         for name, a, b in zip(names, bounds[:-1], bounds[1:]):
             strip = track.strips.new(name, int(a), action)
+            strip.name = name    # 4.5.0 names a new strip after its action whatever name is passed
             strip.action_slot = slot
             strip.action_frame_start = float(a)
             strip.action_frame_end = float(max(b - 1, a + 1))
