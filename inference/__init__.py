@@ -1,7 +1,7 @@
 """Text -> gloss -> pose track. Plain Python + numpy: never imports bpy.
 
 Public API (what operators and scripts call):
-    text_to_gloss(text, language="ASL", glosser="rules") -> [GlossItem]   (glosser: GLOSSERS)
+    text_to_gloss(text, language="ASL", glosser="rules", loci=None) -> [GlossItem]   (glosser: GLOSSERS)
     gloss_to_track(items, language="ASL", body=None, settings=None) -> PoseTrack
     text_to_track(text, ...) -> (items, PoseTrack)
     hamnosys_track(hamnosys, language="ASL") -> (HamSign, PoseTrack)   (docs/hamnosys.md)
@@ -49,7 +49,9 @@ def _check_text(text):
         raise SignLLMError(f"The text is {len(text):,} characters; the limit is {MAX_TEXT:,}. Split it.")
 
 
-def text_to_gloss(text, language="ASL", glosser="rules"):
+def text_to_gloss(text, language="ASL", glosser="rules", loci=None):
+    """Gloss items for `text`. `loci`: a dict shared across calls (subtitle cues of one scene) so that a
+    referent keeps its place in signing space from one call to the next (rules glosser); None: a fresh space."""
     _check_text(text)
     if glosser not in GLOSSERS:
         raise SignLLMError(f"Unknown glosser {glosser!r}; use one of {', '.join(GLOSSERS)}.")
@@ -58,7 +60,7 @@ def text_to_gloss(text, language="ASL", glosser="rules"):
     plain = norm.text
     items = _neural_gloss(plain, language, glosser) if glosser != "rules" else None
     if items is None:
-        items = lang.glosser.gloss(plain)
+        items = lang.glosser.gloss(plain, loci=loci) if loci is not None else lang.glosser.gloss(plain)
     for it in items:
         it.span = norm.original_span(it.span)
     # words the manual alphabet cannot spell (another script) are left out rather than signed as nothing

@@ -36,6 +36,9 @@ def test_default_zip_contents(built_zips):
     manifest = zipfile.ZipFile(built_zips["default"]).read("blender_manifest.toml").decode()
     assert 'platforms = ["linux-x64"]' in manifest and 'blender_version_min = "4.5.0"' in manifest
     assert "example.invalid" not in manifest and "<" in manifest.split("maintainer = ")[1].split("\n")[0]
+    assert "inference/data/pos/en_ewt_upos.json.gz" in names        # the glosser's part-of-speech model
+    # the default signing human ships with its licences
+    assert {"assets/human/human.npz", "assets/human/skeletons.json", "assets/human/LICENSE.md"} <= names
 
 
 def test_research_zip_adds_only_the_glosser(built_zips):
@@ -99,6 +102,7 @@ def test_default_zip_installs_imports_pose_and_signs(built_zips, tmp_path):
             print("IMPORTED", rig.animation_data.action.name, len(bpy.data.collections))
             assert bpy.ops.signllm.generate(text="Hello, what is your name?") == {{"FINISHED"}}
         print("SIGNED", bpy.context.scene.signllm.gloss, sys.modules[MOD].__file__)
+        print("SENSE", inf.format_gloss(inf.text_to_gloss("The train leaves.")))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             g = inf.format_gloss(inf.text_to_gloss("the next item is the vote .", "ASL", glosser="neural"))
@@ -112,6 +116,7 @@ def test_default_zip_installs_imports_pose_and_signs(built_zips, tmp_path):
     pf = next(ln for ln in out.splitlines() if ln.startswith("POSE-FORMAT"))
     assert user in pf, "pose-format came from the bundled wheel"
     assert "IMPORTED SignLLM import" in out
+    assert "SENSE TRAIN LEAVE" in out                 # the part-of-speech model loads from the installed copy
     fallback = next(ln for ln in out.splitlines() if ln.startswith("FALLBACK"))
     assert "research package" in fallback      # the glosser is absent: rules, with a message that says why
     assert "NEXT ITEM BE VOTE" not in fallback
