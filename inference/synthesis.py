@@ -135,8 +135,11 @@ class Synthesizer:
         return p.copy()
 
     def _local_point(self, params, surface, side):
-        j = hand.joints_local(params, self.scale, "R")
-        p = hand.surface_point(j, surface) if surface else (j[0] + j[9]) * 0.5
+        # skin thickness (hand.PALM_THICKNESS...) is in metres for the default hand: work at that size and
+        # scale the point, so a hand twice the size is also twice as thick (contacts scale with the rig)
+        s0 = BodyModel.default().hand_scale
+        j = hand.joints_local(params, s0, "R")
+        p = (hand.surface_point(j, surface) if surface else (j[0] + j[9]) * 0.5) * (self.scale / s0)
         if side == "L":
             p = p * np.array([-1.0, 1.0, 1.0])
         return p
@@ -397,7 +400,7 @@ class Synthesizer:
         if sym in ("mirror", "alt"):
             mir = self._mirror(dom)
             if entry.get("cross"):   # crossed start (SAFE, FREE): the other hand passes just behind the dominant one
-                mir = Chunk(mir.pos - self.body.forward * CROSS_DEPTH, mir.rot, mir.params)
+                mir = Chunk(mir.pos - self.body.forward * CROSS_DEPTH * self.size, mir.rot, mir.params)
             if sym == "alt":
                 period = max(1, max([m.get("repeat", 1) for m in entry.get("move", [])] or [1]))
                 shift = max(1, int(round(n / (2 * period))))
