@@ -67,7 +67,8 @@ def addon(bpy_mod, tmp_path_factory):
 # Test modules whose Blender tests prove an API version (actions, Rigify, undo, NLA, install, pose import):
 # every test in them is marked `core`, so `python3 build.py test` reruns them on bpy 4.5 LTS.
 CORE_MODULES = {"test_rigify.py", "test_user_data.py", "test_face_nla.py", "test_keyreduce.py",
-                "test_extension.py", "test_research_blender.py", "test_compat_faults.py"}
+                "test_extension.py", "test_research_blender.py", "test_compat_faults.py",
+                "test_character.py", "test_face.py"}   # the skinned human, FBX/glTF round trips, faces
 
 
 def pytest_collection_modifyitems(config, items):
