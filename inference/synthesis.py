@@ -112,6 +112,9 @@ class Synthesizer:
         self.dom = self.s.dominant
         self.nd = _other(self.dom)
         self.scale = self.body.hand_scale
+        # human speed limits are in metres for the default body: a rig of another size (a 2x character, an FBX
+        # in centimetres) moves proportionally, so timing depends on the text and speed, never on rig size
+        self.size = max(self.body.W, 1e-9) / BodyModel.default().W
         self._points = {}
         rest_params = 0.55 * phonology.handshape("C") + 0.45 * phonology.handshape("open B")
         self.rest = {side: self.rest_posture(side, rest_params) for side in HAND_SIDES}
@@ -174,8 +177,11 @@ class Synthesizer:
         return p.copy()
 
     def _local_point(self, params, surface, side):
-        j = hand.joints_local(params, self.scale, "R")
-        p = hand.surface_point(j, surface) if surface else (j[0] + j[9]) * 0.5
+        # skin thickness (hand.PALM_THICKNESS...) is in metres for the default hand: work at that size and
+        # scale the point, so a hand twice the size is also twice as thick (contacts scale with the rig)
+        s0 = BodyModel.default().hand_scale
+        j = hand.joints_local(params, s0, "R")
+        p = (hand.surface_point(j, surface) if surface else (j[0] + j[9]) * 0.5) * (self.scale / s0)
         if side == "L":
             p = p * np.array([-1.0, 1.0, 1.0])
         return p
@@ -202,7 +208,7 @@ class Synthesizer:
         point, normal = self.location(spec["loc"], side, base)
         contact = spec.get("contact")
         pos = point - rot @ self.local_point(params, contact, side)
-        pos = pos + normal * float(spec.get("near", 0.0))   # kept off the location, with or without contact
+        pos = pos + normal * float(spec.get("near", 0.0)) * self.size   # kept off the location (metres on the default body)
         return Posture(pos, rot, np.asarray(params, float))
 
     # -- movements -----------------------------------------------------------------------------
@@ -436,7 +442,7 @@ class Synthesizer:
         if sym in ("mirror", "alt"):
             mir = self._mirror(dom)
             if entry.get("cross"):   # crossed start (SAFE, FREE): the other hand passes just behind the dominant one
-                mir = Chunk(mir.pos - self.body.forward * CROSS_DEPTH, mir.rot, mir.params)
+                mir = Chunk(mir.pos - self.body.forward * CROSS_DEPTH * self.size, mir.rot, mir.params)
             if sym == "alt":
                 period = max(1, max([m.get("repeat", 1) for m in entry.get("move", [])] or [1]))
                 shift = max(1, int(round(n / (2 * period))))
@@ -492,7 +498,7 @@ class Synthesizer:
         secs = base_time if base_time is not None else float(np.clip(0.06 + 0.12 * dn + rot / 1500.0, 0.1, 0.35))
         # a minimum-jerk path peaks at 1.875x its mean speed (plus the bulge): keep the wrist under peak_speed
         dist = max((np.linalg.norm(b.pos - a.pos) for a, b in pairs), default=0.0)
-        secs = max(secs, 1.875 * 1.15 * dist / self.s.peak_speed)
+        secs = max(secs, 1.875 * 1.15 * dist / (self.s.peak_speed * self.size))
         return max(1, int(round(secs / self.s.speed * self.s.fps)))
 
     def synthesize(self, items):
@@ -602,7 +608,8 @@ class Synthesizer:
             acc = np.linalg.norm(np.diff(c.pos, 2, axis=0), axis=-1) * fps * fps
             cosang = (np.einsum("tij,tij->t", c.rot[1:], c.rot[:-1]) - 1) / 2
             w = np.arccos(np.clip(cosang, -1, 1)) * fps
-            f = max(f, v.max() / (self.s.peak_speed * sp), np.sqrt(acc.max() / (self.s.peak_accel * sp * sp)),
+            f = max(f, v.max() / (self.s.peak_speed * self.size * sp),
+                    np.sqrt(acc.max() / (self.s.peak_accel * self.size * sp * sp)),
                     w.max() / (self.s.peak_turn * sp))
         cit = float(entry.get("duration", 0.5))
         f = max(f, self.s.min_sign / cit)

@@ -13,6 +13,7 @@ import bpy
 
 from .. import inference
 from ..inference import SignLLMError
+from ..inference.arguments import check_options
 from ..inference.synthesis import DEFAULT_REST_POSE
 from ..rigs import blender_io
 from ..rigs.profiles import NotHumanoid, detect
@@ -185,7 +186,7 @@ def neural_track(items, body, model_path=""):
 
 def generate(obj, scene, text=None, gloss=None, options=None):
     """Sign `text` (or an edited `gloss`) on armature `obj`. Raises SignLLMError with a clear message."""
-    opt = options or Options()
+    opt = check_options(options or Options())   # NaN, 0, negative or huge speeds/tolerances: a clear error
     check_armature(obj)
     t0 = time.perf_counter()
     timings = {}
