@@ -1,7 +1,8 @@
 """Operators: thin wrappers (poll, read settings, call the service, report)."""
+from .character import CLASSES as _CHARACTER
 from .generate import CLASSES as _GENERATE
 from .hamnosys import CLASSES as _HAMNOSYS
 from .research import CLASSES as _RESEARCH
 from .studio import CLASSES as _STUDIO
 
-CLASSES = _GENERATE + _STUDIO + _HAMNOSYS + _RESEARCH
+CLASSES = _GENERATE + _CHARACTER + _STUDIO + _HAMNOSYS + _RESEARCH

@@ -17,9 +17,13 @@ def register():
         bpy.utils.register_class(c)
     panel_mapping.register()
     pose_import.register()
+    from ..operators import character as character_op
+    character_op.register_menu()
 
 
 def unregister():
+    from ..operators import character as character_op
+    character_op.unregister_menu()
     pose_import.unregister()
     panel_mapping.unregister()
     for c in reversed(_classes()):

@@ -1,7 +1,9 @@
-"""A ready scene for previews and tests: a generated Rigify character with a simple mannequin body.
+"""A ready scene for previews and tests.
 
-The mannequin is shapes parented to the deform bones (capsules for limbs and fingers, a sphere head),
-so the signing reads without a skinned character. Used by `build.py demo` and the tests.
+`build()` (the demo and the gallery): the default signing human (a skinned MakeHuman body with ARKit face
+keys, signllm_blender.character) with a camera on the upper body and Workbench in material colour, so the
+skin-coloured hands stand out against the shirt. `build(with_mannequin=False)`: a bare generated Rigify rig
+(tests and benchmarks); `build(character="mannequin")`: the older Rigify rig with capsules on its bones.
 """
 import addon_utils
 import bpy
@@ -122,9 +124,10 @@ def _attach(ob, rig, bone, offset):
     ob.matrix_world = world
 
 
-def setup_camera_and_render(rig, resolution=360):
+def setup_camera_and_render(rig, resolution=360, head_bone=None):
     scene = bpy.context.scene
-    head = rig.matrix_world @ rig.pose.bones["DEF-spine.006" if "DEF-spine.006" in rig.pose.bones else "spine.006"].bone.head_local
+    head_bone = head_bone or ("DEF-spine.006" if "DEF-spine.006" in rig.pose.bones else "spine.006")
+    head = rig.matrix_world @ rig.pose.bones[head_bone].bone.head_local
     target = head + Vector((0.0, 0.0, -0.2))
     cam_data = bpy.data.cameras.new("SignCam")
     cam_data.type = "ORTHO"
@@ -151,11 +154,28 @@ def setup_camera_and_render(rig, resolution=360):
     return cam
 
 
-def build(with_mannequin=True, resolution=360):
-    """New scene with a generated Rigify character (+ mannequin and camera). Returns the rig."""
+def setup_human_camera(rig, resolution=360):
+    """Camera on the signing space (head to hips, elbow to elbow), Workbench in material colour."""
+    from . import character
+    cam = setup_camera_and_render(rig, resolution, head_bone=character.head_bone(rig))
+    bpy.context.scene.display.shading.color_type = "MATERIAL"
+    return cam
+
+
+def build(with_mannequin=True, resolution=360, character="human", skeleton="default"):
+    """New scene with a character to sign on, camera and render settings; returns the armature.
+
+    with_mannequin=False: only a generated Rigify rig (no mesh, no camera), as the tests' fixture.
+    character='human': the skinned default human with `skeleton`; 'mannequin': Rigify + capsules."""
     new_scene()
-    _, rig = add_rigify_character(True)
-    if with_mannequin:
+    if not with_mannequin:
+        _, rig = add_rigify_character(True)
+    elif character == "human":
+        from . import character as human
+        rig, _body = human.build_human(skeleton, name="SignHuman")
+        setup_human_camera(rig, resolution)
+    else:
+        _, rig = add_rigify_character(True)
         add_mannequin(rig)
         setup_camera_and_render(rig, resolution)
     bpy.ops.object.select_all(action="DESELECT")

@@ -24,6 +24,7 @@ class SIGNLLM_PT_main(bpy.types.Panel):
         obj = context.active_object
         if obj is None or obj.type != "ARMATURE":
             layout.label(text="Select the character's armature", icon="INFO")
+            layout.operator("signllm.add_character", icon="OUTLINER_OB_ARMATURE")
         layout.prop(s, "text", text="")
         row = layout.row(align=True)
         row.prop(s, "language", text="")

@@ -37,5 +37,7 @@ def test_demo_command(tmp_path, bpy_mod):
     assert min(signing) > 3 * rest and min(signing) > 0.004, (rest, signing)
     # the saved file opens and still has the signing action on the rig
     bpy_mod.ops.wm.open_mainfile(filepath=str(blend))
-    rig = bpy_mod.data.objects["rig"]
+    rig = next(o for o in bpy_mod.data.objects if o.type == "ARMATURE" and o.animation_data
+               and o.animation_data.action)
+    assert rig.get("signllm_character") == "default"         # the demo signs on the default human
     assert rig.animation_data.action.get("signllm_gloss") == "HELLO / wh[ YOUR NAME WHAT ]"
