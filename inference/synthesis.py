@@ -541,8 +541,48 @@ class Synthesizer:
             a, b = self.body.arm_lengths(side)
             pole = -self.body.up + 0.45 * self.body.side_vec(side) + 0.3 * self.body.forward
             mid, _ = two_bone_ik(self.body.joints[f"shoulder_{side}"], wrist[:, h], a, b, pole)
+            if getattr(self.body, "skin", None) is not None:
+                mid = self._forearm_clear(side, wrist[:, h], mid, a, b)
             out[:, h] = mid
         return out
+
+    def _forearm_clear(self, side, wrist, mid, a, b, steps=7, clear=0.002):
+        """On a character's own skin the forearm must stay out of the body too (a palm on the chest pulls the
+        forearm into it): where it would sink in, the elbow swings outward and forward (the elbow is the
+        solver's pole), by the smallest of a few steps that clears it, eased over neighbouring frames."""
+        skin = self.body.skin
+        r = skin.arm_radius.get(f"fore_{side}")
+        if r is None:
+            return mid
+        shoulder = self.body.joints[f"shoulder_{side}"]
+        s = np.linspace(0.15, 0.8, 6)[:, None, None]
+
+        def depth(m):
+            pts = m[None] + s * (wrist - m)[None]            # (6, T, 3) along the forearm, off the wrist end
+            return (skin.depth(pts)[0] + r).max(axis=0)
+
+        up, out_, fwd = self.body.up, self.body.side_vec(side), self.body.forward
+        angles = np.radians(np.linspace(24.0, 84.0, steps))
+        cands, depths = [mid], [depth(mid)]
+        for ang in angles[1:]:
+            pole = -up * np.cos(ang) + out_ * np.sin(ang) + 0.3 * fwd * (1 + ang)
+            m, _ = two_bone_ik(shoulder, wrist, a, b, pole)
+            cands.append(m)
+            depths.append(depth(m))
+        D = np.stack(depths)                                  # (steps, T)
+        ok = D <= clear
+        k = np.where(ok.any(axis=0), ok.argmax(axis=0), D.argmin(axis=0)).astype(float)
+        if not k.any():
+            return mid
+        win = max(1, int(round(0.15 * self.s.fps)))
+        pad = np.pad(k, win, mode="edge")
+        k = np.max(np.stack([pad[i:i + len(k)] for i in range(2 * win + 1)]), axis=0)   # clear early, stay late
+        kernel = np.exp(-0.5 * (np.arange(-win, win + 1) / (win / 2.0)) ** 2)
+        k = np.convolve(np.pad(k, win, mode="edge"), kernel / kernel.sum(), mode="valid")
+        ang = np.interp(k, np.arange(steps), angles)[:, None]
+        pole = -up * np.cos(ang) + out_ * np.sin(ang) + 0.3 * fwd * (1 + ang)
+        m, _ = two_bone_ik(shoulder, wrist, a, b, pole)
+        return m
 
     def _nonmanuals(self, n, marks):
         fps = self.s.fps

@@ -262,7 +262,7 @@ def _segments(body):
     W, H = body.W, body.H
     up, left = body.up, body.left
     segs = {
-        "head": (j["head_base"], j["head_top"], 0.45 * H),
+        "head": (j["head_base"], j["head_top"], max(0.45 * H, 0.3 * W)),
         "neck": (j["neck_base"], j["head_base"], 0.25 * W),
         "torso": (j["pelvis"], j["neck_base"], 0.40 * W),
     }
@@ -288,10 +288,15 @@ def label_vertices(vertices, weights, body):
     segs = _segments(body)
     names = list(segs)
     labels = np.full(len(V), "", dtype=object)
+    j = body.joints
+    above_neck = [n in ("head", "neck") for n in names]
     for g in np.unique(dom[has]):
         sel = has & (dom == g)
         c = V[sel].mean(axis=0)
-        score = [float(_seg_dist(c, a, b)) / sc for a, b, sc in segs.values()]
+        score = np.array([float(_seg_dist(c, a, b)) / sc for a, b, sc in segs.values()])
+        # the neck's base splits head (face bones: jaw, lips, eyes) from torso, whatever their distances
+        high = float((c - j["neck_base"]) @ body.up) > 0
+        score[np.array(above_neck) != high] *= 3.0
         labels[sel] = names[int(np.argmin(score))]
     return labels
 

@@ -1,0 +1,159 @@
+"""Contact and collision on the character's own skin.
+
+Pure part (no bpy): surfaces fitted to a synthetic skinned body. Blender part: the default human with each of
+its skeletons signs the demo sentence, A-Z and contact signs; measured on the deformed mesh (tests/skin_metrics.py).
+"""
+import os
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+CONTACT_SIGNS = ["MY", "MOTHER", "FATHER", "HELLO", "THINK", "KNOW", "EAT", "PLEASE", "SORRY", "ME", "GIRL", "BOY",
+                 "THANK-YOU", "GOOD", "WOMAN", "MAN", "DEAF", "HOME", "WATER", "HAPPY", "SMELL", "PHONE", "NECKTIE",
+                 "HEART", "SHOULDER", "STOMACH", "WRONG", "LIE"]
+SENTENCE = "Hello, what is your name?"
+PENETRATION_MM = 5.0
+CONTACT_MM = 10.0
+SKIN_POINT_MM = 3.0
+
+
+# -- pure: a synthetic skinned body -----------------------------------------------------------------
+
+def _synthetic():
+    """Sphere head (r 9 cm), elliptic-cylinder torso (16 x 11 cm), arm cylinders; one bone per part."""
+    from signllm.inference.body import BodyModel
+    body = BodyModel.default()
+    j = body.joints
+    pts, bone = [], []
+    th = np.linspace(0, 2 * np.pi, 72, endpoint=False)
+    head_c = j["head_base"] + np.array([0.0, -0.02, 0.09])
+    el = np.linspace(-np.pi / 2, np.pi / 2, 37)
+    E, T = np.meshgrid(el, th)
+    sph = np.stack([np.cos(E) * np.cos(T), np.cos(E) * np.sin(T), np.sin(E)], -1).reshape(-1, 3)
+    pts.append(head_c + 0.09 * sph)
+    bone += [0] * len(sph)
+    for z in np.linspace(j["pelvis"][2] - 0.05, j["neck_base"][2], 40):
+        ring = np.stack([0.16 * np.cos(th), j["chest"][1] + 0.11 * np.sin(th), np.full_like(th, z)], -1)
+        pts.append(ring)
+        bone += [1] * len(ring)
+    for k, side in enumerate("LR"):
+        s, e = j[f"shoulder_{side}"], j[f"elbow_{side}"]
+        for t in np.linspace(0, 1, 10):
+            c = s + t * (e - s)
+            ring = c + 0.04 * np.stack([np.zeros_like(th), np.cos(th), np.sin(th)], -1)
+            pts.append(ring)
+            bone += [2 + k] * len(ring)
+    V = np.concatenate(pts)
+    W = np.zeros((len(V), 4))
+    W[np.arange(len(V)), bone] = 1.0
+    return body, V, W, head_c
+
+
+def test_fit_measures_synthetic_skin():
+    from signllm.rigs.skin_body import fit_skin_body
+    body, V, W, head_c = _synthetic()
+    skin = fit_skin_body(V, W, body)
+    assert skin is not None
+    assert skin.counts["head"] > 1000 and skin.counts["torso"] > 1000
+    # depth against the analytic surfaces: points inside, on and outside the head sphere and torso cylinder
+    dirs = np.array([[0, -1, 0], [1, 0, 0], [0.6, -0.8, 0], [0, 0, 1]], float)
+    for gap in (-0.02, 0.0, 0.02):
+        d, _ = skin.depth(head_c + (0.09 + gap) * dirs)
+        assert np.abs(d + gap).max() < 0.003, (gap, d)
+    chest = body.joints["chest"]
+    front = np.array([0.0, chest[1] - 0.11 - 0.01, chest[2] - 0.2])
+    d, n = skin.depth(front[None])
+    assert abs(d[0] + 0.01) < 0.003 and n[0] @ np.array([0, -1.0, 0]) > 0.95
+    assert skin.arm_radius["upper_L"] == pytest.approx(0.04, abs=0.003)
+    # a skin point lies on the surface
+    p = skin.snap(front + np.array([0, -0.1, 0]), np.array([0, -1.0, 0]))
+    assert abs(skin.depth(p[None])[0][0]) < 0.002
+
+
+def test_contact_sign_lands_on_fitted_skin_and_hands_stay_out():
+    """Synthesis on a body with skin: MY's palm reaches the chest skin point, no hand joint goes into the skin
+    deeper than a finger's radius, and the skin point differs from the proportional one (the fit is used)."""
+    from signllm.inference import gloss_to_track
+    from signllm.inference.gloss import GlossItem
+    from signllm.inference.languages import load_language
+    from signllm.inference.synthesis import Synthesizer
+    from signllm.inference.validate import contact_miss
+    from signllm.rigs.skin_body import fit_skin_body
+    body, V, W, _ = _synthetic()
+    proportional = body.location(load_language("ASL").phonology.locations["chest"], "R")[0]
+    body.skin = fit_skin_body(V, W, body)
+    lang = load_language("ASL")
+    on_skin = body.location(lang.phonology.locations["chest"], "R")[0]
+    assert abs(body.skin.depth(on_skin[None])[0][0]) < 0.002
+    assert np.linalg.norm(on_skin - proportional) > 0.005
+    synth = Synthesizer(lang.phonology, lang.lexicon, lang.alphabet, body)
+    for gloss in ("MY", "MOTHER", "THINK"):
+        tr = synth.synthesize([GlossItem(gloss)])
+        assert contact_miss(synth, lang.lexicon.get(gloss), tr) < 0.01, gloss
+        depth, _ = body.skin.depth(tr.hand_joints())
+        assert depth.max() < 0.0, f"{gloss}: a hand joint centre {depth.max() * 1000:.1f} mm inside the skin"
+    assert gloss_to_track([GlossItem("MY")], "ASL", body).n_frames > 0
+
+
+# -- Blender: the default human with every skeleton ------------------------------------------------------
+
+SKELETONS = ["default", "game_engine", "mixamo", "cmu_mb", "rigify"]
+
+
+@pytest.fixture(scope="module")
+def lang():
+    from signllm.inference.languages import load_language
+    return load_language("ASL")
+
+
+def _human(bpy, skeleton):
+    from signllm.signllm_blender import character, demo_scene
+    demo_scene.new_scene()
+    rig, _ = character.build_human(skeleton)
+    return rig, bpy.context.scene
+
+
+def _measure(bpy, rig, scene, lang, text=None, gloss=None, step=2):
+    import skin_metrics
+    from signllm.signllm_blender import service
+    probe = skin_metrics.SkinProbe(bpy, rig, scene)
+    res = service.generate(rig, scene, text=text, gloss=gloss)
+    return probe, skin_metrics_report(probe, res, lang, step)
+
+
+def skin_metrics_report(probe, res, lang, step):
+    return probe.measure(res, lang.lexicon, lang.phonology.locations, step=step)
+
+
+@pytest.mark.parametrize("skeleton", SKELETONS)
+def test_contact_signs_on_the_skin(bpy_mod, lang, skeleton):
+    rig, scene = _human(bpy_mod, skeleton)
+    signs = CONTACT_SIGNS if skeleton == "default" else CONTACT_SIGNS[::2]
+    probe, rep = _measure(bpy_mod, rig, scene, lang, gloss=" ".join(signs))
+    assert probe.body.skin is not None
+    assert set(rep.contacts) == set(signs)
+    bad = {g: f"{m * 1000:.1f} mm" for g, (m, _) in rep.contacts.items() if m * 1000 > CONTACT_MM}
+    assert not bad, f"contact hand surface off its skin point: {bad}"
+    off = {g: f"{o * 1000:.1f} mm" for g, (_, o) in rep.contacts.items() if o * 1000 > SKIN_POINT_MM}
+    assert not off, f"skin points off the deformed skin: {off}"
+    assert rep.body_depth * 1000 <= PENETRATION_MM, f"{rep.body_depth * 1000:.1f} mm inside the body at {rep.body_where}"
+    assert rep.arm_depth * 1000 <= PENETRATION_MM, f"{rep.arm_depth * 1000:.1f} mm inside the other arm at {rep.arm_where}"
+
+
+@pytest.mark.parametrize("what", ["sentence", "alphabet"])
+def test_sentence_and_alphabet_stay_out_of_the_body(bpy_mod, lang, what):
+    rig, scene = _human(bpy_mod, "default")
+    kw = {"text": SENTENCE} if what == "sentence" else {"gloss": "fs-" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+    probe, rep = _measure(bpy_mod, rig, scene, lang, **kw)
+    assert rep.body_depth * 1000 <= PENETRATION_MM, f"{rep.body_depth * 1000:.1f} mm inside the body at {rep.body_where}"
+    assert rep.arm_depth * 1000 <= PENETRATION_MM, f"{rep.arm_depth * 1000:.1f} mm inside the other arm at {rep.arm_where}"
+
+
+def test_rig_without_mesh_keeps_the_proportional_body(bpy_mod, rigify_scene):
+    from signllm.signllm_blender import service
+    scene, _, rig = rigify_scene
+    _, _, body = service.read_character(rig, scene)
+    assert body.skin is None
