@@ -278,6 +278,8 @@ class Synthesizer:
             out[self.nd] = Chunk.hold(base, n)
         start = self._posture(spec, self.dom, base)
         dom = self._apply_moves(start, entry.get("move", []), n, self.dom, spec, base)
+        if getattr(self.body, "skin", None) is not None and spec.get("contact") and spec["loc"] in self.ph.locations:
+            dom = self._pivot_clear(dom, spec["contact"], self.dom)
         out[self.dom] = dom
         if sym in ("mirror", "alt"):
             mir = self._mirror(dom)
@@ -288,6 +290,43 @@ class Synthesizer:
                 mir = Chunk(mir.pos[idx], mir.rot[idx], mir.params[idx])
             out[self.nd] = mir
         return out
+
+    _PIVOTS = np.radians([12.0, -12.0, 25.0, -25.0, 40.0, -40.0, 55.0, -55.0])
+
+    def _pivot_clear(self, chunk, surface, side):
+        """A contact sign on the character's own skin: where the handshape and orientation the lexicon gives
+        would put other parts of the hand into the body (knuckles into the jaw while the fingertip touches the
+        cheek), the hand turns about its contact point, by the smallest tilt that keeps it out; the contact
+        point's path is unchanged, so the touch stays where it was. One tilt for the whole sign."""
+        body = self.body
+        local = np.stack([self.local_point(p, surface, side) for p in chunk.params])          # (T, 3)
+        c = chunk.pos + np.einsum("tij,tj->ti", chunk.rot, local)                               # contact points
+        joints = np.einsum("tij,tkj->tki", chunk.rot, hand.joints_local(chunk.params, self.scale, side))
+        rel = joints + (chunk.pos - c)[:, None]                                                 # from the contact
+        cands = [np.eye(3)] + [axis_angle_matrix(ax, a) for ax in (body.left, body.up, body.forward)
+                               for a in self._PIVOTS]
+        base_pen = None
+        best, best_cost = None, np.inf
+        for k, R in enumerate(cands):
+            pts = c[:, None] + rel @ R.T
+            pen = np.maximum(body.penetration(pts) - 0.004, 0.0).max()
+            if k == 0:
+                base_pen = pen
+                if pen <= 0.001:
+                    best = None
+                    break
+            angle = 0.0 if k == 0 else abs(self._PIVOTS[(k - 1) % len(self._PIVOTS)])
+            cost = pen + 0.01 * angle
+            if cost < best_cost:
+                best, best_cost = R, cost
+        pos, rot = chunk.pos, chunk.rot
+        if best is not None and best_cost < base_pen:
+            pos = c + (chunk.pos - c) @ best.T
+            rot = np.einsum("ij,tjk->tik", best, chunk.rot)
+        # a movement between two places on the skin follows the skin, not the chord under it
+        d, n = body.skin.depth(c)
+        pos = pos + np.maximum(d, 0.0)[:, None] * n
+        return Chunk(pos, rot, chunk.params)
 
     def letter_chunks(self, letters, lexicalised=False):
         """Dominant-hand chunks for a fingerspelled word, one per letter.

@@ -174,6 +174,7 @@ class SkinBody:
     head_heights: dict                       # landmark -> height above the head joint (m)
     margin: float = 0.0                      # joint centres count as inside this far out of the skin
     counts: dict = field(default_factory=dict)
+    joint_margin: np.ndarray = None          # (21,) per hand joint: tips are on the skin, knuckles a radius in
 
     def regions(self):
         return [self.head, self.torso] + list(self.thighs)
@@ -193,8 +194,12 @@ class SkinBody:
     def penetration(self, points, normals=False):
         """Like BodyModel.penetration: depth (>= 0) of points that are bone centres (hand joints), so the skin
         counts as `margin` further out (a finger's radius plus a little: touching is not inside)."""
-        d, n = self.depth(points)
-        d = np.maximum(d + self.margin, 0.0)
+        P = np.asarray(points, float)
+        d, n = self.depth(P)
+        margin = self.margin
+        if P.ndim >= 2 and P.shape[-2] == 21 and self.joint_margin is not None:   # a hand's 21 joints
+            margin = self.joint_margin
+        d = np.maximum(d + margin, 0.0)
         return (d, n) if normals else d
 
     def snap(self, point, normal, reach=0.25):
@@ -316,6 +321,13 @@ def fit_skin_body(vertices, weights, body, margin=None):
     unit = W / 0.39
     head_pts = V[(labels == "head") | ((labels == "neck") & ((V - j["neck_base"]) @ up > 0))]
     torso_pts = V[labels == "torso"]
+    caps = []      # the shoulder's cap (deltoid top): upper-arm skin at the joint, where 'shoulder' signs touch
+    for side in ("L", "R"):
+        s, e = j[f"shoulder_{side}"], j[f"elbow_{side}"]
+        arm = V[labels == f"upper_{side}"]
+        t = ((arm - s) @ (e - s)) / float((e - s) @ (e - s))
+        caps.append(arm[(t < 0.2) & ((arm - s) @ up > -0.05 * W)])
+    torso_pts = np.concatenate([torso_pts] + caps)
     if len(head_pts) < 50 or len(torso_pts) < 50:
         return None
     # head: star surface around the centroid of the head bone's vertices
@@ -349,9 +361,14 @@ def fit_skin_body(vertices, weights, body, margin=None):
                 arm_radius[f"{seg}_{side}"] = float(np.median(_seg_dist(pts, j[f"{ka}_{side}"], j[f"{kb}_{side}"])))
     landmarks, heights = _face_landmarks(V[labels == "head"] if counts.get("head", 0) >= 50 else head_pts,
                                          body, head, unit)
+    scale = getattr(body, "hand_scale", 1.0)
     if margin is None:
-        margin = 0.5 * chand.FINGER_THICKNESS * getattr(body, "hand_scale", 1.0) + 0.004
-    return SkinBody(head, torso, thighs, arm_radius, landmarks, heights, float(margin), counts)
+        margin = 0.5 * chand.FINGER_THICKNESS * scale + 0.004
+    # a joint is a bone centre: the skin around it is a finger's (palm's) radius out, a tip joint is the skin
+    jm = np.full(21, 0.5 * chand.FINGER_THICKNESS * scale)
+    jm[[0, 1, 5, 9, 13, 17]] = 0.5 * chand.PALM_THICKNESS * scale
+    jm[list(chand.TIPS.values())] = 0.0
+    return SkinBody(head, torso, thighs, arm_radius, landmarks, heights, float(margin), counts, jm + 0.004)
 
 
 def _face_landmarks(pts, body, head, unit):

@@ -2,7 +2,8 @@
 
 - depth of hand and forearm vertices inside the body (head, neck, torso, thighs): nearest point on the
   deformed body surface (BVH of the body's faces), inside when behind that face;
-- depth of the dominant hand and forearm inside the other arm (its forearm and upper arm);
+- depth of the dominant hand and forearm inside the other arm: capsules on its posed forearm and upper arm
+  bones, radius measured on their deformed vertices that frame;
 - contact: closest approach of the named hand surface's vertices (fingertip, palm, ...) to the skin point
   during the sign, and how far that skin point lies from the deformed body surface.
 Which vertices are hand, forearm or body comes from the bone that drives each most (rigs.skin_body labels).
@@ -122,7 +123,9 @@ class SkinProbe:
                 s["palm"] = hand[near(c, 0.035) & ((P - c) @ z > 0)]
                 s["back"] = hand[near(c, 0.035) & ((P - c) @ z < 0)]
                 s["knuckles"] = hand[near(knuck["middle"], 0.02) & ((P - knuck["middle"]) @ z < 0)]
-            s["fingertips"] = np.concatenate([s[k] for k in ("index_tip", "middle_tip", "ring_tip") if k in s])
+            tipsets = [s[k] for k in ("index_tip", "middle_tip", "ring_tip") if k in s]
+            if tipsets:
+                s["fingertips"] = np.concatenate(tipsets)
             if "index" in knuck:
                 s["index_side"] = hand[near(knuck["index"], 0.025) & ((P - knuck["index"]) @ x * sx > 0)]
             if "pinky" in knuck:
@@ -143,6 +146,11 @@ class SkinProbe:
         assert n == len(self.rest), "a modifier changed the vertex count"
         M = np.array(self.mesh.matrix_world, float)
         return co.reshape(n, 3).astype(float) @ M[:3, :3].T + M[:3, 3]
+
+    def joint_world(self, role, side):
+        """World position of a joint now (the head of the rig's bone for that role)."""
+        pb = self.obj.pose.bones[self.profile.measure(role, side)]
+        return np.array(self.obj.matrix_world @ pb.head, float)
 
     def to_world(self, p):
         a = self.rig.to_armature(np.asarray(p, float))
@@ -179,7 +187,6 @@ class SkinProbe:
         lab = self.labels
         nd = "L" if dominant == "R" else "R"
         limbs = {s: np.flatnonzero((lab == f"hand_{s}") | (lab == f"fore_{s}")) for s in "LR"}
-        other_arm = [p for part in (f"fore_{nd}", f"upper_{nd}") for p in self.part_polys.get(part, [])]
         contacts = {}     # frame -> list of (world skin point, gloss)
         goals = {}
         for seg in track.segments:
@@ -211,14 +218,20 @@ class SkinProbe:
                     k = int(d.argmax())
                     rep.body_depth = float(d.max())
                     rep.body_where = f"frame {f}, {lab[idx[k]]} vertex {idx[k]} ({_gloss_at(track, f)})"
-            if other_arm:
-                arm_bvh = BVHTree.FromPolygons(verts, other_arm)
-                idx = limbs[dominant]
-                d = self._depths(arm_bvh, Vw[idx])
+            # the other arm: capsules on its posed bones, radius measured on its deformed vertices this frame
+            idx = limbs[dominant]
+            for part, (ja, jb) in ((f"fore_{nd}", ("forearm", "hand")), (f"upper_{nd}", ("upper_arm", "forearm"))):
+                a, b = self.joint_world(ja, nd), self.joint_world(jb, nd)
+                own = np.flatnonzero(lab == part)
+                if not len(own):
+                    continue
+                r = float(np.median(_seg_dist(Vw[own], a, b)[0]))
+                dist, t = _seg_dist(Vw[idx], a, b)
+                d = np.where((t > 0.1) & (t < 0.9), r - dist, 0.0)
                 if d.max() > rep.arm_depth:
                     k = int(d.argmax())
                     rep.arm_depth = float(d.max())
-                    rep.arm_where = f"frame {f}, {lab[idx[k]]} vertex {idx[k]} ({_gloss_at(track, f)})"
+                    rep.arm_where = f"frame {f}, {lab[idx[k]]} vertex {idx[k]} in {part} ({_gloss_at(track, f)})"
             for g, (seg, goal, surf) in goals.items():
                 if seg.start <= f < seg.end:
                     vs = self.surfaces[dominant].get(surf)
@@ -230,6 +243,13 @@ class SkinProbe:
                         best[g] = (miss, dist if loc is not None else np.inf)
         rep.contacts = best
         return rep
+
+
+def _seg_dist(P, a, b):
+    """Distance of points to segment a-b and their position along it (0 at a, 1 at b, unclamped)."""
+    ab = b - a
+    t = ((P - a) @ ab) / max(float(ab @ ab), 1e-12)
+    return np.linalg.norm(P - (a + np.clip(t, 0, 1)[:, None] * ab), axis=-1), t
 
 
 def _gloss_at(track, f):
