@@ -89,13 +89,14 @@ class BodyModel:
             point = self.skin.place(spec, side, point, normal, self)
         return point, normal
 
-    def penetration(self, points, normals=False):
+    def penetration(self, points, normals=False, margin=None):
         """How deep (m, >= 0) each point lies inside the body: a head ellipsoid and a torso box, both drawn
         a little inside the skin points of locations.json, so touching the skin never counts as inside.
         With normals=True also the outward direction that gets each point out fastest.
-        A body with the character's skin measures against that skin instead."""
+        A body with the character's skin measures against that skin instead (`margin`: how far out of
+        the skin each point counts as touching, see rigs.skin_body.SkinBody.penetration)."""
         if self.skin is not None:
-            return self.skin.penetration(points, normals)
+            return self.skin.penetration(points, normals, margin)
         P = np.asarray(points, float)
         j = self.joints
         H, W = self.H, self.W

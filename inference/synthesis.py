@@ -301,15 +301,15 @@ class Synthesizer:
         body = self.body
         local = np.stack([self.local_point(p, surface, side) for p in chunk.params])          # (T, 3)
         c = chunk.pos + np.einsum("tij,tj->ti", chunk.rot, local)                               # contact points
-        joints = np.einsum("tij,tkj->tki", chunk.rot, hand.joints_local(chunk.params, self.scale, side))
-        rel = joints + (chunk.pos - c)[:, None]                                                 # from the contact
+        pts, margin = self._hand_points(chunk.pos, chunk.rot, chunk.params, side)
+        pts, margin = pts[:, :-2], margin[:-2]          # the forearm is the elbow's business here
+        rel = pts - c[:, None]                                                                  # from the contact
         cands = [np.eye(3)] + [axis_angle_matrix(ax, a) for ax in (body.left, body.up, body.forward)
                                for a in self._PIVOTS]
         base_pen = None
         best, best_cost = None, np.inf
         for k, R in enumerate(cands):
-            pts = c[:, None] + rel @ R.T
-            pen = np.maximum(body.penetration(pts) - 0.004, 0.0).max()
+            pen = np.maximum(body.penetration(c[:, None] + rel @ R.T, margin=margin) - 0.004, 0.0).max()
             if k == 0:
                 base_pen = pen
                 if pen <= 0.001:
@@ -383,6 +383,7 @@ class Synthesizer:
         chunks = {side: [] for side in HAND_SIDES}
         cur = dict(self.rest)
         segments = []
+        touching = []      # frame spans of signs that touch the body
         marks = []
         frame = 0
 
@@ -450,6 +451,8 @@ class Synthesizer:
                 if start is None:
                     start = frame
                 append(sc, max(len(c) for c in sc.values()))
+            if entry["dom"].get("contact") and entry["dom"].get("loc") in self.ph.locations:
+                touching.append((start, frame))
             segments.append(Segment(item.gloss, "sign", start, frame, item.words, item.span, "lexicon",
                                     bool(entry.get("review", False))))
             marks.append((start, frame, item.marks))
@@ -461,7 +464,11 @@ class Synthesizer:
         wrist = np.stack([np.concatenate([c.pos for c in chunks[s]]) for s in HAND_SIDES], 1)
         palm = np.stack([np.concatenate([c.rot for c in chunks[s]]) for s in HAND_SIDES], 1)
         params = np.stack([np.concatenate([c.params for c in chunks[s]]) for s in HAND_SIDES], 1)
+        self._touching = np.zeros(len(wrist), bool)
+        for a, b in touching:
+            self._touching[a:b] = True
         wrist = self._keep_out_of_body(wrist, palm, params)
+        self._touching = None
         wrist = self._clamp_reach(wrist)
         elbow = self._elbows(wrist)
         head, brows = self._nonmanuals(len(wrist), marks)
@@ -531,8 +538,9 @@ class Synthesizer:
             sel = np.flatnonzero(near)
             if len(sel) == 0:
                 continue
+            touching = self._touching[sel] if getattr(self, "_touching", None) is not None and side == self.dom else None
             for _ in range(rounds):
-                d_sel, n_sel = self._deepest(out[sel, h], palm[sel, h], params[sel, h], side)
+                d_sel, n_sel = self._deepest(out[sel, h], palm[sel, h], params[sel, h], side, touching)
                 d_sel = d_sel - allow * 0.5
                 if d_sel.max() <= allow * 0.5:
                     break
@@ -547,16 +555,35 @@ class Synthesizer:
                                       np.linalg.norm(push, axis=-1, keepdims=True), smooth, push)
         return out
 
-    def _deepest(self, wrists, palms, params, side, block=2048):
+    def _hand_points(self, wrists, palms, params, side):
+        """(points (T, K, 3), per-point margin or None): the 21 joints; on a character's skin also the palm's
+        edges (the heel of the hand is wider than the joints' lines) and the forearm's end behind the wrist."""
+        local = hand.joints_local(params, self.scale, side)
+        skin = getattr(self.body, "skin", None)
+        margin = None
+        if skin is not None:
+            edges = np.concatenate([hand.PALM_EDGES, [[0.0, -0.03, 0.0], [0.0, -0.06, 0.0]]])
+            edges = edges * self.scale * (np.array([-1.0, 1.0, 1.0]) if side == "L" else 1.0)
+            fore = 0.8 * skin.arm_radius.get(f"fore_{side}", 0.5 * hand.PALM_THICKNESS) + 0.004
+            margin = np.concatenate([skin.joint_margin, np.full(len(hand.PALM_EDGES), skin.joint_margin[0]),
+                                     [fore, fore]])
+            local = np.concatenate([local, np.broadcast_to(edges, local.shape[:-2] + edges.shape)], axis=-2)
+        return wrists[:, None, :] + np.einsum("tij,tkj->tki", palms, local), margin
+
+    def _deepest(self, wrists, palms, params, side, touching=None, block=2048):
         """Per frame, the deepest hand joint's depth inside the body and its way out (blocks of frames,
-        so a long text's collision test needs little memory)."""
+        so a long text's collision test needs little memory). `touching`: frames of a body-contact sign,
+        where the forearm is left to the elbow (_forearm_clear) and the wrist may bend."""
         depth = np.empty(len(wrists))
         normal = np.empty((len(wrists), 3))
         for a in range(0, len(wrists), block):
             b = a + block
-            joints = wrists[a:b, None, :] + np.einsum("tij,tkj->tki", palms[a:b],
-                                                      hand.joints_local(params[a:b], self.scale, side))
-            d, n = self.body.penetration(joints, normals=True)
+            joints, margin = self._hand_points(wrists[a:b], palms[a:b], params[a:b], side)
+            m = margin
+            if margin is not None and touching is not None:
+                m = np.repeat(margin[None], len(joints), 0)
+                m[touching[a:b], -2:] = -1.0
+            d, n = self.body.penetration(joints, normals=True, margin=m)
             k = d.argmax(axis=1)
             ii = np.arange(len(k))
             depth[a:b] = d[ii, k]

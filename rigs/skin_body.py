@@ -191,14 +191,16 @@ class SkinBody:
             normal = np.where(take[..., None], n, normal)
         return best, normal
 
-    def penetration(self, points, normals=False):
+    def penetration(self, points, normals=False, margin=None):
         """Like BodyModel.penetration: depth (>= 0) of points that are bone centres (hand joints), so the skin
-        counts as `margin` further out (a finger's radius plus a little: touching is not inside)."""
+        counts as `margin` (per point, broadcast) further out: a finger's radius plus a little, so touching is
+        not inside. Default: per joint for (..., 21, 3) hand joints, else one finger's radius."""
         P = np.asarray(points, float)
         d, n = self.depth(P)
-        margin = self.margin
-        if P.ndim >= 2 and P.shape[-2] == 21 and self.joint_margin is not None:   # a hand's 21 joints
-            margin = self.joint_margin
+        if margin is None:
+            margin = self.margin
+            if P.ndim >= 2 and P.shape[-2] == 21 and self.joint_margin is not None:   # a hand's 21 joints
+                margin = self.joint_margin
         d = np.maximum(d + margin, 0.0)
         return (d, n) if normals else d
 

@@ -58,6 +58,7 @@ class Report:
     arm_depth: float = 0.0           # m, worst dominant hand/forearm vertex inside the other arm
     arm_where: str = ""
     contacts: dict = field(default_factory=dict)   # gloss -> (miss m, skin point off the skin m)
+    eyes_clear: dict = field(default_factory=dict)  # gloss -> closest dominant-hand vertex to an eye, seen from the front (m)
 
     def worst_contact(self):
         if not self.contacts:
@@ -204,6 +205,11 @@ class SkinProbe:
         frames = sorted(set(range(0, track.n_frames, step)) | set(contacts))
         rep = Report()
         best = {g: (np.inf, None) for g in goals}
+        sk = self.body.skin
+        eyes = [self.to_world(sk.landmarks[k]) for k in ("eyes_L", "eyes_R") if k in sk.landmarks]
+        M = np.array(self.obj.matrix_world, float)[:3, :3]
+        fwd = M @ self.rig.to_armature(self.body.forward)
+        fwd /= np.linalg.norm(fwd)
         for f in frames:
             scene.frame_set(start + f)
             Vw = self.world_vertices()
@@ -232,6 +238,15 @@ class SkinProbe:
                     k = int(d.argmax())
                     rep.arm_depth = float(d.max())
                     rep.arm_where = f"frame {f}, {lab[idx[k]]} vertex {idx[k]} in {part} ({_gloss_at(track, f)})"
+            g_now = _gloss_at(track, f)
+            if eyes and g_now != "transition":
+                P = Vw[np.flatnonzero(lab == f"hand_{dominant}")]
+                for e in eyes:
+                    rel = P - e
+                    ahead = rel @ fwd > -0.01
+                    side = rel - (rel @ fwd)[:, None] * fwd
+                    dist = np.linalg.norm(side[ahead], axis=-1).min() if ahead.any() else np.inf
+                    rep.eyes_clear[g_now] = min(rep.eyes_clear.get(g_now, np.inf), float(dist))
             for g, (seg, goal, surf) in goals.items():
                 if seg.start <= f < seg.end:
                     vs = self.surfaces[dominant].get(surf)

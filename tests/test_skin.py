@@ -147,6 +147,8 @@ def test_contact_signs_on_the_skin(bpy_mod, lang, skeleton):
     assert not off, f"skin points off the deformed skin: {off}"
     assert rep.body_depth * 1000 <= PENETRATION_MM, f"{rep.body_depth * 1000:.1f} mm inside the body at {rep.body_where}"
     assert rep.arm_depth * 1000 <= PENETRATION_MM, f"{rep.arm_depth * 1000:.1f} mm inside the other arm at {rep.arm_where}"
+    # the salute starts beside the forehead: seen from the front, the hand never covers an eye
+    assert rep.eyes_clear["HELLO"] > 0.02, f"HELLO's hand {rep.eyes_clear['HELLO'] * 1000:.0f} mm from an eye"
 
 
 @pytest.mark.parametrize("what", [pytest.param("sentence", marks=pytest.mark.xfail(
