@@ -58,6 +58,7 @@ class Report:
     arm_depth: float = 0.0           # m, worst dominant hand/forearm vertex inside the other arm
     arm_where: str = ""
     contacts: dict = field(default_factory=dict)   # gloss -> (miss m, skin point off the skin m)
+    whole_hand: set = field(default_factory=set)    # contacts measured on the whole hand (no finger bones)
     eyes_clear: dict = field(default_factory=dict)  # gloss -> closest dominant-hand vertex to an eye, seen from the front (m)
 
     def worst_contact(self):
@@ -175,8 +176,27 @@ class SkinProbe:
                 continue
             loc, nrm, _, dist = hit
             if (p[0] - loc[0]) * nrm[0] + (p[1] - loc[1]) * nrm[1] + (p[2] - loc[2]) * nrm[2] < -0.5 * dist:
-                out[i] = dist
+                # deeper than a millimetre or two: confirmed by ray parity (2 of 3 directions), since a body
+                # mesh has openings (eye sockets, the cut at the neck of a head part) whose rim faces mislead
+                if dist < 0.002 or SkinProbe._parity_inside(bvh, p):
+                    out[i] = dist
         return out
+
+    _RAYS = np.array([[0.31, -0.93, 0.19], [0.93, 0.19, -0.31], [-0.19, 0.31, 0.93]])
+
+    @staticmethod
+    def _parity_inside(bvh, p):
+        votes = 0
+        for d in SkinProbe._RAYS:
+            o, hits = p.copy(), 0
+            while hits < 50:
+                loc, _, _, dist = bvh.ray_cast(o.tolist(), d.tolist(), 2.0)
+                if loc is None:
+                    break
+                hits += 1
+                o = np.array(loc) + d * 1e-5
+            votes += hits % 2
+        return votes >= 2
 
     def measure(self, result, lexicon, locations, step=2, dominant="R"):
         """Report for a generated result (service.Result) over its frames (every `step`-th, plus every frame
@@ -250,8 +270,9 @@ class SkinProbe:
             for g, (seg, goal, surf) in goals.items():
                 if seg.start <= f < seg.end:
                     vs = self.surfaces[dominant].get(surf)
-                    if vs is None or not len(vs):
-                        continue
+                    if vs is None or not len(vs):     # a rig without that finger's bones: any of the hand
+                        vs = np.flatnonzero(lab == f"hand_{dominant}")
+                        rep.whole_hand.add(g)
                     miss = float(np.linalg.norm(Vw[vs] - goal, axis=-1).min())
                     if miss < best[g][0]:
                         loc, _, _, dist = body_bvh.find_nearest(goal.tolist(), 1.0)
