@@ -210,6 +210,7 @@ class SkinProbe:
         limbs = {s: np.flatnonzero((lab == f"hand_{s}") | (lab == f"fore_{s}")) for s in "LR"}
         contacts = {}     # frame -> list of (world skin point, gloss)
         goals = {}
+        skin_pts = {}     # gloss -> the skin point itself (a 'near' contact aims a little off it)
         for seg in track.segments:
             if seg.kind != "sign":
                 continue
@@ -220,6 +221,7 @@ class SkinProbe:
             point, normal = self.body.location(locations[spec["loc"]], dominant)
             goal = self.to_world(point + normal * float(spec.get("near", 0.0)))
             goals[seg.gloss] = (seg, goal, spec["contact"])
+            skin_pts[seg.gloss] = self.to_world(point)
             for f in range(seg.start, seg.end):
                 contacts.setdefault(f, []).append(goal)
         frames = sorted(set(range(0, track.n_frames, step)) | set(contacts))
@@ -275,7 +277,7 @@ class SkinProbe:
                         rep.whole_hand.add(g)
                     miss = float(np.linalg.norm(Vw[vs] - goal, axis=-1).min())
                     if miss < best[g][0]:
-                        loc, _, _, dist = body_bvh.find_nearest(goal.tolist(), 1.0)
+                        loc, _, _, dist = body_bvh.find_nearest(skin_pts[g].tolist(), 1.0)
                         best[g] = (miss, dist if loc is not None else np.inf)
         rep.contacts = best
         return rep
