@@ -18,8 +18,8 @@ ROOT = os.path.dirname(os.path.abspath(__file__))
 VENV = os.path.join(ROOT, ".venv")
 REQ = os.path.join(ROOT, "requirements.txt")
 PY = os.path.join(VENV, "bin", "python")
-RUNTIME_WHEELS = ["simplemma==2.0.0", "webvtt-py==0.6.0"]  # what Blender does not ship (never numpy)
-RUNTIME_SDISTS = ["srt==3.5.3"]  # pure Python, published without a wheel: built into one here
+RUNTIME_WHEELS = ["simplemma==2.0.0", "pysubs2==1.8.1"]  # what Blender does not ship (never numpy)
+RUNTIME_SDISTS = []  # pure Python, published without a wheel: built into one here
 OPTIONAL_WHEELS = ["onnxruntime==1.32.0"]  # neural glosser; without it the add-on falls back to rules
 # Blender platform -> pip platform tag (Blender 5 bundles Python 3.11)
 BLENDER_PLATFORMS = {"linux-x64": "manylinux_2_28_x86_64", "windows-x64": "win_amd64",
@@ -197,8 +197,9 @@ def cmd_extension(args):
     wheels = os.path.join(ROOT, "wheels")
     os.makedirs(wheels, exist_ok=True)
     _download(RUNTIME_WHEELS, wheels)
-    subprocess.check_call([sys.executable, "-m", "pip", "wheel", "-q", "--disable-pip-version-check",
-                           "--no-deps", "-w", wheels] + RUNTIME_SDISTS)
+    if RUNTIME_SDISTS:
+        subprocess.check_call([sys.executable, "-m", "pip", "wheel", "-q", "--disable-pip-version-check",
+                               "--no-deps", "-w", wheels] + RUNTIME_SDISTS)
     fetched = _wheel_files(wheels, RUNTIME_WHEELS + RUNTIME_SDISTS)
     platforms = list(BLENDER_PLATFORMS) if args.all_platforms else []
     for req in OPTIONAL_WHEELS:

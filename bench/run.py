@@ -7,7 +7,7 @@ import os
 import platform
 import time
 
-from . import baseline_bake, e2e, key_writing, quality
+from . import baseline_bake, e2e, key_writing, quality, subtitle_fit
 from .common import cpu_count, rigify_scene, words
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -23,6 +23,7 @@ def run_all(quick=False):
     out["bake"] = baseline_bake.run(scene, rig, words(30) if not quick else "Hello, what is your name?")
     out["key_writing"] = key_writing.run(n_keys=500 if quick else 5000)
     out["quality"] = quality.run()
+    out["subtitle_fit"] = subtitle_fit.run()
     try:
         out["glosser"] = import_module(f"{__package__}.glosser_latency").run()
     except ImportError:
@@ -65,6 +66,8 @@ def table(r):
           f"(pauses excluded; {q['signs_per_s_unspelled']:.1f} in sentences without fingerspelling); body contacts reached within "
           f"{q['contact_mean_mm']:.1f} mm mean, {q['contact_max_mm']:.1f} mm worst ({q['contacts']} contacts); "
           f"words signed from the lexicon {q['lexicon_share'] * 100:.0f}%, fingerspelled {q['spelled_share'] * 100:.0f}%."]
+    if "subtitle_fit" in r:
+        L += [""] + subtitle_fit.table(r["subtitle_fit"])
     g = r.get("glosser", {})
     if "skipped" in g:
         L += ["", f"Neural glosser: skipped ({g['skipped']})."]

@@ -76,7 +76,7 @@ def _neural_gloss(text, language, glosser):
         model = neural_glosser.load()
         if glosser == "neural+rules":
             lang = load_language(language)
-            return model.gloss(text, language, lang.lexicon, lang.glosser)
+            return model.gloss(text, language, lang.lexicon, lang.glosser, checker=lang.glosser)
         lang = load_language(language) if language in dict(available()) else None
         return model.gloss(text, language, lang.lexicon if lang else None)
     except DataError as exc:

@@ -11,6 +11,13 @@ Output handling (documented in docs/glosser_bleu.md):
   lower-case word (lexicon word lookup, else fingerspelling); <unk> outputs take, in order, the source
   words the model did not know, rule-glossed the same way; unknown source words left over are
   rule-glossed and appended at the end (content is never silently dropped).
+
+The model never says something else silently (`check_sentence`): in "neural+rules" (the mode meant for
+signing) decoding is constrained to tokens that map onto the lexicon's glosses, and every sentence is
+compared with what the words say. Where the model lost a negation, dropped a content sign the words ask
+for, or produced a sign no word of the sentence means, the rules' gloss is used for that sentence
+(`extra["neural_fallback"]` says why). Accepted signs carry the word span of the rule sign they match.
+"neural" alone is the raw, unchecked model, for research and evaluation only.
 """
 import json
 import logging
@@ -29,6 +36,10 @@ MODEL_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models")
 VOCAB_FILE = "glosser_vocab.json"
 SCHEMA = "signllm.neural_glosser/1"
 PUNCT_PAUSE = {".", ",", ";", ":", "!", "?"}
+ALIASES = {"I": "ME"}    # ASLG-PC12 conventions -> our glosses (after the X-/DESC- prefix is stripped)
+NEGATORS = re.compile(r"\b(?:not|no|never|nothing|nobody|none|nowhere|cannot|neither|nor)\b|n't\b", re.I)
+NEG_SIGNS = {"NOT", "NO", "NEVER", "NONE", "NOTHING", "NOBODY", "CAN'T", "CANNOT", "DON'T", "WON'T", "NOT-YET",
+             "REFUSE", "DENY"}
 _PREFIX = re.compile(r"^(?:X|DESC)-(?=.)")
 _ANNOTATION = re.compile(r"^__[A-Z]+__$")  # PHOENIX markers (__ON__, __OFF__, __EMP__): not signs
 
@@ -98,14 +109,28 @@ class NeuralGlosser:
         src, _ = self.encode_source(text, language)
         return self._decode_ids(src, beam, max_len)
 
-    def _decode_ids(self, src, beam=1, max_len=None):
+    def allowed_mask(self, lexicon):
+        """Output tokens the decoder may choose when signing from `lexicon`: those that map onto one of its
+        glosses, punctuation (pauses), end of sentence and <unk> (filled from the source words)."""
+        key = id(lexicon)
+        if getattr(self, "_mask_key", None) != key:
+            ok = np.zeros(len(self.tgt_vocab), bool)
+            for i, tok in enumerate(self.tgt_vocab):
+                ok[i] = tok in PUNCT_PAUSE or to_gloss(tok) in lexicon
+            ok[[self.eos, self.unk]] = True
+            self._mask_key, self._mask = key, ok
+        return self._mask
+
+    def _decode_ids(self, src, beam=1, max_len=None, mask=None):
         max_len = max_len or min(self.max_len, 2 * src.shape[1] + 10)
         memory = self.encoder.run(None, {"src": src})[0]
+        banned = np.zeros(len(self.tgt_vocab), bool) if mask is None else ~mask
+        banned[[self.pad, self.bos]] = True   # never valid outputs
         if beam <= 1:
             ys = [self.bos]
             for _ in range(max_len):
                 lp = self.decoder.run(None, {"tgt": np.array([ys], dtype=np.int64), "memory": memory, "src": src})[0]
-                lp[:, [self.pad, self.bos]] = -np.inf  # never valid outputs
+                lp[:, banned] = -np.inf
                 nxt = int(lp[0].argmax())
                 if nxt == self.eos:
                     break
@@ -116,7 +141,7 @@ class NeuralGlosser:
             n = len(beams)
             lp = self.decoder.run(None, {"tgt": np.array([b[0] for b in beams], dtype=np.int64),
                                          "memory": np.repeat(memory, n, 0), "src": np.repeat(src, n, 0)})[0]
-            lp[:, [self.pad, self.bos]] = -np.inf
+            lp[:, banned] = -np.inf
             cand = []
             for k, (ys, score) in enumerate(beams):
                 for j in np.argsort(-lp[k])[:beam]:
@@ -136,13 +161,17 @@ class NeuralGlosser:
         best = max(done, key=lambda d: d[1])[0]
         return [self.tgt_vocab[i] for i in best]
 
-    def gloss(self, text, language="ASL", lexicon=None, rules=None, beam=1):
+    def gloss(self, text, language="ASL", lexicon=None, rules=None, beam=1, checker=None):
         """Text to GlossItems, sentence by sentence (the model was trained on single sentences).
 
-        With `rules` (a RuleGlosser) glosses outside `lexicon` are rule-handled."""
+        With `rules` (a RuleGlosser) glosses outside `lexicon` are rule-handled. With `checker` (a
+        RuleGlosser) each sentence is checked against the rules' reading of the same words and replaced
+        by it where the model disagrees (see `check_sentence`)."""
         items = []
         for words in self.sentences(text):
             part = self._gloss_sentence(words, language, lexicon, rules, beam)
+            if checker is not None:
+                part = check_sentence(" ".join(words), part, checker)
             if part:
                 if items:
                     items.append(pause_item(text="."))
@@ -163,7 +192,9 @@ class NeuralGlosser:
 
     def _gloss_sentence(self, words, language, lexicon, rules, beam):
         src, unknown = self.encode_source("", language, words)
-        tokens = self._decode_ids(src, beam)
+        # signing (neural+rules): only tokens our lexicon can sign; the raw model (research) is left as it is
+        mask = self.allowed_mask(lexicon) if lexicon is not None and rules is not None else None
+        tokens = self._decode_ids(src, beam, mask=mask)
         items = []
         for tok in tokens:
             if tok in PUNCT_PAUSE:
@@ -176,7 +207,7 @@ class NeuralGlosser:
                 if rules is not None and unknown:
                     items.extend(self._rule_items(rules, unknown.pop(0)))
                 continue
-            g = _PREFIX.sub("", tok)
+            g = to_gloss(tok)
             if lexicon is not None and g not in lexicon and rules is not None:
                 items.extend(self._rule_items(rules, g.lower().replace("-", " ")))
                 continue
@@ -195,6 +226,60 @@ class NeuralGlosser:
         for it in out:
             it.extra = dict(it.extra, glosser="rules (neural fallback)")
         return out
+
+
+def to_gloss(token):
+    """A model token as our gloss: ASLG's X-/DESC- prefixes stripped, its conventions aliased (X-I -> ME)."""
+    g = _PREFIX.sub("", token)
+    return ALIASES.get(g, g)
+
+
+def _signs(items):
+    return [it for it in items if it.kind == "sign"]
+
+
+def _negated(items):
+    return any(it.gloss in NEG_SIGNS or "neg" in it.marks for it in items if it.kind != "pause")
+
+
+def check_sentence(sentence, items, rules):
+    """The model's items for one sentence, or the rules' where the model disagrees with the words.
+
+    Disagreement, each a reason stored in `extra["neural_fallback"]`: the words negate and the model does
+    not; a sign the rules read from the words is missing; the model signs something no word means (a sign
+    outside the rules' reading) or repeats a sign more often than the words do. Accepted signs take the word span of the matching rule sign."""
+    ruled = [it for it in rules.gloss(sentence)]
+    want = [it.gloss for it in ruled if it.kind in ("sign", "spell")]
+    have = [it.gloss for it in items if it.kind in ("sign", "spell")]
+    reasons = []
+    if NEGATORS.search(sentence) and _negated(ruled) and not _negated(items):
+        reasons.append("negation lost")
+    missing = [g for g in dict.fromkeys(want) if g not in have]
+    if missing:
+        reasons.append("dropped " + " ".join(missing))
+    unrelated = [g for g in dict.fromkeys(have) if g not in want]
+    if unrelated:
+        reasons.append("signs no word means: " + " ".join(unrelated))
+    repeated = [g for g in dict.fromkeys(have) if g in want and have.count(g) > want.count(g)]
+    if repeated:
+        reasons.append("repeats " + " ".join(repeated))
+    if reasons:
+        why = "; ".join(reasons)
+        log.info("neural glosser disagrees with the words of %r (%s): rules used", sentence, why)
+        for it in ruled:
+            it.extra = dict(it.extra, neural_fallback=why)
+        return ruled
+    spans = {}
+    for it in ruled:
+        if it.kind in ("sign", "spell"):
+            spans.setdefault(it.gloss, []).append(it)
+    for it in items:
+        src = spans.get(it.gloss)
+        if src:
+            match = src.pop(0)
+            it.words, it.span = match.words, match.span
+            it.marks = tuple(dict.fromkeys(tuple(it.marks) + tuple(match.marks)))
+    return items
 
 
 _CACHE = {}

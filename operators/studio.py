@@ -25,7 +25,9 @@ def job_options(context, **over):
     s = context.scene.signllm
     opt = JobOptions(language=s.language, speed=s.speed, left_handed=s.left_handed,
                      tolerance=(prefs.tolerance_mm if prefs else 3.0) / 1000.0,
-                     rate_limits=((prefs.rate_min, prefs.rate_max) if prefs else (0.7, 1.6)))
+                     rate_limits=((prefs.rate_min, prefs.rate_max) if prefs else JobOptions.rate_limits))
+    if prefs:
+        opt.lag, opt.max_sign_rate, opt.condense = prefs.lag, prefs.max_sign_rate, prefs.condense
     for k, v in over.items():
         setattr(opt, k, v)
     return opt
@@ -104,8 +106,8 @@ class _JobOperator:
                        "Writing the signing", kept="Your previous animation was kept.")[0]:
             return {"CANCELLED"}
         res = self._job.result
-        for msg in res.report:
-            self.report({"WARNING"}, msg)
+        if res.problems or res.overlaps:   # one line for the file; the per-cue lines are in the Signs panel
+            self.report({"WARNING"}, res.summary)
         n = sum(1 for p in res.placements if p.track is not None)
         reused = f", {self._job.reused} unchanged cues reused" if self._job.reused else ""
         self.report({"INFO"}, f"Signed {n} of {len(res.placements)} cues ({res.track.n_frames} frames, "
@@ -114,14 +116,16 @@ class _JobOperator:
 
 
 class SIGNLLM_OT_sign_subtitles(_JobOperator, bpy.types.Operator):
-    """Sign a subtitle file (.srt, .vtt: each cue in its time window) or a text file (.txt)"""
+    """Sign a subtitle file (.srt, .vtt, .ass/.ssa: each cue in its time window) or a text file (.txt)"""
     bl_idname = "signllm.sign_subtitles"
     bl_label = "Sign Subtitles"
 
     filepath: bpy.props.StringProperty(subtype="FILE_PATH", options={"SKIP_SAVE"})
-    filter_glob: bpy.props.StringProperty(default="*.srt;*.vtt;*.txt", options={"HIDDEN"})
+    filter_glob: bpy.props.StringProperty(default="*.srt;*.vtt;*.ass;*.ssa;*.txt", options={"HIDDEN"})
     encoding: bpy.props.StringProperty(name="Encoding", description="Text encoding (empty: UTF-8 / BOM)")
-    policy: bpy.props.EnumProperty(name="Cue that cannot fit", default="shift", items=[
+    policy: bpy.props.EnumProperty(name="Cue that cannot fit", default="interpret", items=[
+        ("interpret", "Keep up like an interpreter", "Run a little behind the speech (the lag), sign faster up to "
+         "a fluent rate, then condense; every left-out sign is reported"),
         ("shift", "Sign it, delay the next", "Sign at the fastest rate; later cues wait"),
         ("skip", "Skip it", "Leave the cue unsigned (reported)")])
 

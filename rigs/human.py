@@ -60,13 +60,21 @@ class Part:
 @dataclass(frozen=True)
 class Human:
     body: Part
-    eyes: tuple          # (Part eye_L, Part eye_R)
+    parts: tuple         # the other meshes: eye_L, eye_R, tongue, teeth_upper, teeth_lower
     regions: tuple       # names of body.region values ("skin", "shirt", "trousers")
     face_units: tuple    # the 52 ARKit names
     fu_target: np.ndarray
     fu_vertex: np.ndarray
     fu_offset: np.ndarray
     skeletons: dict      # name -> dict (read lazily by skeleton())
+
+    @property
+    def eyes(self):
+        return tuple(p for p in self.parts if p.name.startswith("eye_"))
+
+    @property
+    def n_vertices(self):
+        return len(self.body.vertices) + sum(len(p.vertices) for p in self.parts)
 
     @property
     def height(self):

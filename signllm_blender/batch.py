@@ -36,9 +36,14 @@ def parser():
     p.add_argument("--fps", type=float, help="set the scene's frame rate first (e.g. the video's)")
     p.add_argument("--encoding", help="text encoding of the source (default: UTF-8 or its BOM)")
     p.add_argument("--rate-min", type=float, default=0.7)
-    p.add_argument("--rate-max", type=float, default=1.6)
-    p.add_argument("--policy", choices=("shift", "skip"), default="shift",
-                   help="a cue that cannot fit: sign it and delay the next (shift) or leave it out (skip)")
+    p.add_argument("--rate-max", type=float, default=JobOptions.rate_limits[1])
+    p.add_argument("--policy", choices=("interpret", "shift", "skip"), default="interpret",
+                   help="a cue that cannot fit: keep up like an interpreter (bounded lag, fluent compression, "
+                        "condensation; default), sign it and delay the next (shift) or leave it out (skip)")
+    p.add_argument("--lag", type=float, default=JobOptions.lag, help="seconds signing may run behind the speech")
+    p.add_argument("--max-sign-rate", type=float, default=JobOptions.max_sign_rate,
+                   help="signs per second a cue is never compressed beyond")
+    p.add_argument("--no-condense", action="store_true", help="never leave signs out to keep up")
     p.add_argument("--tolerance-mm", type=float, default=3.0)
     p.add_argument("--export", action="append", default=[], metavar="FILE",
                    help="also export (.fbx, .bvh, .glb/.gltf); repeatable")
@@ -112,6 +117,10 @@ def run(args, out=print):
             raise SignLLMError(f"Cannot export {e!r}: use .fbx, .bvh, .glb or .gltf.")
     if not 0.1 <= args.rate_min <= 1.0 <= args.rate_max <= 4.0:
         raise SignLLMError("Rates need 0.1 <= --rate-min <= 1 <= --rate-max <= 4.")
+    if not 0.0 <= args.lag <= 10.0:
+        raise SignLLMError(f"--lag must be between 0 and 10 seconds, not {args.lag}.")
+    if not 1.0 <= args.max_sign_rate <= 6.0:
+        raise SignLLMError(f"--max-sign-rate must be between 1 and 6 signs a second, not {args.max_sign_rate}.")
     _, cues = subtitles.load(args.source, args.encoding)   # fail before opening Blender data
     try:
         bpy.ops.wm.open_mainfile(filepath=os.path.abspath(args.blend), load_ui=False)
@@ -122,7 +131,8 @@ def run(args, out=print):
         scene.render.fps, scene.render.fps_base = int(round(args.fps)), round(args.fps) / args.fps
     obj = find_armature(args.armature)
     opt = JobOptions(language=args.language, speed=args.speed, left_handed=args.left_handed,
-                     rate_limits=(args.rate_min, args.rate_max), policy=args.policy,
+                     rate_limits=(args.rate_min, args.rate_max), policy=args.policy, lag=args.lag,
+                     max_sign_rate=args.max_sign_rate, condense=not args.no_condense,
                      tolerance=args.tolerance_mm / 1000.0)
 
     def progress(done, total, label):
@@ -133,7 +143,8 @@ def run(args, out=print):
     studio.finish(obj, scene, job, label=os.path.basename(args.source))
     res = job.result
     for msg in res.report:
-        out(f"warning: {msg}")
+        out(f"  {msg}")
+    out(f"subtitles: {res.summary}")
     if args.pip:
         studio.setup_pip(scene, obj)
     bpy.ops.wm.save_as_mainfile(filepath=os.path.abspath(args.out), copy=False)

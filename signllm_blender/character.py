@@ -18,8 +18,12 @@ COLORS = {   # Workbench material colour (linear RGBA)
     "skin": (0.80, 0.52, 0.38, 1.0),
     "shirt": (0.06, 0.16, 0.42, 1.0),
     "trousers": (0.13, 0.13, 0.15, 1.0),
+    "hair": (0.05, 0.03, 0.02, 1.0),
+    "brows": (0.08, 0.05, 0.03, 1.0),
     "eye": (0.92, 0.92, 0.90, 1.0),
     "iris": (0.10, 0.06, 0.04, 1.0),
+    "tongue": (0.55, 0.20, 0.20, 1.0),
+    "teeth": (0.85, 0.83, 0.76, 1.0),
 }
 BUILD_TIMES = {}     # skeleton -> seconds of the last build (reported by tests/benchmarks)
 
@@ -29,7 +33,8 @@ def _material(name, color):
     if mat is None:
         mat = bpy.data.materials.new(name)
         mat.diffuse_color = color
-        mat.use_nodes = True
+        if mat.node_tree is None:       # Blender < 5 makes materials without nodes
+            mat.use_nodes = True
         bsdf = next((n for n in mat.node_tree.nodes if n.type == "BSDF_PRINCIPLED"), None)
         if bsdf is not None:
             bsdf.inputs["Base Color"].default_value = color
@@ -161,18 +166,23 @@ def _build(h, sk, skeleton, name, collection):
     _add_weights(body, sk, h.body, rename)
     _add_face_units(body, h, h.body)
     _skin(body, rig)
-    eye_mats = [_material("SignLLM eye", COLORS["eye"]), _material("SignLLM iris", COLORS["iris"])]
-    for part in h.eyes:
-        centre = part.vertices.mean(0)
-        fc = part.vertices[part.faces].mean(1) - centre
-        fc /= np.linalg.norm(fc, axis=1, keepdims=True)
-        iris = (fc[:, 1] < -0.88).astype(np.int64)          # the front cap (the eye looks along -Y)
-        eye_part = hdata.Part(part.name, part.first, part.vertices, part.faces, part.uv, iris)
-        eye = bpy.data.objects.new(f"{name}_{part.name}", _mesh(f"{name}_{part.name}", eye_part, eye_mats))
-        collection.objects.link(eye)
-        _add_weights(eye, sk, part, rename)
-        _add_face_units(eye, h, part)
-        _skin(eye, rig)
+    for part in h.parts:
+        if part.name.startswith("eye_"):
+            centre = part.vertices.mean(0)
+            fc = part.vertices[part.faces].mean(1) - centre
+            fc /= np.linalg.norm(fc, axis=1, keepdims=True)
+            region = (fc[:, 1] < -0.88).astype(np.int64)          # the iris: the front cap (eyes look along -Y)
+            part_mats = [_material("SignLLM eye", COLORS["eye"]), _material("SignLLM iris", COLORS["iris"])]
+        else:
+            region = np.zeros(len(part.faces), np.int64)
+            kind = {"tongue": "tongue", "brows": "brows"}.get(part.name, "teeth")
+            part_mats = [_material(f"SignLLM {kind}", COLORS[kind])]
+        part = hdata.Part(part.name, part.first, part.vertices, part.faces, part.uv, region)
+        ob = bpy.data.objects.new(f"{name}_{part.name}", _mesh(f"{name}_{part.name}", part, part_mats))
+        collection.objects.link(ob)
+        _add_weights(ob, sk, part, rename)
+        _add_face_units(ob, h, part)
+        _skin(ob, rig)
     for ob in bpy.context.view_layer.objects:
         ob.select_set(False)
     rig.select_set(True)

@@ -27,7 +27,15 @@ class SIGNLLM_AP_preferences(bpy.types.AddonPreferences):
         default="KEEP")
     fps: bpy.props.IntProperty(name="Frame rate to set", default=25, min=1, max=240)
     rate_min: bpy.props.FloatProperty(name="Slowest subtitle rate", default=0.7, min=0.25, max=1.0)
-    rate_max: bpy.props.FloatProperty(name="Fastest subtitle rate", default=1.6, min=1.0, max=4.0)
+    rate_max: bpy.props.FloatProperty(name="Fastest subtitle rate", default=2.5, min=1.0, max=4.0,
+                                      description="Speed-up cap of a cue; the signs-per-second cap keeps it readable")
+    lag: bpy.props.FloatProperty(name="Lag behind speech", default=1.5, min=0.0, max=5.0, unit="TIME_ABSOLUTE",
+                                 description="Seconds the signing may run behind the subtitles, as an interpreter does")
+    max_sign_rate: bpy.props.FloatProperty(name="Fluent rate (signs/s)", default=3.0, min=1.0, max=5.0,
+                                           description="Cues are never compressed beyond this many signs a second")
+    condense: bpy.props.BoolProperty(name="Condense when behind", default=True,
+                                     description="Leave out fillers and intensifiers and shorten holds when a cue "
+                                                 "cannot keep up (every left-out sign is reported)")
     model_folder: bpy.props.StringProperty(
         name="Model folder", subtype="DIR_PATH",
         description="Where neural models are looked for (empty: this extension's user directory)")
@@ -45,6 +53,10 @@ class SIGNLLM_AP_preferences(bpy.types.AddonPreferences):
         row = col.row(align=True)
         row.prop(self, "rate_min")
         row.prop(self, "rate_max")
+        row = col.row(align=True)
+        row.prop(self, "lag")
+        row.prop(self, "max_sign_rate")
+        col.prop(self, "condense")
         col.prop(self, "tolerance_mm")
         col.prop(self, "model_folder")
         col.label(text="Models: " + model_folder(self), icon="FILE_FOLDER")

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field, replace
 from .. import inference
 from ..inference import SignLLMError
 from ..inference.synthesis import Settings
-from . import timing
-from .subtitles import Cue, split_paragraph  # noqa: F401  (split_paragraph is part of this API)
+from . import interpret, timing
+from .subtitles import Cue, overlaps, split_paragraph  # noqa: F401  (split_paragraph is part of this API)
 
 
 
@@ -29,8 +29,12 @@ class JobOptions:
     speed: float = 1.0                  # the user's signing speed (cue rates multiply it)
     left_handed: bool = False
     fps: float = 24.0
-    rate_limits: tuple = timing.RATE_LIMITS
-    policy: str = "shift"               # a cue that cannot fit: 'shift' (sign it, later cues wait) or 'skip'
+    rate_limits: tuple = timing.RATE_LIMITS   # slowest and fastest speed-up of a cue against `speed`
+    policy: str = "interpret"           # a cue that cannot fit its window: 'interpret' (lag, compress, condense),
+                                        # 'shift' (sign it whole, later cues wait) or 'skip' (leave it out)
+    lag: float = 1.5                    # seconds the signing may run behind the speech ('interpret')
+    max_sign_rate: float = 3.0          # signs per second a cue is never compressed beyond (fluent signing)
+    condense: bool = True               # 'interpret': drop fillers/intensifiers and shorten holds when needed
     tolerance: float = 0.003
     finger_tolerance: float = 0.002
     lead_in: float = 0.08               # seconds at rest before each cue's first sign
@@ -45,9 +49,40 @@ class JobResult:
     report: list = field(default_factory=list)
     reused: int = 0                     # cues taken unchanged from the cache (not re-synthesised or solved)
 
+    overlaps: list = field(default_factory=list)   # (earlier cue, later cue, seconds) that overlap in the file
+
     @property
     def problems(self):
-        return [p for p in self.placements if p.status not in ("ok",)]
+        return [p for p in self.placements if p.status not in ("ok", "lagging")]
+
+    def fit_counts(self, fps, lag):
+        """(cues that start and end inside their window + lag, cues signed): the subtitle-fit figure."""
+        signed = [p for p in self.placements if p.track is not None and p.cue.end > p.cue.start]
+        good = sum(1 for p in signed if p.start <= timing.seconds_to_frame(p.cue.start + lag, fps)
+                   and p.end <= timing.seconds_to_frame(p.cue.end + lag, fps))
+        return good, len(signed)
+
+    @property
+    def summary(self):
+        """One line for the whole job (the per-cue lines stay in `report`)."""
+        n = len(self.placements)
+        count = {}
+        for p in self.placements:
+            count[p.status] = count.get(p.status, 0) + 1
+        parts = [f"{count.get('ok', 0)} of {n} cues in their window"]
+        if count.get("lagging"):
+            parts.append(f"{count['lagging']} within the lag")
+        dropped = [g for p in self.placements for g in p.dropped]
+        if count.get("condensed"):
+            parts.append(f"{count['condensed']} condensed ({len(dropped)} signs left out)")
+        for status, label in (("overrun", "late"), ("skipped", "skipped"), ("empty", "with nothing to sign"),
+                              ("error", "failed")):
+            if count.get(status):
+                parts.append(f"{count[status]} {label}")
+        if self.overlaps:
+            parts.append(f"{len(self.overlaps)} overlapping cue pair{'s' if len(self.overlaps) > 1 else ''} "
+                         "signed one after the other")
+        return "; ".join(parts)
 
     @property
     def items(self):
@@ -98,13 +133,14 @@ class SignJob:
     def cancel(self):
         self.cancelled = True
 
-    def _settings(self, rate):
+    def _settings(self, rate, shortened=False):
         o = self.opt
-        return Settings(fps=o.fps, speed=max(0.25, min(4.0, o.speed * rate)),
-                        dominant="L" if o.left_handed else "R", lead_in=o.lead_in, final_hold=o.final_hold)
+        s = Settings(fps=o.fps, speed=max(0.25, min(4.0, o.speed * rate)),
+                     dominant="L" if o.left_handed else "R", lead_in=o.lead_in, final_hold=o.final_hold)
+        return interpret.shortened_settings(s, o.language) if shortened else s
 
-    def _synth(self, items, rate):
-        tr = inference.gloss_to_track(items, self.opt.language, self.body, self._settings(rate))
+    def _synth(self, items, rate, shortened=False):
+        tr = inference.gloss_to_track(items, self.opt.language, self.body, self._settings(rate, shortened))
         return timing.ease_to_rest(tr, int(round(0.2 * self.opt.fps)))
 
     def _key(self, cue, items, cursor, next_start):
@@ -118,8 +154,8 @@ class SignJob:
         timed = cue.end > cue.start
         start = max(timing.seconds_to_frame(cue.start, o.fps), cursor) if timed else None  # untimed: any offset
         return (its, cue.start, cue.end, start, next_start, o.language, o.speed, o.left_handed, o.fps,
-                tuple(o.rate_limits), o.policy, o.tolerance, o.finger_tolerance, o.lead_in, o.final_hold,
-                self.rig_key)
+                tuple(o.rate_limits), o.policy, o.lag, o.max_sign_rate, o.condense, o.tolerance,
+                o.finger_tolerance, o.lead_in, o.final_hold, self.rig_key)
 
     def _place(self, cue, cursor, next_start):
         p = timing.Placement(cue, [])
@@ -156,16 +192,22 @@ class SignJob:
         p.window = max(1, c1 - p.start)
         cache = {}
 
-        def measure(rate):
-            key = round(rate, 6)
-            if key not in cache:
-                cache[key] = self._synth(p.items, rate)
-            return cache[key].n_frames
+        def measurer(items, shortened=False):
+            def measure(rate):
+                key = (round(rate, 6), len(items), shortened)
+                if key not in cache:
+                    cache[key] = self._synth(items, rate, shortened)
+                return cache[key].n_frames
+            return measure
 
         lo, hi = o.rate_limits
-        p.rate, p.frames, fits = timing.fit_rate(measure, p.window, lo, hi)
-        p.track = cache[round(p.rate, 6)]
+        measure = measurer(p.items)
+        hi = interpret.rate_cap(measure, interpret.n_signs(p.items), fps, o.max_sign_rate, lo, hi)
         where = f"cue {cue.index} ({timing.timecode(cue.start)})"
+        if o.policy == "interpret":
+            return self._interpret(p, c0, c1, lo, hi, measurer, cache, where)
+        p.rate, p.frames, fits = timing.fit_rate(measure, p.window, lo, hi)
+        p.track = cache[(round(p.rate, 6), len(p.items), False)]
         notes = []
         if p.delay:
             notes.append(f"starts {p.delay / fps:.2f} s late (the previous cue ran over)")
@@ -184,6 +226,65 @@ class SignJob:
             p.status = "overrun"
         if notes:
             p.message = f"{where}: " + "; ".join(notes)
+        return p
+
+    def _interpret(self, p, c0, c1, lo, hi, measurer, cache, where):
+        """Interpreter timing: in the window at the slowest rate that fits; else at the fastest readable rate
+        within the lag; else condensed (least needed signs out, holds shorter) until it fits the lag."""
+        o = self.opt
+        fps = o.fps
+        lag = timing.seconds_to_frame(o.lag, fps)
+        limit = c1 + lag - p.start                      # frames until the end the lag allows
+        measure = measurer(p.items)
+        fits = False
+        if c1 - p.start > 0:
+            p.rate, p.frames, fits = timing.fit_rate(measure, c1 - p.start, lo, hi)
+        if fits and p.delay <= lag:
+            p.track = cache[(round(p.rate, 6), len(p.items), False)]
+            p.status = "ok" if not p.delay else "lagging"
+            if p.delay:
+                p.message = f"{where}: starts {p.delay / fps:.2f} s behind the speech (within the lag)"
+            return p
+        p.rate, p.frames = hi, measure(hi)
+        p.track = cache[(round(hi, 6), len(p.items), False)]
+        if p.frames <= limit and p.delay <= lag:
+            p.status = "lagging"
+            p.message = (f"{where}: signed at {hi:.2g}x, ending {max(0, p.end - c1) / fps:.2f} s after the speech "
+                         "(within the lag)")
+            return p
+        n_max = len(interpret.drop_order(p.items, o.language)) if o.condense else -1
+        best = None
+        for n_drop in range(0, n_max + 1):
+            items, dropped = interpret.condensed_items(p.items, o.language, n_drop)
+            if not any(it.kind in interpret.SIGNING_KINDS for it in items):
+                break
+            m = measurer(items, shortened=True)
+            cap = interpret.rate_cap(m, interpret.n_signs(items), fps, o.max_sign_rate, lo, o.rate_limits[1])
+            frames = m(cap)
+            best = (items, dropped, cap, frames)
+            if frames <= limit:
+                break
+        if best is not None and best[3] < p.frames:
+            items, dropped, cap, frames = best
+            p.items, p.dropped, p.rate, p.frames = items, dropped, cap, frames
+            p.track = cache[(round(cap, 6), len(items), True)]
+            shortened = True
+        else:
+            shortened = False
+        done = []
+        if p.dropped:
+            done.append("left out " + " ".join(p.dropped))
+        if shortened:
+            done.append("shortened holds")
+        if p.frames <= limit and p.delay <= lag:
+            p.status = "condensed"
+            p.message = f"{where}: condensed to keep up ({', '.join(done)}; review)"
+        else:
+            p.status = "overrun"
+            late = (p.end - c1) / fps
+            p.message = (f"{where}: cannot keep up: ends {late:.2f} s after the speech at {p.rate:.2g}x"
+                         + (f" ({', '.join(done)})" if done else "")
+                         + "; split the cue, raise the speed or allow a longer lag")
         return p
 
     def steps(self):
@@ -211,7 +312,11 @@ class SignJob:
             raise SignLLMError("Nothing could be signed" + (f": {msgs}" if msgs else "."))
         end_time = max((timing.seconds_to_frame(c.end, fps) for c in self.cues), default=0)
         track = timing.stitch(placements, total=end_time + 1)
-        result = JobResult(placements, track, report=[p.message for p in placements if p.message])
+        result = JobResult(placements, track, report=[p.message for p in placements if p.message],
+                           overlaps=overlaps(self.cues))
+        for a, b, secs in result.overlaps:
+            result.report.append(f"cue {b.index} ({timing.timecode(b.start)}) overlaps cue {a.index} by {secs:.2f} s: "
+                                 "signed after it")
         done = len(self.cues)
         if self.rig is not None:
             groups = {}

@@ -1,9 +1,11 @@
-"""Read SRT, WebVTT or plain-text files into timed cues, with clear messages for bad files.
+"""Read SRT, WebVTT, ASS/SSA or plain-text files into timed cues, with clear messages for bad files.
 
-Why our own layer over `srt` / `webvtt-py`: both raise library-specific errors and neither checks
-encoding, empty files or cue order; users need one message that says what to fix.
+Parsing and markup stripping are pysubs2's (a maintained library that also reads ASS/SSA, which studios
+use). Our layer adds what users need on top: encoding and empty-file checks, one message that says what
+to fix in a bad file, overlapping cues reported, and the subtitles-for-the-deaf conventions that are
+words rather than markup (sound descriptions, speaker labels, dialogue dashes), removed without eating
+what is signed: "-5 degrees" keeps its minus, "OK: let's go" keeps its OK.
 """
-import io
 import os
 import re
 from dataclasses import dataclass
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from ..inference.errors import SignLLMError
 
 MAX_BYTES = 20 * 1024 * 1024
+FORMATS = ("srt", "vtt", "ass", "ssa", "txt")
 
 
 class SubtitleError(SignLLMError):
@@ -24,22 +27,38 @@ class Cue:
     end: float          # seconds
     text: str           # cleaned text to sign (may be empty: a sound-only cue)
     raw: str = ""
+    speaker: str = ""   # the ASS/SSA actor field, when the file names one
 
     @property
-    def duration(self):
+    def duration(self) -> float:
         return self.end - self.start
 
 
-_TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")                      # <i>, <v Bob>, <00:01.000>, {\an8}
-_SOUND = re.compile(r"\[[^\]]*\]|\([^)]*\)|[♪♫#]+")            # [MUSIC], (laughs), ♪ lyrics markers
-_SPEAKER = re.compile(r"^\s*(?:-+\s*|[A-Z][A-Z .'-]{1,30}:\s+)", re.M)  # "- " dialogue dash, "BOB: "
+_SOUND = re.compile(r"\[[^\]]*\]|\([^)]*\)|[♪♫]+")                   # [MUSIC], (laughs), ♪ lyrics markers
+_DASH = re.compile(r"^[ \t]*-+(?=[ \t]|[^\W\d_])[ \t]*", re.M)        # "- Hi" / "-Hi" dialogue dash, never "-5"
+_SPEAKER = re.compile(r"^[ \t]*([A-Z][A-Z .'-]{1,30}):[ \t]+(?=\S)", re.M)   # "BOB: ", "DR. SMITH: "
+# words that end in a colon at a line start but are said, not speaker names
+_NOT_SPEAKERS = {"OK", "OKAY", "NO", "YES", "HEY", "OH", "WOW", "WAIT", "STOP", "HELP", "NOTE", "WARNING",
+                 "LOOK", "LISTEN", "WELL", "SO", "BUT", "AND", "HI", "HELLO", "THANKS", "PLEASE", "SORRY"}
+_VTT_SPANS = re.compile(r"</?v(?:[ .][^>]*)?>|</?c(?:\.[^>]*)?>|</?lang[^>]*>|</?ruby>|</?rt>|<\d[\d:.]*>")
 
 
-def clean_text(raw):
-    """Subtitle markup -> words to sign: tags, sound descriptions and speaker labels removed."""
-    s = _TAG.sub("", raw)
+def _plain(text: str) -> str:
+    """Markup out with pysubs2: SRT/HTML tags become ASS override tags, and plaintext drops those."""
+    import pysubs2
+    text = _VTT_SPANS.sub("", text)
+    if not re.search(r"[<{\\]", text):
+        return text
+    subs = pysubs2.SSAFile.from_string(f"1\n00:00:00,000 --> 00:00:01,000\n{text}\n", format_="srt")
+    return subs[0].plaintext if len(subs) else text
+
+
+def clean_text(raw: str) -> str:
+    """Subtitle text -> words to sign: markup, sound descriptions, speaker labels and dialogue dashes out."""
+    s = _plain(raw.replace("\\N", "\n").replace("\\n", "\n").replace("\\h", " "))
     s = _SOUND.sub(" ", s)
-    s = _SPEAKER.sub("", s)
+    s = _SPEAKER.sub(lambda m: m.group(0) if m.group(1).strip(" .'-") in _NOT_SPEAKERS else "", s)
+    s = _DASH.sub("", s)
     s = s.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&nbsp;", " ")
     return re.sub(r"\s+", " ", s).strip()
 
@@ -66,13 +85,15 @@ def decode(data, path="", encoding=None):
             f"on line {line}). Re-save it as UTF-8, or give its encoding (for example cp1252 or latin-1).") from None
 
 
-def detect_format(path, text):
-    ext = os.path.splitext(path)[1].lower()
-    if ext in (".srt", ".vtt", ".txt"):
-        return ext[1:]
-    head = text.lstrip()[:200]
+def detect_format(path: str, text: str) -> str:
+    ext = os.path.splitext(path)[1].lower().lstrip(".")
+    if ext in FORMATS:
+        return ext
+    head = text.lstrip("\ufeff").lstrip()[:400]
     if head.startswith("WEBVTT"):
         return "vtt"
+    if head.startswith("[Script Info]"):
+        return "ass"
     if re.match(r"\d+\s*\n\s*\d\d:\d\d:\d\d[,.]\d+\s*-->", head):
         return "srt"
     return "txt"
@@ -96,24 +117,39 @@ def _check_cues(cues, name):
     return cues
 
 
-def parse_srt(text, name="The SRT file"):
-    import srt
+def _events(text: str, fmt: str, name: str):
+    """pysubs2 events (comments left out); a file it cannot read is a SubtitleError saying so."""
+    import pysubs2
     try:
-        subs = list(srt.parse(text, ignore_errors=False))
-    except (srt.SRTParseError, ValueError) as exc:
-        line = None
-        m = re.search(r"char (\d+)", str(exc))
-        if m:
-            line = text[:int(m.group(1))].count("\n") + 1
-        where = f" near line {line}" if line else ""
-        raise SubtitleError(f"{name} is not valid SRT{where}: each cue needs a number, a "
-                            "'00:00:01,000 --> 00:00:02,500' line and text.") from None
-    cues = [Cue(i + 1, s.start.total_seconds(), s.end.total_seconds(), clean_text(s.content), s.content)
-            for i, s in enumerate(subs)]
+        subs = pysubs2.SSAFile.from_string(text, format_=fmt)
+    except (pysubs2.Pysubs2Error, ValueError, KeyError, IndexError) as exc:
+        label = {"srt": "SRT", "vtt": "WebVTT", "ass": "ASS", "ssa": "SSA"}[fmt]
+        raise SubtitleError(f"{name} is not valid {label} ({exc}).") from None
+    return [e for e in subs if not e.is_comment]
+
+
+def _cues(events, name):
+    cues = [Cue(i + 1, e.start / 1000.0, e.end / 1000.0, clean_text(e.text), e.plaintext, e.name or "")
+            for i, e in enumerate(events)]
     return _check_cues(cues, name)
 
 
-def _vtt_seconds(stamp):
+_SRT_TIME = re.compile(r"^\s*\d+:\d\d:\d\d[,.]\d{1,3}\s*-->\s*\d+:\d\d:\d\d[,.]\d{1,3}")
+
+
+def parse_srt(text: str, name: str = "The SRT file") -> list:
+    # every block needs a timing line: pysubs2 skips bad blocks silently, users need to hear where
+    lineno = 1
+    for block in re.split(r"\n[ \t]*\n", text.strip("\ufeff\n")):
+        lines = block.split("\n")
+        if block.strip() and not any(_SRT_TIME.match(ln) for ln in lines[:3]):
+            raise SubtitleError(f"{name} is not valid SRT near line {lineno}: each cue needs a number, a "
+                                "'00:00:01,000 --> 00:00:02,500' line and text.")
+        lineno += block.count("\n") + 2
+    return _cues(_events(text, "srt", name), name)
+
+
+def _vtt_seconds(stamp: str) -> float:
     """'01:02:03.250' or '02:03.250' -> seconds."""
     secs = 0.0
     for p in stamp.strip().split(":"):
@@ -121,9 +157,7 @@ def _vtt_seconds(stamp):
     return secs
 
 
-def parse_vtt(text, name="The WebVTT file"):
-    import webvtt
-    from webvtt import errors as vtt_errors
+def parse_vtt(text: str, name: str = "The WebVTT file") -> list:
     if not text.lstrip("\ufeff").startswith("WEBVTT"):
         raise SubtitleError(f"{name} is not WebVTT: the first line must be 'WEBVTT'.")
     good = re.compile(r"^\s*(\d+:)?\d\d:\d\d\.\d{3}\s+-->\s+(\d+:)?\d\d:\d\d\.\d{3}(\s|$)")
@@ -131,13 +165,26 @@ def parse_vtt(text, name="The WebVTT file"):
         if "-->" in line and not good.match(line):
             raise SubtitleError(f"{name} is not valid WebVTT: line {n} ({line.strip()[:60]!r}) is not a "
                                 "'00:00:01.000 --> 00:00:02.500' timing line.")
-    try:
-        vtt = webvtt.from_buffer(io.StringIO(text))
-    except (vtt_errors.MalformedFileError, vtt_errors.MalformedCaptionError, ValueError) as exc:
-        raise SubtitleError(f"{name} is not valid WebVTT ({exc}).") from None
-    cues = [Cue(i + 1, _vtt_seconds(c.start), _vtt_seconds(c.end), clean_text(c.raw_text), c.raw_text)
-            for i, c in enumerate(vtt.captions)]
-    return _check_cues(cues, name)
+    return _cues(_events(text.lstrip("\ufeff"), "vtt", name), name)
+
+
+def parse_ass(text: str, name: str = "The ASS file", fmt: str = "ass") -> list:
+    if "[Events]" not in text:
+        raise SubtitleError(f"{name} is not valid {fmt.upper()}: it has no [Events] section.")
+    return _cues(_events(text, fmt, name), name)
+
+
+def overlaps(cues: list) -> list:
+    """(earlier, later, seconds) for each timed cue that starts before the one before it has ended."""
+    timed = sorted((c for c in cues if c.end > c.start), key=lambda c: (c.start, c.index))
+    out = []
+    last = None
+    for c in timed:
+        if last is not None and c.start < last.end - 1e-6:
+            out.append((last, c, last.end - c.start))
+        if last is None or c.end > last.end:
+            last = c
+    return out
 
 
 def split_paragraph(text, max_chars=160):
@@ -166,7 +213,7 @@ def parse_text(text, name="The text file"):
 
 
 def load(path, encoding=None, fmt=None):
-    """Read a .srt / .vtt (timed cues) or .txt (untimed paragraphs). Returns (format, [Cue])."""
+    """Read a .srt / .vtt / .ass / .ssa (timed cues) or .txt (untimed paragraphs). Returns (format, [Cue])."""
     name = os.path.basename(path) or path
     if not path or not os.path.exists(path):
         raise SubtitleError(f"File not found: {path!r}.")
@@ -189,4 +236,6 @@ def load(path, encoding=None, fmt=None):
         return fmt, parse_srt(text, name)
     if fmt == "vtt":
         return fmt, parse_vtt(text, name)
+    if fmt in ("ass", "ssa"):
+        return fmt, parse_ass(text, name, fmt)
     return "txt", parse_text(text, name)

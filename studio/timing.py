@@ -3,7 +3,7 @@
 Each cue is synthesised on its own (it starts and ends at the rest pose), so cues are independent:
 one cue can be re-fitted without touching the others, and the gaps between them are exact rest holds.
 """
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -12,7 +12,7 @@ from ..inference.track import PoseTrack
 from ..inference.transforms import slerp_matrices
 from .subtitles import timecode  # noqa: F401  (used as timing.timecode)
 
-RATE_LIMITS = (0.7, 1.6)
+RATE_LIMITS = (0.7, 2.5)   # with the signs/s cap (studio.interpret) keeping it readable
 
 
 def fit_rate(measure, window, lo=RATE_LIMITS[0], hi=RATE_LIMITS[1], tries=8, refine=5):
@@ -68,9 +68,10 @@ class Placement:
     window: int = 0
     plan: object = None     # KeyPlan (a solve group's, see SignJob._solve_group)
     key: object = None      # cache key of this cue's placement
-    status: str = "ok"      # ok | overrun | skipped | empty | error
+    status: str = "ok"      # ok | lagging (behind, within the lag) | condensed | overrun | skipped | empty | error
     delay: int = 0          # frames later than the cue's start
     message: str = ""
+    dropped: list = field(default_factory=list)   # glosses condensation left out (reported, reviewable)
 
     @property
     def end(self):

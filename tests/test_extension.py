@@ -33,6 +33,8 @@ def test_zip_contents(built_zip):
     assert {"inference/models/glosser_encoder.onnx", "inference/models/glosser_decoder.onnx",
             "inference/models/glosser_vocab.json"} <= set(names)
     assert not any(n.startswith("training/") for n in names)
+    # the default signing human ships with its licences
+    assert {"assets/human/human.npz", "assets/human/skeletons.json", "assets/human/LICENSE.md"} <= set(names)
 
 
 def test_installed_zip_generates(built_zip, tmp_path):

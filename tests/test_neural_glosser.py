@@ -125,7 +125,7 @@ def test_corrupt_vocab_is_a_data_error(tmp_path):
 
 def test_runtime_never_imports_torch():
     code = ("import sys; sys.path.insert(0, 'tests'); import conftest; from signllm import inference; "
-            "items = inference.text_to_gloss('the next item is the vote .', 'ASL', glosser='neural+rules'); "
+            "items = inference.text_to_gloss(\"I don't understand.\", 'ASL', glosser='neural+rules'); "
             "assert items and items[0].source == 'neural', items; "
             "assert 'torch' not in sys.modules; print('NO-TORCH-OK')")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
@@ -159,3 +159,41 @@ def test_training_smoke(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     g = neural_glosser.NeuralGlosser(str(tmp_path))
     assert isinstance(g.decode("the vote .", "ASL", max_len=5), list)
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("I am happy.", "signs no word means"),            # the model says STOP for happy
+    ("My mother is a teacher.", "dropped MOTHER"),      # and L-E-V-E-L / WISH for mother
+    ("Emergency: please leave the building now.", "dropped"),
+    ("My father works at the hospital.", "repeats WORK"),
+])
+def test_neural_plus_rules_never_says_something_else(text, reason):
+    """Where the model disagrees with the words, the sentence is the rules' reading, with the reason kept."""
+    items = inference.text_to_gloss(text, "ASL", glosser="neural+rules")
+    rules = inference.text_to_gloss(text, "ASL")
+    assert inference.format_gloss(items) == inference.format_gloss(rules)
+    why = {it.extra.get("neural_fallback") for it in items if it.kind != "pause"}
+    assert len(why) == 1 and reason in next(iter(why)), why
+
+
+def test_accepted_neural_signs_keep_negation_and_word_spans():
+    text = "I don't understand."
+    items = inference.text_to_gloss(text, "ASL", glosser="neural+rules")
+    signs = [it for it in items if it.kind == "sign"]
+    assert not any("neural_fallback" in it.extra for it in items), inference.format_gloss(items)
+    assert {it.gloss for it in signs if it.source == "neural"} >= {"ME", "UNDERSTAND"}
+    assert any(it.gloss == "NOT" or "neg" in it.marks for it in signs)
+    for it in signs:      # each sign points at the words it came from
+        assert text[it.span[0]:it.span[1]].lower() == it.words.lower() and it.words
+
+
+def test_constrained_decoding_only_emits_lexicon_glosses():
+    model = neural_glosser.load()
+    lang = inference.load_language("ASL")
+    mask = model.allowed_mask(lang.lexicon)
+    assert 0 < mask.sum() < len(mask)
+    for text in ("The train leaves at noon.", "I am happy.", "Where do you live?"):
+        src, _ = model.encode_source(text, "ASL")
+        toks = model._decode_ids(src, 1, mask=mask)
+        assert all(t in neural_glosser.PUNCT_PAUSE or t == "<unk>" or neural_glosser.to_gloss(t) in lang.lexicon
+                   for t in toks), toks

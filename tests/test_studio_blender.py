@@ -332,7 +332,7 @@ def test_batch_command_line_end_to_end(tmp_path, srt_path, rigify_blend):
                         "-o", str(out), "--render", str(frames), "--frame-step", "100", "--export", str(glb)],
                        capture_output=True, text=True, cwd=str(tmp_path))
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
-    assert "warning: cue 3 (00:00:07.500)" in r.stdout
+    assert "cue 3 (00:00:07.500)" in r.stdout and "subtitles: " in r.stdout
     assert out.exists() and glb.exists()
     pngs = sorted(os.listdir(frames))
     assert len(pngs) >= 3 and all(p.endswith(".png") for p in pngs)

@@ -108,7 +108,7 @@ def srt_job(tmp_path_factory):
     p = tmp_path_factory.mktemp("srt") / "a.srt"
     p.write_text(SRT)
     _, cues = subtitles.load(str(p))
-    job = jobs.SignJob(cues, BodyModel.default(), jobs.JobOptions(fps=24))
+    job = jobs.SignJob(cues, BodyModel.default(), jobs.JobOptions(fps=24, policy="shift", rate_limits=(0.7, 1.6)))
     job.run()
     return job
 
@@ -164,7 +164,7 @@ def test_skip_policy_and_empty_cue():
 
 def test_delayed_cue_is_reported():
     cues = [subtitles.Cue(1, 0.0, 1.0, "Hello, what is your name?"), subtitles.Cue(2, 1.2, 4.0, "Thank you.")]
-    res = jobs.SignJob(cues, BodyModel.default()).run()
+    res = jobs.SignJob(cues, BodyModel.default(), jobs.JobOptions(policy="shift", rate_limits=(0.7, 1.6))).run()
     p1, p2 = res.placements
     assert p1.status == "overrun" and "delays the next cue" in p1.message
     assert p2.start == p1.end and p2.delay > 0 and "starts" in p2.message and "late" in p2.message

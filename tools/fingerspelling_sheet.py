@@ -53,7 +53,7 @@ def main():
     start = scene.frame_start
     cam = scene.camera
     cam.data.ortho_scale = 0.42
-    bone = rig.pose.bones.get("DEF-hand.R") or rig.pose.bones.get("hand.R")
+    bone = next(rig.pose.bones[n] for n in ("DEF-hand.R", "hand.R", "metacarpal2.R", "wrist.R") if n in rig.pose.bones)
     with __import__("tempfile").TemporaryDirectory() as tmp:
         paths = []
         for k, f in enumerate(frames):

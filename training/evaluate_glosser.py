@@ -40,6 +40,20 @@ def items_to_tokens(items):
     return " ".join(out)
 
 
+def signable_share(token_lists, lexicon):
+    """Share of output glosses (punctuation and PHOENIX markers left out) that our lexicon can sign."""
+    from signllm.inference import neural_glosser
+    toks = [t for ts in token_lists for t in ts
+            if t not in neural_glosser.PUNCT_PAUSE and not neural_glosser._ANNOTATION.match(t)]
+    return sum(neural_glosser.to_gloss(t) in lexicon for t in toks) / max(1, len(toks))
+
+
+def items_share(item_lists, lexicon):
+    """Share of signing items that can be signed: lexicon signs and fingerspelled words."""
+    its = [it for items in item_lists for it in items if it.kind != "pause"]
+    return sum(it.kind == "spell" or it.gloss in lexicon for it in its) / max(1, len(its))
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
@@ -67,26 +81,33 @@ def main(argv=None):
         if a.limit:
             src, ref = src[: a.limit], ref[: a.limit]
         t = time.perf_counter()
-        hyp = [" ".join(model.decode(s, lang, beam=a.beam)) for s in src]
+        raw = [model.decode(s, lang, beam=a.beam) for s in src]
+        hyp = [" ".join(r) for r in raw]
         ms = (time.perf_counter() - t) * 1000 / len(src)
         per.append(ms)
+        lex = inference.load_language(lang).lexicon
         rows.append((name, f"neural (ONNX int8, {'greedy' if a.beam == 1 else f'beam {a.beam}'})", len(src),
-                     sacrebleu.corpus_bleu(hyp, [ref]).score, ms))
+                     sacrebleu.corpus_bleu(hyp, [ref]).score, ms, signable_share(raw, lex), None))
         if lang == "ASL":
             lang_obj = inference.load_language("ASL")
             t = time.perf_counter()
-            rh = [items_to_tokens(lang_obj.glosser.gloss(s)) for s in src]
-            rows.append((name, "rules (inference.text_to_gloss, ASL)", len(src), sacrebleu.corpus_bleu(rh, [ref]).score,
-                         (time.perf_counter() - t) * 1000 / len(src)))
+            ri = [lang_obj.glosser.gloss(s) for s in src]
+            rows.append((name, "rules (inference.text_to_gloss, ASL)", len(src),
+                         sacrebleu.corpus_bleu([items_to_tokens(i) for i in ri], [ref]).score,
+                         (time.perf_counter() - t) * 1000 / len(src), items_share(ri, lang_obj.lexicon), None))
             t = time.perf_counter()
-            nr = [items_to_tokens(model.gloss(s, "ASL", lang_obj.lexicon, lang_obj.glosser, beam=a.beam)) for s in src]
-            rows.append((name, "neural+rules (lexicon-mapped, as signed)", len(src),
-                         sacrebleu.corpus_bleu(nr, [ref]).score, (time.perf_counter() - t) * 1000 / len(src)))
+            ni = [model.gloss(s, "ASL", lang_obj.lexicon, lang_obj.glosser, beam=a.beam, checker=lang_obj.glosser)
+                  for s in src]
+            kept = sum(not any("neural_fallback" in it.extra for it in i) for i in ni) / len(src)
+            rows.append((name, "neural+rules (constrained, checked against the words; as signed)", len(src),
+                         sacrebleu.corpus_bleu([items_to_tokens(i) for i in ni], [ref]).score,
+                         (time.perf_counter() - t) * 1000 / len(src), items_share(ni, lang_obj.lexicon), kept))
     print(f"model load: {load_ms:.0f} ms; onnxruntime, 1 thread")
-    print("| test set | glosser | sentences | BLEU-4 | ms / sentence |")
-    print("|---|---|---:|---:|---:|")
+    print("| test set | glosser | sentences | BLEU-4 | signable glosses | sentences kept from the model | ms / sentence |")
+    print("|---|---|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.2f} | {r[4]:.1f} |")
+        kept = "-" if r[6] is None else f"{r[6] * 100:.0f} %"
+        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.2f} | {r[5] * 100:.0f} % | {kept} | {r[4]:.1f} |")
     return 0
 
 
