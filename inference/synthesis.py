@@ -565,7 +565,7 @@ class Synthesizer:
             edges = np.concatenate([hand.PALM_EDGES, [[0.0, -0.03, 0.0], [0.0, -0.06, 0.0]]])
             edges = edges * self.scale * (np.array([-1.0, 1.0, 1.0]) if side == "L" else 1.0)
             fore = 0.8 * skin.arm_radius.get(f"fore_{side}", 0.5 * hand.PALM_THICKNESS) + 0.004
-            margin = np.concatenate([skin.joint_margin, np.full(len(hand.PALM_EDGES), skin.joint_margin[0]),
+            margin = np.concatenate([skin.joint_margin, np.full(len(hand.PALM_EDGES), skin.joint_margin[9]),
                                      [fore, fore]])
             local = np.concatenate([local, np.broadcast_to(edges, local.shape[:-2] + edges.shape)], axis=-2)
         return wrists[:, None, :] + np.einsum("tij,tkj->tki", palms, local), margin
@@ -621,11 +621,12 @@ class Synthesizer:
         if r is None:
             return mid
         shoulder = self.body.joints[f"shoulder_{side}"]
-        s = np.linspace(0.15, 0.8, 6)[:, None, None]
+        s = np.linspace(0.15, 0.95, 7)[:, None, None]
+        radius = r * (1.0 - 0.25 * s[:, :, 0])               # the forearm thins toward the wrist
 
         def depth(m):
-            pts = m[None] + s * (wrist - m)[None]            # (6, T, 3) along the forearm, off the wrist end
-            return (skin.depth(pts)[0] + r).max(axis=0)
+            pts = m[None] + s * (wrist - m)[None]            # (7, T, 3) along the forearm
+            return (skin.depth(pts)[0] + radius).max(axis=0)
 
         up, out_, fwd = self.body.up, self.body.side_vec(side), self.body.forward
         angles = np.radians(np.linspace(24.0, 84.0, steps))

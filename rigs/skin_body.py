@@ -323,19 +323,12 @@ def fit_skin_body(vertices, weights, body, margin=None):
     unit = W / 0.39
     head_pts = V[(labels == "head") | ((labels == "neck") & ((V - j["neck_base"]) @ up > 0))]
     torso_pts = V[labels == "torso"]
-    caps = []      # the shoulder's cap (deltoid top): upper-arm skin at the joint, where 'shoulder' signs touch
-    for side in ("L", "R"):
-        s, e = j[f"shoulder_{side}"], j[f"elbow_{side}"]
-        arm = V[labels == f"upper_{side}"]
-        t = ((arm - s) @ (e - s)) / float((e - s) @ (e - s))
-        caps.append(arm[(t < 0.2) & ((arm - s) @ up > -0.05 * W)])
-    torso_pts = np.concatenate([torso_pts] + caps)
     if len(head_pts) < 50 or len(torso_pts) < 50:
         return None
     # head: star surface around the centroid of the head bone's vertices
     core = V[labels == "head"] if counts.get("head", 0) >= 50 else head_pts
     centre = core.mean(axis=0)
-    head = Ball.fit(head_pts, centre, frame)
+    head = Ball.fit(head_pts, centre, frame, nel=36, naz=48)
     # torso: from its lowest vertex to the neck's base, axis pelvis -> neck base
     ax = j["neck_base"] - j["pelvis"]
     ax = ax / np.linalg.norm(ax)
@@ -343,7 +336,7 @@ def fit_skin_body(vertices, weights, body, margin=None):
     top = float((j["neck_base"] - j["pelvis"]) @ ax) + 0.01 * unit
     a = j["pelvis"] + ax * float(np.percentile(h, 0.5))
     b = j["pelvis"] + ax * top
-    torso = Tube.fit(torso_pts, a, b, left)
+    torso = Tube.fit(torso_pts, a, b, left, nt=48, ntheta=48)
     thighs = []
     for side in ("L", "R"):
         lp = V[labels == f"leg_{side}"]
@@ -361,6 +354,15 @@ def fit_skin_body(vertices, weights, body, margin=None):
             pts = V[labels == f"{seg}_{side}"]
             if len(pts):
                 arm_radius[f"{seg}_{side}"] = float(np.median(_seg_dist(pts, j[f"{ka}_{side}"], j[f"{kb}_{side}"])))
+    for side in ("L", "R"):   # the wrist's own thickness: the mesh's wrist is not centred on its joint
+        e, w = j[f"elbow_{side}"], j[f"wrist_{side}"]
+        ax = (w - e) / np.linalg.norm(w - e)
+        pts = V[(labels == f"fore_{side}") | (labels == f"hand_{side}")]
+        along = (pts - w) @ ax
+        ring = pts[np.abs(along) < 0.01 * unit]
+        if len(ring) >= 8:
+            radial = ring - w - np.outer((ring - w) @ ax, ax)
+            arm_radius[f"wrist_{side}"] = float(np.median(np.linalg.norm(radial, axis=-1)))
     landmarks, heights = _face_landmarks(V[labels == "head"] if counts.get("head", 0) >= 50 else head_pts,
                                          body, head, unit)
     scale = getattr(body, "hand_scale", 1.0)
@@ -369,6 +371,9 @@ def fit_skin_body(vertices, weights, body, margin=None):
     # a joint is a bone centre: the skin around it is a finger's (palm's) radius out, a tip joint is the skin
     jm = np.full(21, 0.5 * chand.FINGER_THICKNESS * scale)
     jm[[0, 1, 5, 9, 13, 17]] = 0.5 * chand.PALM_THICKNESS * scale
+    wrists = [arm_radius[k] for k in ("wrist_L", "wrist_R") if k in arm_radius]
+    if wrists:
+        jm[0] = max(jm[0], max(wrists))
     jm[list(chand.TIPS.values())] = 0.0
     return SkinBody(head, torso, thighs, arm_radius, landmarks, heights, float(margin), counts, jm + 0.004)
 

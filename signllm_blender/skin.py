@@ -10,8 +10,9 @@ from ..rigs.skin_body import fit_skin_body
 MIN_VERTICES = 200      # a smaller bound mesh is a prop or a marker, not a body
 
 
-def mesh_rest(ob, obj, rig):
-    """(vertices (N, 3) canonical, bone weights (N, G) over rig's bones) of one mesh deformed by `obj`."""
+def mesh_rest(ob, obj, rig, faces=False):
+    """(vertices (N, 3) canonical, bone weights (N, G) over rig's bones) of one mesh deformed by `obj`;
+    faces=True appends each face's centre (weights averaged) after the vertices."""
     index = {n: i for i, n in enumerate(rig.bones)}
     me = ob.data
     n = len(me.vertices)
@@ -27,7 +28,23 @@ def mesh_rest(ob, obj, rig):
             col = groups.get(g.group)
             if col is not None:
                 W[v.index, col] = g.weight
-    return co @ G.T, W
+    V = co @ G.T
+    if faces and len(me.polygons):  # face centres too: the skin between vertices, for a closer fit
+        loops = np.empty(len(me.loops), np.int32)
+        me.loops.foreach_get("vertex_index", loops)
+        start = np.empty(len(me.polygons), np.int32)
+        total = np.empty(len(me.polygons), np.int32)
+        me.polygons.foreach_get("loop_start", start)
+        me.polygons.foreach_get("loop_total", total)
+        poly = np.repeat(np.arange(len(start)), total)
+        cnt = total[:, None].astype(float)
+        C = np.zeros((len(start), 3))
+        np.add.at(C, poly, V[loops])
+        Wc = np.zeros((len(start), W.shape[1]), np.float32)
+        np.add.at(Wc, poly, W[loops])
+        V = np.concatenate([V, C / cnt])
+        W = np.concatenate([W, Wc / cnt.astype(np.float32)])
+    return V, W
 
 
 def rest_skin(obj, rig):
@@ -38,7 +55,7 @@ def rest_skin(obj, rig):
     for ob in blender_io.bound_meshes(obj):
         if len(ob.data.vertices) < MIN_VERTICES:
             continue
-        V, W = mesh_rest(ob, obj, rig)
+        V, W = mesh_rest(ob, obj, rig, faces=True)
         if W.any():
             verts.append(V)
             weights.append(W)
