@@ -302,7 +302,8 @@ class Synthesizer:
         local = np.stack([self.local_point(p, surface, side) for p in chunk.params])          # (T, 3)
         c = chunk.pos + np.einsum("tij,tj->ti", chunk.rot, local)                               # contact points
         pts, margin = self._hand_points(chunk.pos, chunk.rot, chunk.params, side)
-        pts, margin = pts[:, :-2], margin[:-2]          # the forearm is the elbow's business here
+        pts, margin = pts[:, :-2], margin[:-2].copy()   # the forearm is the elbow's business here
+        margin[0] = margin[9]                            # and the wrist bends
         rel = pts - c[:, None]                                                                  # from the contact
         cands = [np.eye(3)] + [axis_angle_matrix(ax, a) for ax in (body.left, body.up, body.forward)
                                for a in self._PIVOTS]
@@ -565,7 +566,7 @@ class Synthesizer:
             edges = np.concatenate([hand.PALM_EDGES, [[0.0, -0.03, 0.0], [0.0, -0.06, 0.0]]])
             edges = edges * self.scale * (np.array([-1.0, 1.0, 1.0]) if side == "L" else 1.0)
             fore = 0.8 * skin.arm_radius.get(f"fore_{side}", 0.5 * hand.PALM_THICKNESS) + 0.004
-            margin = np.concatenate([skin.joint_margin, np.full(len(hand.PALM_EDGES), skin.joint_margin[9]),
+            margin = np.concatenate([skin.joint_margin, np.full(len(hand.PALM_EDGES), skin.joint_margin[6]),
                                      [fore, fore]])
             local = np.concatenate([local, np.broadcast_to(edges, local.shape[:-2] + edges.shape)], axis=-2)
         return wrists[:, None, :] + np.einsum("tij,tkj->tki", palms, local), margin
@@ -583,6 +584,7 @@ class Synthesizer:
             if margin is not None and touching is not None:
                 m = np.repeat(margin[None], len(joints), 0)
                 m[touching[a:b], -2:] = -1.0
+                m[touching[a:b], 0] = margin[9]     # the wrist bends there: its own thickness is the elbow's
             d, n = self.body.penetration(joints, normals=True, margin=m)
             k = d.argmax(axis=1)
             ii = np.arange(len(k))
