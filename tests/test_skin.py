@@ -132,6 +132,7 @@ _OPEN = {
     ("game_engine", "native"): "EAT's flat-O fingertips 11 mm from the lips (the track reaches them: the rig's "
                                "fingers differ from the hand model)" + _HELLO,
     ("mixamo", "native"): "MY, HAPPY (a flat palm on a curved chest, pushed off by its edges) and EAT 10-11 mm" + _HELLO,
+    ("mixamo", "fbx"): "EAT and DEAF 11 mm off (native: MY, HAPPY)" + _HELLO,
     ("mixamo", "gltf"): "this import signs 0.24-0.54 m away from the body (the signing, not the skin)",
     ("cmu_mb", "native"): "no finger bones: the mesh's fingers stay straight where signs curl them (EAT, GOOD, DEAF, "
                           "NECKTIE 33-51 mm off)" + _HELLO,
