@@ -28,6 +28,7 @@ def run_all(quick=False):
         out["glosser"] = import_module(f"{__package__}.glosser_latency").run()
     except ImportError:
         out["glosser"] = {"skipped": "no neural glosser benchmark in this build"}
+    out["gold"] = import_module(f"{__package__}.gold_glosser").run()
     out["wall_s"] = time.perf_counter() - t0
     return out
 
@@ -75,6 +76,10 @@ def table(r):
         L += ["", f"**Neural glosser (onnxruntime, 1 thread)**: model load {g['load_ms']:.0f} ms; per sentence "
               f"{g['ASL_ms_per_sentence_median']:.1f} ms median / {g['ASL_ms_per_sentence_max']:.1f} ms max (English -> ASL, "
               f"held-out sentences), {g['DGS_ms_per_sentence_median']:.1f} ms median (German -> DGS)."]
+    if "gold" in r:
+        from .gold_glosser import lines as gold_lines
+        L += ["", "**Rule glosser on the ASL gold set** (tests/data/asl_gold.tsv; rules tuned on the tune half only):", ""]
+        L += gold_lines(r["gold"])
     L += ["", f"Whole benchmark run: {r['wall_s']:.0f} s."]
     return "\n".join(L) + "\n"
 

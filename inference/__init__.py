@@ -1,7 +1,7 @@
 """Text -> gloss -> pose track. Plain Python + numpy: never imports bpy.
 
 Public API (what operators and scripts call):
-    text_to_gloss(text, language="ASL", glosser="rules") -> [GlossItem]   (glosser: GLOSSERS)
+    text_to_gloss(text, language="ASL", glosser="rules", loci=None) -> [GlossItem]   (glosser: GLOSSERS)
     gloss_to_track(items, language="ASL", body=None, settings=None) -> PoseTrack
     text_to_track(text, ...) -> (items, PoseTrack)
     hamnosys_track(hamnosys, language="ASL") -> (HamSign, PoseTrack)   (docs/hamnosys.md)
@@ -48,7 +48,9 @@ def _check_text(text):
         raise SignLLMError(f"The text is {len(text):,} characters; the limit is {MAX_TEXT:,}. Split it.")
 
 
-def text_to_gloss(text, language="ASL", glosser="rules"):
+def text_to_gloss(text, language="ASL", glosser="rules", loci=None):
+    """Gloss items for `text`. `loci`: a dict shared across calls (subtitle cues of one scene) so that a
+    referent keeps its place in signing space from one call to the next (rules glosser); None: a fresh space."""
     _check_text(text)
     if glosser not in GLOSSERS:
         raise SignLLMError(f"Unknown glosser {glosser!r}; use one of {', '.join(GLOSSERS)}.")
@@ -56,7 +58,7 @@ def text_to_gloss(text, language="ASL", glosser="rules"):
     plain = strip_markup(text)
     items = _neural_gloss(plain, language, glosser) if glosser != "rules" else None
     if items is None:
-        items = lang.glosser.gloss(plain)
+        items = lang.glosser.gloss(plain, loci=loci) if loci is not None else lang.glosser.gloss(plain)
     # words the manual alphabet cannot spell (another script) are left out rather than signed as nothing
     items = [it for it in items if it.kind != "spell" or spellable(it.letters, lang.alphabet or {})]
     if not any(it.kind != "pause" for it in items):

@@ -4,11 +4,20 @@ Text form: signs as upper-case glosses, `fs-WORD` for fingerspelling, `#JOB` for
 `BOOK++` for a sign repeated (plural), `/` for a pause, and non-manual spans as `wh[ ... ]` (wh-question,
 lowered brows), `yn[ ... ]` (yes/no question, raised brows), `t[ ... ]` (topic, raised brows),
 `neg[ ... ]` (negation, head shake), `nod[ ... ]` (affirmation). Example: `HELLO / wh[ YOUR NAME WHAT ]`.
+
+Signing space: `IX-a` points at locus a (loci `a`..`e` in neutral space, `a` on the dominant side, `b` on the
+other); a directional verb carries its start and end, `1-GIVE-2` (1 = the signer, 2 = the addressee),
+`a-HELP-b`. The item keeps the lexicon gloss (`IX-3`, `GIVE`) and the loci in `extra` ('locus', 'from', 'to').
 """
 import re
 from dataclasses import dataclass, field
 
 from .errors import SignLLMError
+
+LOCI = "abcde"                      # third-person places in signing space
+POINT_GLOSS = "IX-3"                # the lexicon's pointing sign, aimed by a locus
+_IX = re.compile(r"^IX-([a-e])$", re.IGNORECASE)
+_AGREE = re.compile(r"^([a-e12])-([A-Z0-9#][A-Z0-9'#\-]*?)-([a-e12])$")
 
 MARKS = {"wh": "wh", "yn": "yn", "t": "top", "neg": "neg", "nod": "affirm"}
 _MARK_TEXT = {v: k for k, v in MARKS.items()}
@@ -32,7 +41,12 @@ class GlossItem:
     def text(self):
         """The item in the editable text form (without its non-manual span)."""
         rep = int(self.extra.get("repeat", 1) or 1)
-        return self.gloss + ("+" * rep if rep > 1 else "")
+        g = self.gloss
+        if self.extra.get("locus") and g == POINT_GLOSS:
+            g = "IX-" + self.extra["locus"]
+        elif self.extra.get("from") and self.extra.get("to"):
+            g = f"{self.extra['from']}-{g}-{self.extra['to']}"
+        return g + ("+" * rep if rep > 1 else "")
 
 
 # letters a manual alphabet may lack, spelled out (German sharp s, Scandinavian and Polish letters)
@@ -91,6 +105,11 @@ def parse_gloss(text):
             marks = ()
         elif tok == "/":
             items.append(pause_item())
+        elif _IX.match(tok):
+            items.append(GlossItem(POINT_GLOSS, "sign", marks=marks, extra={"locus": _IX.match(tok).group(1).lower()}))
+        elif _AGREE.match(tok):
+            a, gloss, b = _AGREE.match(tok).groups()
+            items.append(GlossItem(gloss, "sign", marks=marks, extra={"from": a, "to": b}))
         elif tok.lower().startswith("fs-"):
             item = spell_item(tok[3:], marks=marks)
             if not item.letters:

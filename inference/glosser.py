@@ -43,7 +43,7 @@ def _is_known(word, lang):
 
 
 class Token:
-    __slots__ = ("text", "low", "lemma", "start", "end", "cap", "kind", "proper")
+    __slots__ = ("text", "low", "lemma", "start", "end", "cap", "kind", "proper", "pos")
 
     def __init__(self, text, start, end, lang, kind="word"):
         self.text = text
@@ -56,6 +56,7 @@ class Token:
             self.lemma = self.low
         self.start, self.end = start, end
         self.cap = text[:1].isupper()
+        self.pos = None     # Universal POS tag (inference/pos.py), set per sentence
 
     def __repr__(self):
         return f"Token({self.text!r})"
@@ -102,6 +103,31 @@ class RuleGlosser:
         self.quantifiers = low("quantifiers")
         self.topic_markers = [m.split() for m in sorted(low("topic_markers"), key=lambda m: -len(m.split()))]
         self.plural = set(grammar.get("plural_by_repetition", []))
+        self.predicate_preps = low("predicate_prepositions")
+        self.copula = low("copula")
+        self.question_tags = low("question_tags")
+        self.clause_conj = low("clause_conjunctions")
+        self.senses = {k.lower(): v for k, v in (grammar.get("senses") or {}).items() if isinstance(v, list)}
+        neg_final = grammar.get("negation_final") or {}
+        self.neg_final = neg_final.get("sign")
+        self.neg_final_modals = set(neg_final.get("modals", []))
+        self.referents = {k.lower(): v for k, v in (grammar.get("referents") or {}).items() if k != "about"}
+        self.possessive = {k.lower(): v for k, v in (grammar.get("possessive_if_followed") or {}).items()
+                           if k != "about" and v in self.lex}
+        dummy = grammar.get("dummy_it") or {}
+        self.dummy_words = {w.lower() for w in dummy.get("words", [])}
+        self.dummy_skip = {w.lower() for w in dummy.get("skip", [])}
+        self.dummy_preds = {w.lower() for w in dummy.get("predicates", [])}
+        directional = grammar.get("directional_verbs") or {}
+        self.directional = set(directional.get("glosses", []))
+        self.persons = dict(directional.get("persons", {}))
+        self.directional_skip = set(directional.get("skip_before", []))
+        self._loci = {}     # referent -> locus letter, kept across sentences of one text
+        particles = grammar.get("particle_verbs") or {}
+        self.particle_gap = int(particles.get("max_gap", 3))
+        self.particle_verbs = {v.lower(): {p.lower(): g for p, g in ps.items() if g in self.lex}
+                               for v, ps in (particles.get("verbs") or {}).items()}
+        self.subordinators = self._glosses(grammar.get("clause_openers", []))
         # the roles come from glosses, so a synonym in the lexicon gets the same role
         self.wh = self._glosses(grammar.get("wh_words", []))
         self.neg = self._glosses(grammar.get("negation", []))
@@ -197,9 +223,43 @@ class RuleGlosser:
             for k, part in enumerate(self._parts(sent)):
                 yield part, question, k == len(self._parts(sent)) - 1
 
+    def _question_form(self, part):
+        """A clause worded as a question: it opens with a modal, an auxiliary or the copula, or has a wh-word."""
+        words = [t for t in part if t.kind != "punct"]
+        if not words:
+            return False
+        w = words[0]
+        if w.low in self.modals or w.lemma in self.aux or w.low in self.aux or w.lemma in self.copula:
+            return True
+        return any(self._match(words, i)[0] in self.wh for i in range(len(words)))
+
+    def _tag(self, sent):
+        """Part-of-speech tags for the sentence's tokens (only when the grammar has senses to choose)."""
+        if not (self.senses or self.possessive or self.clause_conj):
+            return
+        try:
+            from .pos import tagger
+            tags = tagger().tag([t.text for t in sent])
+        except Exception as exc:  # noqa: BLE001  a missing or damaged model: every word keeps its first sense
+            if not getattr(self, "_tag_warned", False):
+                import logging
+                logging.getLogger(__name__).warning("Part-of-speech tagging unavailable (%s): words get their "
+                                                    "first sense.", exc)
+                self._tag_warned = True
+            return
+        for t, tag in zip(sent, tags):
+            t.pos = tag
+
     def _parts(self, sent):
         parts, cur = [], []
         for k, tok in enumerate(sent):
+            if (tok.kind == "word" and tok.low in self.clause_conj and cur and k + 2 < len(sent)
+                    and sent[k + 1].low in self.subjects and sent[k + 1].low not in self.determiners
+                    and any(t.pos in ("VERB", "AUX") for t in cur)):
+                # 'She is deaf and he is hearing': two clauses, a pause where 'and' was
+                parts.append(cur + [tok])
+                cur = []
+                continue
             cur.append(tok)
             between_numbers = (tok.low == "," and 0 < k < len(sent) - 1 and sent[k - 1].kind in ("num", "ord")
                                and sent[k + 1].kind == "num")
@@ -212,8 +272,13 @@ class RuleGlosser:
 
     # -- lookup --------------------------------------------------------------------------------
     def _match(self, words, i):
-        """Longest lexicon phrase starting at word i: (gloss, n_words) or (None, 1)."""
+        """Longest lexicon phrase starting at word i: (gloss, n_words) or (None, 1). A single word with
+        several senses gets the sign its part of speech or context chooses (grammar 'senses')."""
         for n in range(min(self.lex.max_phrase, len(words) - i), 0, -1):
+            if n == 1:
+                g = self._sense(words, i)
+                if g:
+                    return g, 1
             seg = words[i:i + n]
             if any(t.kind != "word" for t in seg):
                 continue
@@ -222,13 +287,34 @@ class RuleGlosser:
                 if g:
                     return g, n
         t = words[i]
-        if t.kind == "word":  # inflections the lemmatiser left alone ('playing'): strip a suffix
+        if t.kind == "word" and t.pos not in ("NOUN", "PROPN"):  # 'playing' the lemmatiser left: strip a suffix
             for suf, rep in self.suffix_fallback:
                 if t.low.endswith(suf) and len(t.low) - len(suf) >= 3:
                     g = self.lex.lookup_word(t.low[: -len(suf)] + rep)
                     if g:
                         return g, 1
         return None, 1
+
+    def _sense(self, words, i):
+        t = words[i]
+        if t.kind != "word" or not self.senses:
+            return None
+        rules = self.senses.get(t.low) or self.senses.get(t.lemma)
+        for rule in rules or ():
+            if "pos" in rule and t.pos not in rule["pos"]:
+                continue
+            prev = words[i - 1] if i > 0 else None
+            if "after" in rule and (prev is None or (prev.low not in rule["after"] and prev.lemma not in rule["after"])):
+                continue
+            nxt = words[i + 1] if i + 1 < len(words) else None
+            if "before" in rule and (nxt is None or (nxt.low not in rule["before"] and nxt.lemma not in rule["before"])):
+                continue
+            if "near" in rule and not any(w.low in rule["near"] or w.lemma in rule["near"]
+                                          for k, w in enumerate(words) if k != i):
+                continue
+            if rule.get("gloss") in self.lex:
+                return rule["gloss"]
+        return None
 
     def _phrase(self, words, i):
         for n in range(min(self.max_phrase, len(words) - i), 1, -1):
@@ -492,12 +578,23 @@ class RuleGlosser:
         return [self._item(g, toks, text) for g in glosses]
 
     # -- rules ---------------------------------------------------------------------------------
-    def gloss(self, text):
+    def gloss(self, text, loci=None):
+        """Gloss items for `text`; `loci` (a dict, updated in place) carries referents' loci over from earlier
+        texts, else each text starts a fresh signing space."""
         items = []
+        self._loci = loci if loci is not None else {}
+        self._text = text
         toks = self.tokenize(text)
         for sent in self.sentences(toks):
             question = sent[-1].low == "?"
+            self._tag(sent)
             parts = self._parts(sent)
+            if question and len(parts) > 1 and all(t.kind == "punct" or t.low in self.question_tags
+                                                   for t in parts[-1]) and self._question_form(parts[-2]):
+                # 'Can you help me, please?': a tag word stays inside the question (one yn span, no pause);
+                # after a statement ('I want to go home, okay?') the tag alone is the question
+                head = parts[-2][:-1] if parts[-2][-1].kind == "punct" else parts[-2]
+                parts = parts[:-2] + [head + parts[-1]]
             for k, part in enumerate(parts):
                 nxt = parts[k + 1] if k + 1 < len(parts) else None
                 items.extend(self._clause(part, question, k == len(parts) - 1, text, nxt))
@@ -525,6 +622,8 @@ class RuleGlosser:
             return None
         if any(t.low in self.subjects for t in words[1 if det else 0:]):
             return None
+        if any(t.pos in ("VERB", "AUX") for t in words):
+            return None  # 'My son is 5 years old, and he ...': a clause, not a topic
         if all(self._match(words, i)[0] in self.time for i in range(len(words))):
             return None  # 'Today, it is cold': a time adverbial, not a topic
         return 0
@@ -539,6 +638,7 @@ class RuleGlosser:
         if question and len(words) > 1 and words[0].low in self.modals and words[1].low in self.subjects:
             words = [words[1], words[0]] + words[2:]  # 'Can you help?' -> YOU CAN HELP
         units = []
+        skip = set()        # particles already signed with their verb
         dropped_before = -1
         subject_unit = None
         subject_first = False
@@ -562,10 +662,22 @@ class RuleGlosser:
                     units.append(Unit([self._item(self.perfect_gloss, [t], text)], "word"))
                 i += 1
                 continue
+            if t.low in self.dummy_words and self._dummy(words, i):
+                i += 1  # 'It is raining': no referent, no sign
+                continue
             unit, n = self._numeric(words, i, text)
             if unit is not None:
                 units.append(unit)
                 i += n
+                continue
+            g_part, k_part = self._particle(words, i)
+            if g_part is not None:   # 'turn the TV off': TURN-OFF where 'turn' is, then the object
+                units.append(Unit([self._item(g_part, [t], text)], "word"))
+                skip.add(k_part)
+                i += 1
+                continue
+            if i in skip:
+                i += 1
                 continue
             spec, n = self._phrase(words, i)
             if spec is not None:
@@ -582,16 +694,26 @@ class RuleGlosser:
                 continue
             g, n = self._match(words, i)
             seg = words[i:i + n]
-            if g is None and (t.low in self.drop or t.lemma in self.drop):
-                dropped_before = i + 1
+            if n == 1 and (t.low in self.drop or t.lemma in self.drop) and not self._predicate_prep(words, i):
+                dropped_before = i + 1   # function words are not signed (and never spelled)
                 i += 1
                 continue
             if g is not None:
                 role = "wh" if g in self.wh else "neg" if g in self.neg else "time" if g in self.time else "word"
+                nxt_w = words[i + 1] if i + 1 < len(words) else None
+                if n == 1 and t.low in self.possessive and nxt_w is not None and nxt_w.kind == "word" and \
+                        nxt_w.pos in ("NOUN", "ADJ", "PROPN", "NUM") and self._match(words, i + 1)[0] not in self.time:
+                    g = self.possessive[t.low]   # 'her book': the possessive
                 it = self._item(g, seg, text)
+                if n == 1 and t.low in self.referents and g not in self.possessive.values():
+                    it.extra["locus"] = self._locus(self.referents[t.low])
                 if (n == 1 and g in self.plural and t.low != t.lemma and t.low.endswith(self.plural_suffixes)
+                        and "'" not in t.low
                         and not self._counted(units, words, i)):
                     it.extra["repeat"] = 2
+                if units and n == 1 and g != self.lex.lookup_word(t.low) and units[-1].items[-1].gloss == g:
+                    i += n          # 'baseball bat': the sense is the sign just made
+                    continue
                 units.append(Unit([it], role))
                 if question and i == dropped_before and i > 0 and t.low in self.subjects and subject_unit is None:
                     subject_unit = units[-1]
@@ -607,6 +729,7 @@ class RuleGlosser:
                          and u.items[0].words.lower() in self.time_preps)]
         if not units:
             return []
+        self._agree(units)
         # ASL order: TIME (TOPIC) COMMENT WH
         time = [u for u in units if u.role == "time"]
         rest = [u for u in units if u.role != "time"]
@@ -617,22 +740,118 @@ class RuleGlosser:
                 rest.remove(subject_unit)
                 rest.insert(0, subject_unit)
         ordered = time + rest
+        neg_from, neg_to = self._negation(ordered)
         marks = ("wh",) if question and wh else ("yn",) if question else ()
         if topic_skip is not None:
             marks = marks + ("top",)
         out = []
-        negating = False
-        for u in ordered:
-            if u.role == "neg":
-                negating = True
+        for k, u in enumerate(ordered):
+            negating = neg_from is not None and neg_from <= k < neg_to
             for it in u.items:
                 m = marks + (("neg",) if negating and u.role != "wh" else ())
                 it.marks = tuple(m)
                 out.append(it)
         end = sent[-1]
-        if end.kind == "punct" and end.low in self.pause_punct:
+        if (end.kind == "punct" and end.low in self.pause_punct) or (end.kind == "word" and end.low in self.clause_conj):
             out.append(pause_item((end.start, end.end), end.text))
         return out
+
+    def _particle(self, words, i):
+        """(gloss, index of the particle) for a verb whose particle follows its object, else (None, None)."""
+        t = words[i]
+        table = self.particle_verbs.get(t.lemma) or self.particle_verbs.get(t.low)
+        if not table or t.kind != "word":
+            return None, None
+        for k in range(i + 2, min(len(words), i + 2 + self.particle_gap)):
+            w = words[k]
+            if w.kind != "word" or w.pos in ("VERB", "AUX", "ADP") and w.low not in table:
+                return None, None
+            if w.low in table:
+                return table[w.low], k
+        return None, None
+
+    def _predicate_prep(self, words, i):
+        """'The keys are in the box', 'This is for you': a preposition right after the copula is the predicate."""
+        t = words[i]
+        return (t.low in self.predicate_preps and i > 0 and words[i - 1].lemma in self.copula
+                and t.low in self.lex.by_word)
+
+    def _dummy(self, words, i):
+        """'it' that refers to nothing: the subject of weather and time ('it will rain', 'it is late',
+        'what time is it')."""
+        j = i + 1
+        while j < len(words) and (words[j].lemma in self.dummy_skip or words[j].low in self.dummy_skip):
+            j += 1
+        if j < len(words) and (words[j].lemma in self.dummy_preds or words[j].low in self.dummy_preds):
+            return True
+        if j >= len(words) and i > 0 and words[i - 1].lemma in self.dummy_skip:
+            # clause-final 'is it': dummy when the clause is about time or weather
+            return any(w.lemma in self.dummy_preds or w.low in self.dummy_preds for w in words[:i])
+        return False
+
+    def _locus(self, referent):
+        """The locus of a referent: a, b, ... in order of first mention in this text."""
+        if referent not in self._loci:
+            from .gloss import LOCI
+            self._loci[referent] = LOCI[len(self._loci) % len(LOCI)]
+        return self._loci[referent]
+
+    def _person(self, unit):
+        """1, 2 or a locus letter for a pronoun unit; None for anything else."""
+        if unit is None or len(unit.items) != 1 or unit.role != "word":
+            return None
+        it = unit.items[0]
+        if it.kind != "sign":
+            return None
+        return self.persons.get(it.gloss) or it.extra.get("locus")
+
+    def _agree(self, units):
+        """Directional verbs: S-VERB-O from the subject's locus to the object's; the object pronoun folds in."""
+        if not self.directional:
+            return
+        for k, u in enumerate(units):
+            if len(u.items) != 1 or u.items[0].gloss not in self.directional or u.role != "word":
+                continue
+            obj = units[k + 1] if k + 1 < len(units) else None
+            o = self._person(obj)
+            if o is None:
+                continue
+            before = [v for v in units[:k] if v.role not in ("time",)]
+            content = [v for v in before if not (len(v.items) == 1 and v.items[0].gloss in self.directional_skip)]
+            if not content:
+                s = self.persons.get("YOU")                        # imperative: 'Help me!'
+            else:
+                s = self._person(content[0])
+                if s is None:
+                    continue
+            if s == o:
+                continue
+            verb, pron = u.items[0], obj.items[0]
+            verb.extra.update({"from": s, "to": o})
+            if pron.span[1] > verb.span[1]:   # the verb now also says the object: 'gave me' -> 2-GIVE-1
+                verb.span = (verb.span[0], pron.span[1])
+                verb.words = getattr(self, "_text", "")[verb.span[0]:verb.span[1]] or verb.words
+            units.remove(obj)
+            return self._agree(units)
+
+    def _negation(self, ordered):
+        """(start, end) of the head shake, after moving NOT behind the predicate it negates; (None, None) if
+        the clause has no negation. It ends before a subordinate clause ('... NOT WHEN RAIN')."""
+        k = next((k for k, u in enumerate(ordered) if u.role == "neg"), None)
+        if k is None:
+            return None, None
+        stop = next((j for j in range(k + 1, len(ordered)) if ordered[j].items[0].gloss in self.subordinators),
+                    len(ordered))
+        u = ordered[k]
+        if self.neg_final and u.items[0].gloss == self.neg_final and len(u.items) == 1:
+            prev = ordered[k - 1] if k > 0 else None
+            if prev is not None and prev.items[0].gloss in self.neg_final_modals:
+                return k - 1, stop                # ME neg[ CAN NOT SLEEP ]
+            end = next((j for j in range(k + 1, len(ordered)) if ordered[j].role == "wh"
+                        or ordered[j].items[0].gloss in self.subordinators), len(ordered))
+            if end > k + 1:
+                ordered.insert(end - 1, ordered.pop(k))   # ME neg[ UNDERSTAND NOT ]
+        return k, stop
 
     def _participle(self, tok):
         return tok.kind == "word" and (tok.low in self.participles or (

@@ -811,7 +811,7 @@ def parse(hamnosys, gloss="HAMNOSYS", words=(), nonmanual=None, phonology=None):
         log.debug("HamNoSys parser fallback: %s", exc)
         issues.append(Issue(toks[0][0], toks[0][1], f"could not read the structure ({type(exc).__name__}); "
                             "a neutral hold is used"))
-        entry = {"dom": {"hs": "flat B", "loc": "neutral", "palm": "in", "fingers": "up"}, "move": [], "duration": 0.6}
+        entry = {"dom": {"hs": "B", "loc": "neutral", "palm": "in", "fingers": "up"}, "move": [], "duration": 0.6}
     entry = dict({"gloss": gloss_name(gloss), "words": [w for w in words if str(w).strip()]}, **entry)
     if nonmanual:
         entry["nonmanual"] = nonmanual
@@ -821,7 +821,7 @@ def parse(hamnosys, gloss="HAMNOSYS", words=(), nonmanual=None, phonology=None):
         entry["move"] = [m for m in entry.get("move", []) if not check_entry(dict(entry, move=[m]), phon)]
         if check_entry(entry, phon):
             entry = {"gloss": entry["gloss"], "words": entry["words"],
-                     "dom": {"hs": "flat B", "loc": "neutral", "palm": "in", "fingers": "up"},
+                     "dom": {"hs": "B", "loc": "neutral", "palm": "in", "fingers": "up"},
                      "move": [], "duration": 0.6}
     if any(i.severity == "unsupported" for i in issues) or issues:
         entry["review"] = True

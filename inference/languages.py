@@ -33,6 +33,7 @@ class Language:
                 for key in ("hs", "palm", "fingers"):
                     if key not in v:
                         raise DataError(f"{spec['fingerspelling']}: letter {letter} lacks {key!r}")
+                v["hs"] = phonology.canonical(v["hs"])
                 if v["hs"] not in phonology.handshapes:
                     raise DataError(f"{spec['fingerspelling']}: letter {letter} uses unknown handshape {v['hs']!r}")
         grammar = load_json(os.path.join(DATA_DIR, spec["grammar"]), "signllm.grammar/1") if spec.get("grammar") else {}

@@ -22,7 +22,8 @@ MOVE_TYPES = {
     "shake": {"dir", "repeat", "size"},
 }
 HAND_KEYS = {"hs", "loc", "contact", "palm", "fingers", "near"}
-ENTRY_KEYS = {"gloss", "words", "dom", "base", "hands", "sym", "move", "duration", "review", "notes", "nonmanual"}
+ENTRY_KEYS = {"gloss", "words", "dom", "base", "hands", "sym", "move", "duration", "review", "notes", "nonmanual",
+              "base_follows", "cross"}
 GLOSS_RE = re.compile(r"^#?[A-Z0-9][A-Z0-9\-+']*(?:\.[A-Z0-9]+)?$")
 
 
@@ -48,6 +49,7 @@ class Lexicon:
         self.max_phrase = max((len(w.split()) for w in self.by_word), default=1)
 
     def _add(self, entry, fname):
+        canonical_handshapes(entry, self.phonology)
         errors = check_entry(entry, self.phonology)
         if errors:
             raise DataError(f"{fname}: {entry.get('gloss', '?')}: " + "; ".join(errors))
@@ -73,6 +75,21 @@ class Lexicon:
 
     def lookup_word(self, phrase):
         return self.by_word.get(phrase)
+
+
+def canonical_handshapes(entry, phon):
+    """Rename retired handshape names (handshapes.json 'aliases', e.g. 'flat B' -> 'B') in an entry, in place,
+    so lexicon files written before the standard inventory keep loading with the same shapes."""
+    if not isinstance(entry, dict):
+        return entry
+    for key in ("dom", "base"):
+        h = entry.get(key)
+        if isinstance(h, dict) and isinstance(h.get("hs"), str):
+            h["hs"] = phon.canonical(h["hs"])
+    for m in entry.get("move", []) if isinstance(entry.get("move"), list) else []:
+        if isinstance(m, dict) and isinstance(m.get("hs"), str):
+            m["hs"] = phon.canonical(m["hs"])
+    return entry
 
 
 def _check_hand(h, where, phon, errors, base_ok):
@@ -119,10 +136,14 @@ def check_entry(e, phon):
     has_base = hands_n == 2 and e.get("sym") == "base"
     _check_hand(e.get("dom"), "dom", phon, errors, base_ok=has_base)
     if hands_n == 2:
-        if e.get("sym") not in ("mirror", "alt", "base"):
-            errors.append("two-handed signs need sym: mirror, alt or base")
+        if e.get("sym") not in ("mirror", "alt", "parallel", "base"):
+            errors.append("two-handed signs need sym: mirror, alt, parallel or base")
         if has_base:
             _check_hand(e.get("base"), "base", phon, errors, base_ok=False)
+    if "cross" in e and (not isinstance(e["cross"], bool) or e.get("sym") not in ("mirror", "alt") or hands_n != 2):
+        errors.append("cross (true/false) needs hands: 2 with sym: mirror or alt")
+    if "base_follows" in e and (not isinstance(e["base_follows"], bool) or not has_base):
+        errors.append("base_follows (true/false) needs hands: 2 with sym: base")
     moves = e.get("move", [])
     if not isinstance(moves, list):
         errors.append("move must be a list")
@@ -159,3 +180,21 @@ def check_entry(e, phon):
     if not isinstance(d, (int, float)) or not 0.1 <= d <= 3.0:
         errors.append("duration must be 0.1..3.0 seconds")
     return errors
+
+
+def end_handshape(entry):
+    """The handshape a sign ends in: the last `change` movement's `hs`, else the start handshape.
+    Signs that open, close or flick code both ends this way (data/README.md)."""
+    end = entry["dom"]["hs"]
+    for m in entry.get("move", []):
+        if m.get("type") == "change" and m.get("hs"):
+            end = m["hs"]
+    return end
+
+
+def flagged_signs(lexicon):
+    """[(gloss, notes, file)] of the signs marked `review: true`, sorted by gloss: what a reviewer should check
+    (listed in the Sign panel's Review section and by the signllm.show_flagged operator)."""
+    out = [(g, str(e.get("notes", "")), lexicon.source_of.get(g, ""))
+           for g, e in lexicon.signs.items() if e.get("review")]
+    return sorted(out)

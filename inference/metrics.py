@@ -150,3 +150,67 @@ def compare(generated, reference):
 
 
 __all__ = ["Metrics", "compare", "dtw", "dtw_joint_error", "hand_travel", "normalised_joints", "wrist_jerk"]
+
+
+# -- gloss text against a reference gloss (the gold set, tests/data/asl_gold.tsv) -------------------------
+def gloss_tokens(text):
+    """[(sign, marks)] of a gloss in the text form: pauses dropped, each sign with the non-manual spans
+    it is under (`wh[ YOU LIVE WHERE ]` -> (YOU, ('wh',)), ...). Loci stay part of the sign (`a-GIVE-b`)."""
+    out, marks = [], ()
+    for tok in str(text).split():
+        if tok.endswith("["):
+            marks = tuple(sorted(tok[:-1].split("+")))
+        elif tok == "]":
+            marks = ()
+        elif tok != "/":
+            out.append((tok, marks))
+    return out
+
+
+def _f1(hyp, ref):
+    from collections import Counter
+    h, r = Counter(hyp), Counter(ref)
+    tp = sum((h & r).values())
+    p = tp / max(sum(h.values()), 1)
+    rc = tp / max(sum(r.values()), 1)
+    return (2 * p * rc / (p + rc)) if p + rc else 0.0, tp, sum(h.values()), sum(r.values())
+
+
+def corpus_bleu(hyps, refs, n=4):
+    """Corpus BLEU-n (0-100) on whitespace tokens, one reference each, no smoothing (the figure sacrebleu
+    gives with tokenize='none')."""
+    import math
+    from collections import Counter
+    match, total = [0] * n, [0] * n
+    hl = rl = 0
+    for h, r in zip(hyps, refs):
+        h, r = h.split(), r.split()
+        hl += len(h)
+        rl += len(r)
+        for k in range(1, n + 1):
+            hc = Counter(tuple(h[i:i + k]) for i in range(len(h) - k + 1))
+            rc = Counter(tuple(r[i:i + k]) for i in range(len(r) - k + 1))
+            match[k - 1] += sum((hc & rc).values())
+            total[k - 1] += max(len(h) - k + 1, 0)
+    if min(match) == 0 or hl == 0:
+        return 0.0
+    logp = sum(math.log(m / t) for m, t in zip(match, total)) / n
+    bp = 1.0 if hl > rl else math.exp(1 - rl / hl)
+    return 100.0 * bp * math.exp(logp)
+
+
+def score_glosses(hyps, refs):
+    """Exact-sentence match, sign-level F1 (signs as a multiset, loci included, spans ignored), F1 of signs
+    with their non-manual spans, and BLEU-4 on the sign sequence, for hypothesis and reference gloss texts."""
+    if len(hyps) != len(refs) or not refs:
+        raise SignLLMError("Need one hypothesis per reference, and at least one.")
+    norm = lambda s: " ".join(str(s).split())  # noqa: E731
+    exact = sum(norm(h) == norm(r) for h, r in zip(hyps, refs)) / len(refs)
+    hs, rs = [gloss_tokens(h) for h in hyps], [gloss_tokens(r) for r in refs]
+    sign_f1 = _f1([s for t in hs for s, _ in t], [s for t in rs for s, _ in t])[0]
+    nmm_f1 = _f1([x for t in hs for x in t], [x for t in rs for x in t])[0]
+    bleu = corpus_bleu([" ".join(s for s, _ in t) for t in hs], [" ".join(s for s, _ in t) for t in rs])
+    return {"sentences": len(refs), "exact": exact, "sign_f1": sign_f1, "nmm_f1": nmm_f1, "bleu": bleu}
+
+
+__all__ += ["corpus_bleu", "gloss_tokens", "score_glosses"]

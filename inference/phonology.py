@@ -42,6 +42,10 @@ class Phonology:
         for name, spec in hs.get("handshapes", {}).items():
             self.handshapes[name] = self._resolve_handshape(name, spec)
             self.handshape_review[name] = bool(spec.get("review", False))
+        self.aliases = {k: v for k, v in hs.get("aliases", {}).items() if k != "about"}
+        for old, new in self.aliases.items():
+            if new not in self.handshapes or old in self.handshapes:
+                raise DataError(f"handshapes.json: alias {old!r} -> {new!r} must name a current handshape")
         self.locations = loc.get("locations", {})
         self.hand_locations = {k: v for k, v in loc.get("hand_locations", {}).items() if k != "about"}
         self.directions = {k: np.asarray(v, float) for k, v in loc.get("directions", {}).items() if k != "about"}
@@ -87,9 +91,13 @@ class Phonology:
             p = hand.solve_thumb_contact(p, hand.TIPS[target[:-4]], target_offset=hand.FINGER_THICKNESS * 0.8)
         return p
 
+    def canonical(self, name):
+        """The current name of a handshape: retired names (older data files) map to their standard name."""
+        return self.aliases.get(name, name)
+
     def handshape(self, name):
         try:
-            return self.handshapes[name]
+            return self.handshapes[self.canonical(name)]
         except KeyError:
             raise DataError(f"Unknown handshape {name!r}") from None
 

@@ -56,6 +56,8 @@ class Settings:
     peak_turn: float = 12.0
     peak_speed: float = 2.8       # m/s: transitions never move a wrist faster (human signing peaks ~2-3)
     coarticulation: float = 0.15  # how far a neutral-space sign's location leans toward the previous sign
+    locus_radius: float = 2.5     # loci a..e: this many shoulder widths in front of the chest, at neutral height
+    locus_angles: tuple = (("a", 40.0), ("b", -40.0), ("c", 70.0), ("d", -70.0), ("e", 15.0))  # deg to the dominant side
 
 
 @dataclass
@@ -84,6 +86,9 @@ class Chunk:
 
     def __len__(self):
         return len(self.pos)
+
+
+CROSS_DEPTH = 0.045   # metres the other hand of a crossed mirror sign stays behind the dominant hand
 
 
 def _other(side):
@@ -264,6 +269,108 @@ class Synthesizer:
         rot = np.einsum("ij,tjk,kl->til", M, chunk.rot, np.diag([-1.0, 1.0, 1.0]))
         return Chunk(pos, rot, chunk.params.copy())
 
+    # -- signing space -------------------------------------------------------------------------
+    def locus_point(self, name):
+        """Where a locus is in neutral space: '1' just in front of the signer's chest, '2' the addressee
+        (straight ahead), 'a'.. 'e' on an arc in front at the angles of Settings.locus_angles."""
+        b = self.body
+        chest = b.joints["chest"]
+        neutral, _ = self.location("neutral", self.dom)
+        origin = chest + b.up * float((neutral - chest) @ b.up)
+        r = self.s.locus_radius * b.W
+        if name == "1":
+            return origin + b.forward * 0.25 * b.W
+        ang = 0.0 if name == "2" else dict(self.s.locus_angles).get(name)
+        if ang is None:
+            raise SignLLMError(f"Unknown locus {name!r}; use 1, 2 or a-e.")
+        a = np.radians(ang)
+        return origin + r * (np.cos(a) * b.forward + np.sin(a) * b.side_vec(self.dom))
+
+    def _yaw(self, angle):
+        return axis_angle_matrix(self.body.up[None], np.array([angle]))[0]
+
+    def _horizontal(self, v):
+        return v - self.body.up * float(v @ self.body.up)
+
+    def _signed_yaw(self, a, b):
+        """Angle (radians) about the up axis from horizontal a to horizontal b."""
+        a, b = normalize(self._horizontal(a)), normalize(self._horizontal(b))
+        return float(np.arctan2(np.cross(a, b) @ self.body.up, a @ b))
+
+    def _point_at(self, chunks, locus):
+        """IX-a: turn the pointing hand about the wrist so the index finger points at the locus."""
+        c = chunks.get(self.dom)
+        if c is None or not len(c):
+            return
+        target = self.locus_point(locus)
+        lateral = self._horizontal(target - c.pos[0]) @ self.body.side_vec(self.dom)
+        if lateral < 0:   # a locus on the other side: the hand moves toward the midline to point there
+            c.pos = c.pos + 0.35 * lateral * self.body.side_vec(self.dom)
+        p0 = c.pos[0]
+        f0 = normalize(c.rot[0][:, 1])
+        d = normalize(target - p0)
+        axis = np.cross(f0, d)
+        sn = np.linalg.norm(axis)
+        ang = float(np.arctan2(sn, f0 @ d))
+        if sn < 1e-9:
+            return
+        R = axis_angle_matrix((axis / sn)[None], np.array([ang]))[0]
+        c.pos = p0 + (c.pos - p0) @ R.T
+        c.rot = np.einsum("ij,tjk->tik", R, c.rot)
+
+    def _agree(self, chunks, src, dst):
+        """a-GIVE-b: the sign's path runs from the subject's locus toward the object's. The citation form is
+        1-VERB-2; its path (projected on its own direction) is laid along src -> dst, its start moved toward
+        src, and the hands turned about the vertical toward the path (at most 120 degrees)."""
+        F, T, L1, L2 = (self.locus_point(x) for x in (src, dst, "1", "2"))
+        W = self.body.W
+        direction = normalize(T - F)
+        dom = chunks.get(self.dom)
+        if dom is not None and len(dom) > 1:
+            v = dom.pos[-1] - dom.pos[0]
+            if np.linalg.norm(v) > 0.05 * W and normalize(v) @ direction > np.cos(np.radians(30)):
+                return   # the citation path already runs that way (1-GIVE-2)
+        shift = normalize(self._horizontal(F - L1)) * 0.3 * W if src != "1" else np.zeros(3)
+        yaw = self._signed_yaw(L2 - L1, T - F)
+        if abs(yaw) > np.radians(120):
+            yaw = np.radians(120) * (1.0 if self._signed_yaw(self.body.forward, -self.body.side_vec(self.dom)) > 0
+                                     else -1.0)
+        R = self._yaw(yaw)
+        for side, c in chunks.items():
+            n = len(c)
+            if n < 2:
+                continue
+            p0 = c.pos[0].copy()
+            rel = c.pos - p0
+            v = rel[-1]
+            length = float(np.linalg.norm(v))
+            if length > 0.05 * W:
+                s = (rel @ v) / (length * length)
+                resid = rel - s[:, None] * v
+            else:   # a sign held in place: it still travels toward the object
+                s = minjerk(np.linspace(0.0, 1.0, n))
+                resid = rel
+            length = max(length, 0.35 * W)
+            c.pos = p0 + shift + s[:, None] * (direction * length) + resid @ R.T
+            c.rot = np.einsum("ij,tjk->tik", R, c.rot)
+
+    def _place(self, chunks, item):
+        """Honour the loci an item carries (IX-a; a-GIVE-b)."""
+        extra = item.extra
+        if extra.get("locus"):
+            self._point_at(chunks, extra["locus"])
+        elif extra.get("from") and extra.get("to"):
+            self._agree(chunks, extra["from"], extra["to"])
+
+    @staticmethod
+    def _carried(base, dom):
+        """The base hand doing the dominant hand's movement with it (both hands travel and turn together:
+        CONTINUE, SHOW, FOLLOW, ANSWER): the same displacement, and the same turn about its own wrist."""
+        rel = np.einsum("tij,kj->tik", dom.rot, dom.rot[0])           # rotation since the first frame
+        pos = base.pos[0] + (dom.pos - dom.pos[0])
+        rot = np.einsum("tij,jk->tik", rel, base.rot[0])
+        return Chunk(pos, rot, base.params.copy())
+
     # -- signs ---------------------------------------------------------------------------------
     def sign_chunks(self, entry, duration=None):
         """{side: Chunk} for one lexicon entry (sides not in the dict are idle)."""
@@ -281,8 +388,15 @@ class Synthesizer:
         if getattr(self.body, "skin", None) is not None and spec.get("contact") and spec["loc"] in self.ph.locations:
             dom = self._pivot_clear(dom, spec["contact"], self.dom)
         out[self.dom] = dom
+        if sym == "base" and entry.get("base_follows"):
+            out[self.nd] = self._carried(out[self.nd], dom)
+        if sym == "parallel":
+            mir = self._mirror(dom)
+            out[self.nd] = Chunk(mir.pos[0] + (dom.pos - dom.pos[0]), mir.rot, mir.params)
         if sym in ("mirror", "alt"):
             mir = self._mirror(dom)
+            if entry.get("cross"):   # crossed start (SAFE, FREE): the other hand passes just behind the dominant one
+                mir = Chunk(mir.pos - self.body.forward * CROSS_DEPTH, mir.rot, mir.params)
             if sym == "alt":
                 period = max(1, max([m.get("repeat", 1) for m in entry.get("move", [])] or [1]))
                 shift = max(1, int(round(n / (2 * period))))
@@ -442,6 +556,7 @@ class Synthesizer:
                 sc = self.sign_chunks(entry, duration)
                 if duration is None and not self._phrase_final(items, k):   # running signing: holds shortened
                     sc = self._running(entry, sc)
+                self._place(sc, item)
                 if r == 0 and prev_sign and entry.get("hands", 1) == 1 and not entry["dom"].get("contact"):
                     self._coarticulate(sc[self.dom], cur[self.dom])
                 shift = step * (r - (reps - 1) / 2.0)

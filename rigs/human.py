@@ -48,7 +48,8 @@ class Skeleton:
 
 @dataclass(frozen=True)
 class Part:
-    """One mesh of the character: vertices (n, 3), quads (m, 4), per-corner UVs (m, 4, 2), region per quad."""
+    """One mesh of the character: vertices (n, 3), quads (m, 4), per-corner UVs (m, 4, 2), region per quad
+    (body: index into Human.regions; brows: 0 core, 1 the lighter fringe)."""
     name: str
     first: int
     vertices: np.ndarray
@@ -60,7 +61,7 @@ class Part:
 @dataclass(frozen=True)
 class Human:
     body: Part
-    parts: tuple         # the other meshes: eye_L, eye_R, tongue, teeth_upper, teeth_lower
+    parts: tuple         # the other meshes: eye_L, eye_R, tongue, teeth_upper, teeth_lower, brows, hair
     regions: tuple       # names of body.region values ("skin", "shirt", "trousers")
     face_units: tuple    # the 52 ARKit names
     fu_target: np.ndarray
@@ -123,7 +124,8 @@ def load():
     for p, name in enumerate(meta["parts"]):
         first, stop = (int(x) for x in z["part_ranges"][p])
         faces = z[f"{name}_faces"].astype(np.int64)
-        region = z["body_region"].astype(np.int64) if name == "body" else np.zeros(len(faces), np.int64)
+        key = f"{name}_region"
+        region = z[key].astype(np.int64) if key in z else np.zeros(len(faces), np.int64)
         parts.append(Part(name, first, z["vertices"][first:stop].astype(np.float64), faces,
                           z[f"{name}_uv"].astype(np.float32), region))
     return Human(parts[0], tuple(parts[1:]), tuple(meta["regions"]), tuple(meta["face_units"]),

@@ -1,12 +1,14 @@
 """The Blender-facing shell: registration of properties, preferences, operators and panels."""
 import bpy
 
-from . import hamnosys_ui, panel_mapping, panels, pose_import, preferences, properties, studio_panels, studio_props
+from . import (hamnosys_ui, lexicon_panel, panel_mapping, panels, pose_import, preferences, properties, studio_panels,
+               studio_props)
 
 
 def _classes():
     from ..operators import CLASSES as OPS
-    return preferences.CLASSES + OPS + panels.CLASSES + studio_panels.CLASSES + (hamnosys_ui.SIGNLLM_PT_hamnosys,)
+    return (preferences.CLASSES + OPS + panels.CLASSES + studio_panels.CLASSES + (hamnosys_ui.SIGNLLM_PT_hamnosys,)
+            + lexicon_panel.CLASSES)
 
 
 def register():

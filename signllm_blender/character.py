@@ -19,7 +19,8 @@ COLORS = {   # Workbench material colour (linear RGBA)
     "shirt": (0.06, 0.16, 0.42, 1.0),
     "trousers": (0.13, 0.13, 0.15, 1.0),
     "hair": (0.05, 0.03, 0.02, 1.0),
-    "brows": (0.08, 0.05, 0.03, 1.0),
+    "brows": (0.07, 0.045, 0.03, 1.0),
+    "brows_fringe": (0.16, 0.10, 0.065, 1.0),     # the brows' edge bands: a soft edge in flat colour
     "eye": (0.92, 0.92, 0.90, 1.0),
     "iris": (0.10, 0.06, 0.04, 1.0),
     "tongue": (0.55, 0.20, 0.20, 1.0),
@@ -173,9 +174,13 @@ def _build(h, sk, skeleton, name, collection):
             fc /= np.linalg.norm(fc, axis=1, keepdims=True)
             region = (fc[:, 1] < -0.88).astype(np.int64)          # the iris: the front cap (eyes look along -Y)
             part_mats = [_material("SignLLM eye", COLORS["eye"]), _material("SignLLM iris", COLORS["iris"])]
+        elif part.name == "brows":
+            region = part.region
+            part_mats = [_material("SignLLM brows", COLORS["brows"]),
+                         _material("SignLLM brows fringe", COLORS["brows_fringe"])]
         else:
             region = np.zeros(len(part.faces), np.int64)
-            kind = {"tongue": "tongue", "brows": "brows"}.get(part.name, "teeth")
+            kind = part.name if part.name in ("tongue", "hair") else "teeth"
             part_mats = [_material(f"SignLLM {kind}", COLORS[kind])]
         part = hdata.Part(part.name, part.first, part.vertices, part.faces, part.uv, region)
         ob = bpy.data.objects.new(f"{name}_{part.name}", _mesh(f"{name}_{part.name}", part, part_mats))

@@ -93,6 +93,76 @@ def test_weights_cover_the_body_and_sum_to_one(skeleton):
     assert not unknown, sorted(unknown)[:5]
 
 
+def _part(h, name):
+    return next(p for p in h.parts if p.name == name)
+
+
+def test_brows_are_fine_tapered_strips_that_follow_the_brow_keys():
+    """Brows carry grammar (raised: yes/no question; drawn down: wh-question): a fine strip per brow, thickest
+    near the inner end and tapering to the tail, that browInnerUp raises at the inner end and browDownLeft
+    lowers on the left only."""
+    from signllm.rigs import human
+    h = human.load()
+    br = _part(h, "brows")
+    V = br.vertices
+    assert len(br.faces) >= 2 * 20 * 2                          # not a coarse block: >= 20 segments a brow
+    moved = {}
+    for name in ("browInnerUp", "browDownLeft"):
+        idx, off = h.face_unit(name, br)
+        d = np.zeros_like(V)
+        d[idx] = off
+        moved[name] = d[:, 2]
+    for sign in (1, -1):
+        side = V[:, 0] * sign > 0
+        x = np.abs(V[side, 0])
+        bins = np.linspace(x.min(), x.max() + 1e-9, 9)
+        k = np.digitize(x, bins) - 1
+        thick = []
+        for i in range(8):        # across the brow: spread about the line fitted through this slice
+            xs, zs = V[side][k == i, 0], V[side][k == i, 2]
+            slope, icpt = np.polyfit(xs, zs, 1)
+            thick.append(np.ptp(zs - (slope * xs + icpt)) / np.hypot(1.0, slope))
+        thick = np.array(thick)
+        assert 0.004 < thick.max() < 0.009, thick                  # 4-9 mm at its widest
+        assert thick[-1] < 0.4 * thick.max(), thick                 # the tail tapers
+        assert thick[:4].mean() > thick[4:].mean()                  # thicker towards the nose
+        inner, outer = side & (np.abs(V[:, 0]) < x.min() + 0.008), side & (np.abs(V[:, 0]) > x.max() - 0.008)
+        assert moved["browInnerUp"][inner].mean() > 0.003            # the inner end rises > 3 mm
+        assert moved["browInnerUp"][outer].mean() < 0.5 * moved["browInnerUp"][inner].mean()
+        if sign > 0:                                                # browDownLeft: the character's left (+X)
+            assert moved["browDownLeft"][side].mean() < -0.002
+        else:
+            assert np.abs(moved["browDownLeft"][side]).max() < 0.0005
+
+
+def test_hairline_is_a_smooth_closed_line():
+    """The hair's edge crosses the coarse scalp quads where the hairline does, so it turns gently (the old
+    painted quads made a staircase: 90-110 degree turns at 24 corners)."""
+    from collections import Counter
+    from signllm.rigs import human
+    h = human.load()
+    hair = _part(h, "hair")
+    V, F = hair.vertices, hair.faces
+    edges = Counter(tuple(sorted((int(f[k]), int(f[(k + 1) % 4])))) for f in F for k in range(4))
+    rim = [e for e, c in edges.items() if c == 1]
+    ends = Counter(v for e in rim for v in e)
+    assert set(ends.values()) == {2}                            # closed loops, no T-junctions
+    nb = {}
+    for a, b in rim:
+        nb.setdefault(a, []).append(b)
+        nb.setdefault(b, []).append(a)
+    turns = []
+    for v, (p, q) in nb.items():
+        d1, d2 = V[v] - V[p], V[q] - V[v]
+        turns.append(np.degrees(np.arccos(np.clip(d1 @ d2 / np.linalg.norm(d1) / np.linalg.norm(d2), -1, 1))))
+    assert max(turns) < 40, max(turns)
+    assert np.percentile(turns, 90) < 25
+    eye = h.eyes[0].vertices.mean(0)
+    rim_v = V[list(nb)]
+    front = rim_v[(np.abs(rim_v[:, 0]) < 0.02) & (rim_v[:, 1] < eye[1])]
+    assert len(front) and 0.05 < (front[:, 2] - eye[2]).min() < 0.07     # forehead hairline 5-7 cm over the eyes
+
+
 # --- in Blender --------------------------------------------------------------------------------------------
 
 def _deform_weights(ob, rig):
@@ -165,6 +235,35 @@ def test_native_character(bpy_mod, skeleton):
         sh = rig.matrix_world @ rig.data.bones[profile.bone(f"upper_arm.{s}")].head_local
         wr = rig.matrix_world @ rig.data.bones[profile.bone(f"hand.{s}")].head_local
         assert 0.2 < sh.z - wr.z < 0.4 and abs(wr.x) > abs(sh.x) + 0.15
+
+
+def test_brows_and_hair_sit_on_the_skin_in_every_brow_pose(bpy_mod):
+    """Measured on the evaluated meshes: the brow strip stays 0.3-1.5 mm in front of the skin and the hair
+    shell 0.05-4 mm outside it, at rest, with browInnerUp and with browDownLeft+Right (a strip that floats or
+    sinks shows as a jagged edge in a face close-up)."""
+    from mathutils.bvhtree import BVHTree
+    _, rig, body = open_character("default")
+    parts = {o.name.rsplit("_", 1)[-1]: o for o in rig.children if o.type == "MESH"}
+    limits = {"brows": (0.0003, 0.0015), "hair": (0.00005, 0.004)}
+    for pose in ({}, {"browInnerUp": 1.0}, {"browDownLeft": 1.0, "browDownRight": 1.0}):
+        for ob in (body, parts["brows"], parts["hair"]):
+            if ob.data.shape_keys:
+                for k in ob.data.shape_keys.key_blocks[1:]:
+                    k.value = pose.get(k.name, 0.0)
+        dg = bpy_mod.context.evaluated_depsgraph_get()
+        tree = BVHTree.FromObject(body, dg)
+        for name, (lo, hi) in limits.items():
+            me = parts[name].evaluated_get(dg).to_mesh()
+            pts = [v.co.copy() for v in me.vertices] + [p.center.copy() for p in me.polygons]
+            parts[name].evaluated_get(dg).to_mesh_clear()
+            gap = []
+            for p in pts:
+                loc, normal, _, _ = tree.find_nearest(p)
+                gap.append((p - loc).dot(normal))
+            assert lo < min(gap) and max(gap) < hi, (name, pose, min(gap), max(gap))
+    for ob in (body, parts["brows"], parts["hair"]):
+        for k in ob.data.shape_keys.key_blocks[1:]:
+            k.value = 0.0
 
 
 @pytest.mark.parametrize("skeleton,via", [c for c in CHARACTERS if c[1] != "native"])

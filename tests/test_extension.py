@@ -33,6 +33,7 @@ def test_zip_contents(built_zip):
     assert {"inference/models/glosser_encoder.onnx", "inference/models/glosser_decoder.onnx",
             "inference/models/glosser_vocab.json"} <= set(names)
     assert not any(n.startswith("training/") for n in names)
+    assert "inference/data/pos/en_ewt_upos.json.gz" in names        # the glosser's part-of-speech model
     # the default signing human ships with its licences
     assert {"assets/human/human.npz", "assets/human/skeletons.json", "assets/human/LICENSE.md"} <= set(names)
 
@@ -59,6 +60,7 @@ def test_installed_zip_generates(built_zip, tmp_path):
         inf = importlib.import_module(mod + ".inference")
         neural = inf.format_gloss(inf.text_to_gloss("the next item is the vote .", "ASL", glosser="neural"))
         print("NEURAL", neural)
+        print("SENSE", inf.format_gloss(inf.text_to_gloss("The train leaves.")))
         print("INSTALLED-OK", sys.modules[mod].__file__, bpy.context.scene.signllm.gloss)
     """)
     env = dict(os.environ, BLENDER_USER_RESOURCES=str(tmp_path / "user"))
@@ -68,3 +70,4 @@ def test_installed_zip_generates(built_zip, tmp_path):
     assert str(tmp_path / "user") in line, "generate ran from the installed copy"
     assert "HELLO / wh[ YOUR NAME WHAT ]" in line
     assert "NEURAL NEXT ITEM BE VOTE" in r.stdout, r.stdout[-2000:] + r.stderr[-2000:]
+    assert "SENSE TRAIN LEAVE" in r.stdout, r.stdout[-2000:]          # the POS model loads from the installed copy

@@ -46,7 +46,7 @@ def test_signwriting_parallel_hamnosys_parses_in_both_encodings():
 
 
 @pytest.mark.parametrize("names, hs", [
-    ("hamflathand", "flat B"), ("hamflathand,hamthumbacrossmod", "B"), ("hamflathand,hamthumboutmod", "open B"),
+    ("hamflathand", "B"), ("hamflathand,hamthumbacrossmod", "thumb-across B"), ("hamflathand,hamthumboutmod", "open B"),
     ("hamfist", "S"), ("hamfist,hamthumboutmod", "10"), ("hamfinger2", "1"), ("hamfinger2,hamthumboutmod", "L"),
     ("hamfinger2,hamfingerhookmod", "X"), ("hamfinger23spread", "V"), ("hamfinger23", "U"),
     ("hamfinger2345,hamthumboutmod", "5"), ("hamfinger2345,hamfingerhookmod", "claw 5"),
@@ -128,7 +128,7 @@ def test_two_handed_configurations():
     # dominant index touching the palm of a flat base hand
     s = entry("hamparbegin,hamfinger2,hamextfingero,hampalmd,hamplus,hamflathand,hamextfingero,hampalmu,hamparend,"
               "hamfingertip,hampalm,hamtouch,hammoveo").entry
-    assert s["sym"] == "base" and s["base"]["hs"] == "flat B" and s["base"]["palm"] == "up"
+    assert s["sym"] == "base" and s["base"]["hs"] == "B" and s["base"]["palm"] == "up"
     assert s["dom"]["loc"] == "base_palm" and s["dom"]["hs"] == "1"
 
 

@@ -62,3 +62,45 @@ def test_joints_stay_within_anatomical_bounds(phon):
 
 def test_review_flags_are_booleans(phon):
     assert all(isinstance(v, bool) for v in phon.handshape_review.values())
+
+
+def test_b_hands_follow_the_standard_inventory(phon):
+    """B keeps the thumb alongside the index (the lexical B of ASL dictionaries); the fingerspelled letter's thumb
+    across the palm is 'thumb-across B'; bent B bends ~90 degrees at the knuckles with straight fingers."""
+    def thumb_tip_x(name):
+        j = hand.joints_local(phon.handshape(name))
+        return j[hand.THUMB_TIP, 0], j[hand.MCP["index"], 0], j[hand.MCP["middle"], 0]
+    tip, index_mcp, middle_mcp = thumb_tip_x("B")
+    assert tip > index_mcp - 0.005, f"B: thumb tip {tip:.3f} is across the palm (index knuckle at {index_mcp:.3f})"
+    tip, index_mcp, middle_mcp = thumb_tip_x("thumb-across B")
+    assert tip < index_mcp - 0.01, "thumb-across B: the thumb does not cross the palm"
+    for name in ("B", "bent B"):
+        tip, index_mcp, _ = thumb_tip_x(name)
+        assert tip > index_mcp - 0.005, f"{name}: thumb across the palm"
+    p = phon.handshape("bent B")
+    for i in range(4):
+        assert 80 <= p[4 * i] <= 95 and p[4 * i + 1] <= 10 and p[4 * i + 2] <= 10, "bent B: knuckles 90, fingers straight"
+    j = hand.joints_local(phon.handshape("open B"))
+    assert j[hand.THUMB_TIP, 0] > j[hand.MCP["index"], 0] + 0.03, "open B: thumb out to the side"
+
+
+def test_flat_o_is_flatter_than_o(phon):
+    """Flat O: straight fingers bent at the knuckles onto the thumb; O: every finger joint rounded."""
+    flat, o = phon.handshape("flat O"), phon.handshape("O")
+    for i in range(4):
+        assert flat[4 * i + 1] + flat[4 * i + 2] < 0.6 * (o[4 * i + 1] + o[4 * i + 2])
+        assert flat[4 * i] > o[4 * i] + 15
+
+
+def test_retired_names_resolve_to_their_standard_shape(phon):
+    from signllm.inference.lexicon import canonical_handshapes
+    assert phon.canonical("flat B") == "B" and "flat B" not in phon.handshapes
+    assert np.array_equal(phon.handshape("flat B"), phon.handshape("B"))
+    e = {"dom": {"hs": "flat B"}, "base": {"hs": "flat B"}, "move": [{"type": "change", "hs": "flat B"}]}
+    canonical_handshapes(e, phon)
+    assert e["dom"]["hs"] == e["base"]["hs"] == e["move"][0]["hs"] == "B"
+
+
+def test_every_handshape_is_described(phon):
+    for name, spec in phon._hs_raw["handshapes"].items():
+        assert isinstance(spec.get("desc"), str) and len(spec["desc"]) > 10, name

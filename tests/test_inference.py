@@ -19,7 +19,7 @@ def test_hello_what_is_your_name():
     ("The mother is happy.", "MOTHER HAPPY"),               # articles and copula dropped
     ("Where is my mother?", "wh[ MY MOTHER WHERE ]"),        # wh-word last, lowered brows
     ("Do you want water?", "yn[ YOU WANT WATER ]"),          # aux dropped, raised brows
-    ("I am not hungry.", "ME neg[ NOT HUNGRY ]"),            # negation spreads over the predicate
+    ("I am not hungry.", "ME neg[ HUNGRY NOT ]"),            # NOT after the predicate, head shake over it
     ("Yesterday I went home.", "YESTERDAY ME GO HOME"),      # irregular past lemmatised, time first
 ])
 def test_rules(text, expected):

@@ -26,7 +26,7 @@ def test_everyday_file_is_loaded_and_every_review_has_a_note():
 
 
 @pytest.mark.parametrize("text,expected", [
-    ("My aunt has two dogs and three cats.", "MY AUNT HAVE TWO DOG AND THREE CAT"),   # plurals lemmatised
+    ("My aunt has two dogs and three cats.", "MY AUNT HAVE TWO DOG THREE CAT"),   # plurals lemmatised; AND not signed
     ("The mice ate the cheese.", "MOUSE EAT CHEESE"),                                  # irregular plural
     ("I brush my teeth every day.", "EVERY-DAY ME TOOTHBRUSH"),                        # multi-word phrases
     ("Do you have french fries?", "yn[ YOU HAVE FRENCH-FRIES ]"),

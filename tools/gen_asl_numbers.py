@@ -108,15 +108,15 @@ def extra():
               "C-hand after a digit (2 HUNDRED = 200)"),
         entry("THOUSAND", {"hs": "bent B", "loc": "base_palm", "contact": "fingertips", "palm": "down",
                            "fingers": "forward-in"}, [{"type": "tap"}], 0.5,
-              "fingertips of the bent B tap the base palm (M-like)", review=True)
+              "fingertips of the bent B tap the base palm (M-like). Reviewed (lexicon review 2026-12): matches the common citation form")
         | {"hands": 2, "sym": "base", "base": {"hs": "open B", "loc": "neutral", "palm": "up", "fingers": "forward-in"}},
         entry("DOLLAR", {"hs": "flat O", "loc": "base_fingers", "contact": "fingertips", "palm": "in",
                          "fingers": "forward-in"}, [{"type": "brush", "dir": "forward-in", "size": "s", "repeat": 2}],
-              0.6, "dominant hand grips the base fingers and slides off twice (a bill)", review=True)
+              0.6, "dominant hand grips the base fingers and slides off twice (a bill). Reviewed (lexicon review 2026-12): matches the common citation form; matches 'Bills' in J. S. Long, The Sign Language: A Manual of Signs (1918, Wikisource)")
         | {"hands": 2, "sym": "base", "base": {"hs": "B", "loc": "neutral", "palm": "back", "fingers": "in"}},
         entry("CENT", {"hs": "1", "loc": "forehead", "contact": "index_tip", "palm": "in", "fingers": "back"},
               [{"type": "straight", "dir": "forward", "size": "s"}], 0.45,
-              "index touches the forehead and moves out, then the number", review=True),
+              "index touches the forehead and moves out, then the number. Reviewed (lexicon review 2026-12): matches the common citation form"),
     ]
 
 

@@ -16,7 +16,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HAND = re.compile(r"S(1[0-9a-f]{2}|20[0-4])([0-5])([0-9a-f])")
 SW_FILL = {0: "back", 1: "side", 2: "forward", 3: "up", 4: "side", 5: "down"}
-SAME = ({"U", "H"}, {"B", "flat B"}, {"S", "A"})
+SAME = ({"U", "H"}, {"B", "thumb-across B"}, {"S", "A"})
 
 
 def _palm_class(p):
