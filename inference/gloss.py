@@ -3,7 +3,10 @@
 Text form: signs as upper-case glosses, `fs-WORD` for fingerspelling, `#JOB` for a lexicalised spelling,
 `BOOK++` for a sign repeated (plural), `/` for a pause, and non-manual spans as `wh[ ... ]` (wh-question,
 lowered brows), `yn[ ... ]` (yes/no question, raised brows), `t[ ... ]` (topic, raised brows),
-`neg[ ... ]` (negation, head shake), `nod[ ... ]` (affirmation). Example: `HELLO / wh[ YOUR NAME WHAT ]`.
+`neg[ ... ]` (negation, head shake), `nod[ ... ]` (affirmation), `tilt[ ... ]` (head tilt), `thrust[ ... ]`
+(chin thrust), and mouth morphemes `mm[ ... ]`, `oo[`, `cha[`, `aah[`, `th[`, `pah[`, `cs[`, `puff[`, `sta[`
+(names from data/face/mouth_morphemes.json). Spans nest (`yn[ YOU cha[ TALL ] ]`) or combine (`yn+neg[`).
+Example: `HELLO / wh[ YOUR NAME WHAT ]`.
 
 Signing space: `IX-a` points at locus a (loci `a`..`e` in neutral space, `a` on the dominant side, `b` on the
 other); a directional verb carries its start and end, `1-GIVE-2` (1 = the signer, 2 = the addressee),
@@ -13,13 +16,15 @@ import re
 from dataclasses import dataclass, field
 
 from .errors import SignLLMError
+from .mouth import mark_names
 
 LOCI = "abcde"                      # third-person places in signing space
 POINT_GLOSS = "IX-3"                # the lexicon's pointing sign, aimed by a locus
 _IX = re.compile(r"^IX-([a-e])$", re.IGNORECASE)
 _AGREE = re.compile(r"^([a-e12])-([A-Z0-9#][A-Z0-9'#\-]*?)-([a-e12])$")
 
-MARKS = {"wh": "wh", "yn": "yn", "t": "top", "neg": "neg", "nod": "affirm"}
+MARKS = {"wh": "wh", "yn": "yn", "t": "top", "neg": "neg", "nod": "affirm", "tilt": "tilt", "thrust": "thrust"}
+MARKS.update({m: m for m in mark_names()})     # mouth morphemes: mm[ ... ], cha[ ... ], puff[ ... ]
 _MARK_TEXT = {v: k for k, v in MARKS.items()}
 
 
@@ -64,20 +69,22 @@ def pause_item(span=(0, 0), text=""):
 
 
 def format_gloss(items):
-    """Gloss items to the editable text form."""
+    """Gloss items to the editable text form (spans nest: a mark that continues stays open)."""
     out = []
-    open_marks = ()
+    stack = []                               # open spans, outermost first: tuples of marks opened together
     for it in items:
         marks = tuple(m for m in it.marks if m in _MARK_TEXT) if it.kind != "pause" else ()
-        if marks != open_marks:
-            if open_marks:
-                out.append("]")
-            if marks:
-                out.append("+".join(_MARK_TEXT[m] for m in marks) + "[")
-            open_marks = marks
+        keep = 0
+        while keep < len(stack) and all(m in marks for m in stack[keep]):
+            keep += 1
+        out.extend("]" for _ in stack[keep:])
+        del stack[keep:]
+        new = tuple(m for m in marks if not any(m in g for g in stack))
+        if new:
+            out.append("+".join(_MARK_TEXT[m] for m in new) + "[")
+            stack.append(new)
         out.append(it.text)
-    if open_marks:
-        out.append("]")
+    out.extend("]" for _ in stack)
     return " ".join(out)
 
 
@@ -90,19 +97,21 @@ def parse_gloss(text):
         raise SignLLMError("The gloss is empty.")
     items = []
     marks = ()
+    stack = []
     for tok in _TOKEN.findall(text):
         if tok.endswith("["):
-            if marks:
-                raise SignLLMError(f"Nested non-manual span at {tok!r}: close the previous one with ']' first.")
             names = tok[:-1].split("+")
             bad = [n for n in names if n not in MARKS]
             if bad:
-                raise SignLLMError(f"Unknown non-manual mark {bad[0]!r}; use wh, yn, t, neg or nod.")
-            marks = tuple(MARKS[n] for n in names)
+                raise SignLLMError(f"Unknown non-manual mark {bad[0]!r}; use {', '.join(MARKS)}.")
+            group = tuple(MARKS[n] for n in names if MARKS[n] not in marks)
+            stack.append(group)
+            marks = marks + group
         elif tok == "]":
-            if not marks:
+            if not stack:
                 raise SignLLMError("A ']' closes no non-manual span.")
-            marks = ()
+            group = stack.pop()
+            marks = tuple(m for m in marks if m not in group)
         elif tok == "/":
             items.append(pause_item())
         elif _IX.match(tok):

@@ -5,6 +5,7 @@ import os
 from .errors import DataError, SignLLMError
 from .glosser import RuleGlosser
 from .lexicon import Lexicon
+from .mouth import load_table as load_mouth_table
 from .phonology import DATA_DIR, default_phonology, load_json
 
 
@@ -25,6 +26,9 @@ class Language:
         self.text_language = spec.get("text_language", "en")
         self.phonology = phonology
         self.lexicon = Lexicon(os.path.join(DATA_DIR, spec["lexicon"]), phonology)
+        # mouth morphemes per sign: a table beside the lexicon folder (<code>/mouth.json), when there is one
+        self.mouth = load_mouth_table(os.path.join(os.path.dirname(self.lexicon.folder.rstrip("/\\")), "mouth.json"),
+                                      self.lexicon)
         self.alphabet = {}
         if spec.get("fingerspelling"):
             fs = load_json(os.path.join(DATA_DIR, spec["fingerspelling"]), "signllm.fingerspelling/1")

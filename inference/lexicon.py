@@ -23,7 +23,7 @@ MOVE_TYPES = {
 }
 HAND_KEYS = {"hs", "loc", "contact", "palm", "fingers", "near"}
 ENTRY_KEYS = {"gloss", "words", "dom", "base", "hands", "sym", "move", "duration", "review", "notes", "nonmanual",
-              "base_follows", "cross"}
+              "base_follows", "cross", "mouth"}
 GLOSS_RE = re.compile(r"^#?[A-Z0-9][A-Z0-9\-+']*(?:\.[A-Z0-9]+)?$")
 
 
@@ -176,6 +176,10 @@ def check_entry(e, phon):
         rep = m.get("repeat", 1)
         if not isinstance(rep, int) or not 1 <= rep <= 6:
             errors.append(f"move {i}: repeat must be 1..6")
+    if "mouth" in e:
+        from .mouth import morphemes
+        if e["mouth"] not in morphemes():
+            errors.append(f"unknown mouth morpheme {e['mouth']!r} (known: {', '.join(morphemes())})")
     d = e.get("duration", 0.5)
     if not isinstance(d, (int, float)) or not 0.1 <= d <= 3.0:
         errors.append("duration must be 0.1..3.0 seconds")

@@ -156,14 +156,15 @@ __all__ = ["Metrics", "compare", "dtw", "dtw_joint_error", "hand_travel", "norma
 def gloss_tokens(text):
     """[(sign, marks)] of a gloss in the text form: pauses dropped, each sign with the non-manual spans
     it is under (`wh[ YOU LIVE WHERE ]` -> (YOU, ('wh',)), ...). Loci stay part of the sign (`a-GIVE-b`)."""
-    out, marks = [], ()
+    out, stack = [], []                 # spans nest: `wh[ YOU neg[ HAPPY NOT ] WHY ]`
     for tok in str(text).split():
         if tok.endswith("["):
-            marks = tuple(sorted(tok[:-1].split("+")))
+            stack.append(tok[:-1].split("+"))
         elif tok == "]":
-            marks = ()
+            if stack:
+                stack.pop()
         elif tok != "/":
-            out.append((tok, marks))
+            out.append((tok, tuple(sorted({m for g in stack for m in g}))))
     return out
 
 

@@ -14,6 +14,7 @@ from .body import BodyModel
 from .errors import SignLLMError
 from .gloss import LIGATURES
 from .kinematics import two_bone_ik
+from .nonmanual import Span, nonmanual_channels
 from .track import HAND_SIDES, PoseTrack, Segment
 from .transforms import axis_angle_matrix, frame_from_y_z, normalize, slerp_matrices
 
@@ -56,6 +57,7 @@ class Settings:
     peak_turn: float = 12.0
     peak_speed: float = 2.8       # m/s: transitions never move a wrist faster (human signing peaks ~2-3)
     coarticulation: float = 0.15  # how far a neutral-space sign's location leans toward the previous sign
+    mouthing: bool = False        # English mouthing of the words as visemes where a sign has no mouth morpheme
     locus_radius: float = 2.5     # loci a..e: this many shoulder widths in front of the chest, at neutral height
     locus_angles: tuple = (("a", 40.0), ("b", -40.0), ("c", 70.0), ("d", -70.0), ("e", 15.0))  # deg to the dominant side
 
@@ -543,7 +545,7 @@ class Synthesizer:
                     append({self.dom: c}, len(c))
                 segments.append(Segment(item.gloss, "spell", start, frame, item.words, item.span,
                                         "fingerspelling", True))
-                marks.append((start, frame, item.marks))
+                marks.append((start, frame, item.marks, item, k))
                 continue
             entry = self.lex.get(item.gloss) if self.lex is not None else None
             if entry is None:
@@ -571,7 +573,7 @@ class Synthesizer:
                 touching.append((start, frame))
             segments.append(Segment(item.gloss, "sign", start, frame, item.words, item.span, "lexicon",
                                     bool(entry.get("review", False))))
-            marks.append((start, frame, item.marks))
+            marks.append((start, frame, item.marks, item, k))
             prev_sign = True
         append({}, max(1, int(round(self.s.final_hold * fps))))
         move_to(self.rest)
@@ -587,8 +589,8 @@ class Synthesizer:
         self._touching = None
         wrist = self._clamp_reach(wrist)
         elbow = self._elbows(wrist)
-        head, brows = self._nonmanuals(len(wrist), marks)
-        track = PoseTrack(fps, self.body, wrist, palm, params, elbow, head, brows, segments, self.scale)
+        head, brows, face = self._nonmanuals(len(wrist), marks, segments, wrist)
+        track = PoseTrack(fps, self.body, wrist, palm, params, elbow, head, brows, segments, self.scale, face)
         track.check()
         return track
 
@@ -768,29 +770,8 @@ class Synthesizer:
         m, _ = two_bone_ik(shoulder, wrist, a, b, pole)
         return m
 
-    def _nonmanuals(self, n, marks):
-        fps = self.s.fps
-        head = np.zeros((n, 3))
-        brows = np.zeros(n)
-        ramp = max(1, int(0.15 * fps))
-        for start, end, mk in marks:
-            if not mk:
-                continue
-            a, b = max(0, start - ramp), min(n, end + ramp)
-            t = np.arange(a, b)
-            env = np.clip(np.minimum(t - a, b - 1 - t) / ramp, 0, 1)
-            env = minjerk(env)
-            if "wh" in mk:
-                brows[a:b] = np.minimum(brows[a:b], -env)
-                head[a:b, 0] += 0.06 * env
-            if "top" in mk:  # topic: raised brows, head slightly back
-                brows[a:b] = np.maximum(brows[a:b], env)
-                head[a:b, 0] -= 0.05 * env
-            if "yn" in mk:
-                brows[a:b] = np.maximum(brows[a:b], env)
-                head[a:b, 0] += 0.12 * env
-            if "neg" in mk:
-                head[a:b, 1] += 0.2 * env * np.sin(2 * np.pi * 2.0 * (t - a) / fps)
-            if "affirm" in mk:
-                head[a:b, 0] += 0.15 * env * np.sin(2 * np.pi * 2.0 * (t - a) / fps) ** 2
-        return head, brows
+    def _nonmanuals(self, n, marks, segments=(), wrist=None):
+        """Head, brows and face channels from the gloss marks, lexicon and hands (inference/nonmanual.py)."""
+        spans = [Span(a, b, item, k) for a, b, _, item, k in marks]
+        return nonmanual_channels(n, self.s.fps, spans, segments, wrist, self.body, self.dom, self.lex,
+                                  self.s.mouthing, getattr(self, "locus_point", None))

@@ -34,6 +34,7 @@ class PoseTrack:
     brows: np.ndarray          # (T,) -1 lowered .. +1 raised
     segments: list = field(default_factory=list)
     hand_scale: float = 1.0
+    face: dict = field(default_factory=dict)   # ARKit face channel name -> (T,) in [0, 1] (inference/nonmanual.py)
 
     @property
     def n_frames(self):
@@ -52,6 +53,9 @@ class PoseTrack:
         for name in ("wrist", "palm", "hand_params", "elbow", "head", "brows"):
             if not np.all(np.isfinite(getattr(self, name))):
                 raise ValueError(f"pose track has non-finite {name}")
+        for name, v in self.face.items():
+            if v.shape != (self.n_frames,) or not np.all(np.isfinite(v)) or v.min() < 0 or v.max() > 1:
+                raise ValueError(f"face channel {name} is not (T,) values in [0, 1]")
         for h, side in enumerate(HAND_SIDES):
             a, b = self.body.arm_lengths(side)
             d = np.linalg.norm(self.wrist[:, h] - self.body.joints[f"shoulder_{side}"], axis=-1)
@@ -64,7 +68,8 @@ def window(track, a, b):
     segs = [Segment(s.gloss, s.kind, max(s.start, a) - a, min(s.end, b) - a, s.words, s.span, s.source, s.review)
             for s in track.segments if s.end > a and s.start < b]
     return PoseTrack(track.fps, track.body, track.wrist[a:b], track.palm[a:b], track.hand_params[a:b],
-                     track.elbow[a:b], track.head[a:b], track.brows[a:b], segs, track.hand_scale)
+                     track.elbow[a:b], track.head[a:b], track.brows[a:b], segs, track.hand_scale,
+                     {k: v[a:b] for k, v in track.face.items()})
 
 
 def still_cuts(track, chunk):
@@ -75,6 +80,7 @@ def still_cuts(track, chunk):
     if T < 1.5 * chunk:
         return [0, T]
     parts = [track.wrist, track.palm, track.hand_params * 1e-3, track.elbow, track.head, track.brows[:, None]]
+    parts += [v[:, None] for v in track.face.values()]
     d = np.zeros(T - 1)
     for p in parts:
         d = np.maximum(d, np.abs(np.diff(p, axis=0)).reshape(T - 1, -1).max(axis=1))

@@ -1,7 +1,7 @@
 """SIGNLLM_OT_generate / SIGNLLM_OT_generate_from_gloss: sign the panel's text or edited gloss."""
 import bpy
 
-from ..signllm_blender import preferences, service
+from ..signllm_blender import face_mapping, preferences, service
 from .guard import guarded
 
 
@@ -26,7 +26,8 @@ def options_from(context, scene_settings):
         pose_model=bpy.path.abspath(getattr(scene_settings, "pose_model", "")) if getattr(
             scene_settings, "pose_model", "") else "",
         tolerance=(prefs.tolerance_mm if prefs else 3.0) / 1000.0,
-        nla="STRIPS" if scene_settings.nla_strips else "ACTION", face_shape_keys=scene_settings.face_shape_keys)
+        nla="STRIPS" if scene_settings.nla_strips else "ACTION", face_shape_keys=scene_settings.face_shape_keys,
+        **face_mapping.scene_options(context.scene))
 
 
 class _GenerateBase:

@@ -124,11 +124,12 @@ def bound_meshes(obj):
     return out
 
 
-def write_shape_keys(obj, curve_fn, frame_start, action_name):
+def write_shape_keys(obj, curve_fn, frame_start, action_name, nla=False):
     """Key the shape keys of every mesh bound to obj; curve_fn(names on the mesh) -> CurveKeys.
 
-    Each mesh's shape-key datablock gets its own new action (a copy of the user's, which is kept);
-    on failure every shape-key datablock gets its previous action back. Returns {mesh name: n keys}.
+    Each mesh's shape-key datablock gets its own new action (a copy of the user's, which is kept; never a
+    copy of our earlier take), or with `nla` an NLA track of its own; on failure every shape-key datablock
+    gets its previous action back. Returns {mesh name: n keys}.
     """
     done = []
     written = {}
@@ -138,12 +139,21 @@ def write_shape_keys(obj, curve_fn, frame_start, action_name):
             if key is None:
                 continue
             curves = curve_fn({kb.name for kb in key.key_blocks})
+            ad = key.animation_data
+            if ad is not None:
+                remove_our_tracks(key)
+                done.append((key, ad.action, ad.action_slot))
+                _user_action_back(key)      # a take without face keys leaves the user's face playing
+            curves = _still_at_rest(key, curves)
             if not curves:
                 continue
-            ad = key.animation_data
-            done.append((key, ad.action if ad else None, ad.action_slot if ad else None))
-            action, slot = _new_action(key, f"{action_name} ({ob.name} face)", id_type="KEY")
-            write_curves(action, slot, ob, curves, frame_start)
+            if ad is None:
+                done.append((key, None, None))
+            if nla:
+                write_face_nla(key, ob, curves, frame_start, f"{action_name} ({ob.name} face)", "KEY")
+            else:
+                action, slot = _new_action(key, f"{action_name} ({ob.name} face)", id_type="KEY")
+                write_curves(action, slot, ob, curves, frame_start)
             written[ob.name] = int(sum(len(c.frames) for c in curves))
     except Exception:
         for key, old, old_slot in done:
@@ -155,6 +165,67 @@ def write_shape_keys(obj, curve_fn, frame_start, action_name):
                 bpy.data.actions.remove(new)
         raise
     return written
+
+
+REST_PROP = "signllm_rest_values"
+
+
+def _still_at_rest(key, curves):
+    """Shape keys a take leaves still ('face_still') are keyed at the value the user gave them (recorded the
+    first time we key that shape key), so a mouth an earlier take opened does not stay open; those the
+    user animates are left to the user's keys."""
+    try:
+        rest = json.loads(key.get(REST_PROP, "{}"))
+    except (TypeError, ValueError):
+        rest = {}
+    ad = key.animation_data
+    user = ad.action if ad is not None else None
+    animated = set()
+    if user is not None and ad.action_slot is not None:
+        cb = anim_utils.action_get_channelbag_for_slot(user, ad.action_slot)
+        animated = {fc.data_path for fc in cb.fcurves} if cb is not None else set()
+    out = []
+    for c in curves:
+        if c.bone not in rest and c.bone in key.key_blocks:
+            rest[c.bone] = float(key.key_blocks[c.bone].value)
+        if c.group != "face_still":
+            out.append(c)
+        elif c.path not in animated:
+            out.append(type(c)(c.bone, c.path, c.index, c.frames, np.full(len(c.frames), rest.get(c.bone, 0.0)),
+                               "face"))
+    key[REST_PROP] = json.dumps(rest)
+    return out
+
+
+def _user_action_back(idblock):
+    """If our earlier take is the active action, put the user's action (or none) back before a new take."""
+    ad = idblock.animation_data
+    if ad is None or ad.action is None or not ad.action.get(ACTION_TAG):
+        return
+    ident = ad.action_slot.identifier if ad.action_slot else None
+    prev = bpy.data.actions.get(ad.action.get("signllm_previous_action", ""))
+    ad.action = prev
+    if prev is not None and len(prev.slots):
+        ad.action_slot = prev.slots.get(ident) if ident and prev.slots.get(ident) else prev.slots[0]
+
+
+def write_face_nla(idblock, obj, curves, frame_start, action_name, id_type="OBJECT"):
+    """Face curves on an NLA track of their own ('SignLLM face') over whatever the user plays."""
+    ad = idblock.animation_data or idblock.animation_data_create()
+    action = bpy.data.actions.new(action_name)
+    action[ACTION_TAG] = True
+    slot = action.slots.new(id_type=id_type, name=idblock.name)
+    write_curves(action, slot, obj, curves, frame_start)
+    track = ad.nla_tracks.new()
+    track.name = f"{NLA_PREFIX} face"
+    end = frame_start + max(int(max(c.frames.max() for c in curves)), 1)
+    strip = track.strips.new(f"{NLA_PREFIX} face", int(frame_start), action)
+    strip.action_slot = slot
+    strip.action_frame_start = float(frame_start)
+    strip.action_frame_end = float(end)
+    strip.frame_start_ui = float(frame_start)
+    strip.blend_type = "REPLACE"
+    return action
 
 
 MARKER_PROP = "signllm_markers"

@@ -280,7 +280,8 @@ def solve(track, rig, profile):
                                            {c.path + c.bone: c.values for c in sol.channels if c.group == grp})
         _solve_fingers(sol, poses, rig, profile, side, joints[:, h])
     _solve_head(sol, poses, rig, profile, track)
-    _solve_brow_bones(sol, poses, rig, profile, track)
+    from .face_bones import solve_face_bones   # here: face_bones uses this module's helpers
+    solve_face_bones(sol, poses, rig, profile, track)
     if rig.axes is not None:  # back to the armature's own units and axes
         for ch in sol.channels:
             if ch.path == "location":
@@ -420,39 +421,16 @@ def _solve_head(sol, poses, rig, profile, track):
     body = track.body
     refs = {}
     for name, share in parts:
-        pitch = axis_angle_matrix(body.left[None], -track.head[:, 0] * share)  # + pitch = nod down
+        pitch = axis_angle_matrix(body.left[None], track.head[:, 0] * share)  # + pitch = nod down (chin in)
         yaw = axis_angle_matrix(body.up[None], track.head[:, 1] * share)
+        roll = axis_angle_matrix(body.forward[None], track.head[:, 2] * share)  # + = toward the right shoulder
         base = poses.of(name)  # the head as carried by the neck solved just before: it adds its share
-        R = pitch @ yaw @ base[:, :3, :3]
+        R = pitch @ yaw @ roll @ base[:, :3, :3]
         L = poses.local(name, _m4(R, base[:, :3, 3]))
         q = _quat_channel(L)
         sol.channels.append(Channel(name, "rotation_quaternion", q, "head"))
         refs[name] = q
     sol.error_fns["head"] = _angle_error(refs, 0.15)
-
-
-def _solve_brow_bones(sol, poses, rig, profile, track):
-    """Rigify face: brow controls move up (raised) or down (lowered) by a share of the head height."""
-    face = profile.spec.get("face", {})
-    if not face.get("brows") or not np.any(track.brows):
-        return
-    travel = face.get("brow_travel_H", 0.06) * track.body.H
-    refs = {}
-    for side in HAND_SIDES:
-        for t in face["brows"]:
-            name = profile.fill(t, side)
-            if name not in rig:
-                continue
-            M = poses.of(name).copy()
-            M[:, :3, 3] += track.body.up[None] * (track.brows * travel)[:, None]
-            L = poses.local(name, M)
-            loc = L[:, :3, 3].copy()
-            sol.channels.append(Channel(name, "location", loc, "face"))
-            refs[name] = loc
-    if refs:
-        def err(rec, refs=refs):
-            return np.max([np.linalg.norm(rec[("location", n)] - v, axis=-1) for n, v in refs.items()], 0)
-        sol.error_fns["face"] = err
 
 
 def _quat_angle(q_ref, q_rec):

@@ -1,8 +1,8 @@
 """The Blender-facing shell: registration of properties, preferences, operators and panels."""
 import bpy
 
-from . import (hamnosys_ui, lexicon_panel, panel_mapping, panels, pose_import, preferences, properties, studio_panels,
-               studio_props)
+from . import (hamnosys_ui, lexicon_panel, panel_face, panel_mapping, panels, pose_import, preferences, properties,
+               studio_panels, studio_props)
 
 
 def _classes():
@@ -18,6 +18,7 @@ def register():
     for c in _classes():
         bpy.utils.register_class(c)
     panel_mapping.register()
+    panel_face.register()
     pose_import.register()
     from ..operators import character as character_op
     character_op.register_menu()
@@ -27,6 +28,7 @@ def unregister():
     from ..operators import character as character_op
     character_op.unregister_menu()
     pose_import.unregister()
+    panel_face.unregister()
     panel_mapping.unregister()
     for c in reversed(_classes()):
         bpy.utils.unregister_class(c)

@@ -44,7 +44,7 @@ class SIGNLLM_PG_settings(bpy.types.PropertyGroup):
         description="Put each sign in its own NLA strip (head and face on their own track) instead of one action")
     face_shape_keys: bpy.props.BoolProperty(
         name="Face shape keys", default=True,
-        description="Key ARKit brow shape keys (browInnerUp, browDownLeft, ...) on meshes bound to the rig")
+        description="Key face shape keys (ARKit, VRoid, VRM 1.0: brows, eyes, mouth) on meshes bound to the rig")
 
 
 CLASSES = (SIGNLLM_PG_settings,)

@@ -17,7 +17,7 @@ from ..rigs import blender_io
 from ..rigs.profiles import NotHumanoid, detect
 from ..rigs.retarget import plan_keys
 from ..rigs.solve import canonical, measure_body
-from . import safety
+from . import face_mapping, safety
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,9 @@ class Options:
     frame_start: int = None         # None: the scene's start frame
     set_frame_range: bool = True
     markers: bool = True
-    face_shape_keys: bool = True    # ARKit brow shape keys on meshes bound to the armature
+    face_shape_keys: bool = True    # face shape keys (ARKit, VRoid, VRM) on meshes bound to the armature
+    face_track: bool = False        # face keys (bones and shape keys) on an NLA track of their own
+    mouthing: bool = False          # English mouthing (visemes) on signs without a mouth morpheme
     nla: str = "ACTION"             # 'ACTION': one action; 'STRIPS': one NLA strip per sign + a non-manual track
     glosser: str = "rules"          # inference.GLOSSERS: 'rules', 'neural', 'neural+rules'
     generator: str = "lexicon"      # 'lexicon' (synthesis from the sign lexicon) or 'neural' (a pose model)
@@ -193,10 +195,14 @@ def generate(obj, scene, text=None, gloss=None, options=None):
         gloss_warnings = [str(w.message) for w in caught if issubclass(w.category, inference.GlosserFallbackWarning)]
     timings["gloss"] = time.perf_counter() - t0
     rig, profile, body = read_character(obj, scene)
+    face_user = face_mapping.stored(obj)
+    profile.face_bones_user = face_user.get("bones")
+    profile.face_shape_channels = face_mapping.shape_channels(obj) if opt.face_shape_keys else set()
     fps = scene.render.fps / scene.render.fps_base
     settings = inference.Settings(fps=fps, speed=max(0.25, min(4.0, opt.speed)),
                                   dominant="L" if opt.left_handed else "R",
-                                  letter_hold=max(0.05, min(2.0, opt.letter_hold)))
+                                  letter_hold=max(0.05, min(2.0, opt.letter_hold)),
+                                  mouthing=bool(getattr(opt, "mouthing", False)))
     t = time.perf_counter()
     if getattr(opt, "generator", "lexicon") == "neural":
         track = neural_track(items, body, getattr(opt, "pose_model", ""))
@@ -212,15 +218,16 @@ def generate(obj, scene, text=None, gloss=None, options=None):
     t = time.perf_counter()
     with safety.scene_guard(obj, scene):     # a failure part-way leaves the scene as it was
         blender_io.remove_our_tracks(obj)
+        face_own = getattr(opt, "face_track", False) and opt.nla != "STRIPS"
         if opt.nla == "STRIPS":
             action = blender_io.write_nla(obj, plan, track.segments, start, name, per_sign=True)
         else:
-            action = blender_io.write_plan(obj, plan, start, name)
+            action = face_mapping.write_body_and_face(obj, plan, start, name, face_own)
         if opt.face_shape_keys:
-            from ..rigs.face import shape_key_curves
-            faces = blender_io.write_shape_keys(obj, lambda names: shape_key_curves(track, names), start, name)
+            faces = face_mapping.write_face_shapes(obj, track, start, name, face_user.get("shapes"),
+                                                   getattr(opt, "face_track", False))
             if faces:
-                log.info("brow shape keys on %s", ", ".join(faces))
+                log.info("face shape keys on %s", ", ".join(faces))
         action["signllm_gloss"] = inference.format_gloss(items)
         action["signllm_language"] = opt.language
         if opt.markers:

@@ -65,6 +65,15 @@ def _write_plan(obj, plan, start, name):
         return blender_io.write_plan(obj, plan, start, name)
 
 
+def _write_face(obj, track, start, name, opt):
+    """The stitched track's face channels onto the character's face shape keys (as service.generate does)."""
+    if track is None or not getattr(opt, "face_shape_keys", True):
+        return
+    from . import face_mapping
+    face_mapping.write_face_shapes(obj, track, start, name, face_mapping.stored(obj)["shapes"],
+                                   getattr(opt, "face_track", False))
+
+
 def cue_marker_name(p):
     text = p.cue.text or "(no words)"
     flag = "" if p.status == "ok" else "! "
@@ -79,6 +88,7 @@ def finish(obj, scene, job, frame_start=None, set_frame_range=True, label=None):
     start = scene.frame_start if frame_start is None else int(frame_start)
     name = "SignLLM " + (label or f"{len(job.cues)} cues")
     action = _write_plan(obj, res.plan, start, name)
+    _write_face(obj, res.track, start, name, job.opt)
     # cues joined by pauses: the panel's "Regenerate from Gloss" can read it back (untimed)
     action["signllm_gloss"] = " / ".join(inference.format_gloss(p.items) for p in res.placements if p.items)
     action["signllm_language"] = job.opt.language

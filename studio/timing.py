@@ -99,6 +99,11 @@ def ease_to_rest(track, n_ease):
     for h in range(palm.shape[1]):
         palm[a, h] = slerp_matrices(palm[a, h], np.repeat(palm[:1, h], k, 0), w)
     out["palm"] = palm
+    out["face"] = {}
+    for n, v in track.face.items():
+        v = v.copy()
+        v[a] = v[a] * (1 - w) + v[0] * w
+        out["face"][n] = v
     return replace(track, **out, segments=list(track.segments))
 
 
@@ -122,8 +127,12 @@ def stitch(placements, total=None):
             arrays[name][s] = getattr(tr, name)
         for seg in tr.segments:
             segments.append(replace(seg, start=seg.start + p.start, end=seg.end + p.start))
+    face = {}
+    for p in placed:     # face channels: zero (rest) outside the cues that move them
+        for n, v in p.track.face.items():
+            face.setdefault(n, np.zeros(T))[p.start:p.start + p.track.n_frames] = v
     out = PoseTrack(ref.fps, ref.body, arrays["wrist"], arrays["palm"], arrays["hand_params"],
-                    arrays["elbow"], arrays["head"], arrays["brows"], segments, ref.hand_scale)
+                    arrays["elbow"], arrays["head"], arrays["brows"], segments, ref.hand_scale, face)
     return out
 
 

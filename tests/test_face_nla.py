@@ -54,8 +54,8 @@ def test_brow_shape_keys_and_head_on_a_game_rig(bpy_mod, empty_scene):
     neck = rig.pose.bones[truth["neck"]]
     for f in range(tr.n_frames):
         empty_scene.frame_set(empty_scene.frame_start + f)
-        err.append(abs(down.value - max(-tr.brows[f], 0)))
-        err.append(abs(inner.value - max(tr.brows[f], 0)))
+        err.append(abs(down.value - tr.face["browDownLeft"][f]))
+        err.append(abs(inner.value - tr.face["browInnerUp"][f]))
         # the head's turn relative to the chest equals the track's pitch/yaw (neck and head share it)
         R = np.array(head.matrix)[:3, :3] @ np.array(head.bone.matrix_local)[:3, :3].T
         angle = np.degrees(np.arccos(np.clip((np.trace(R) - 1) / 2, -1, 1)))
@@ -66,7 +66,7 @@ def test_brow_shape_keys_and_head_on_a_game_rig(bpy_mod, empty_scene):
     assert max(head_err) < 2.5  # key reduction allows 3 mm at a 15 cm lever per bone (neck + head)
     assert np.degrees(np.abs(tr.head[:, 1]).max()) > 5  # the negation shakes
     assert any(c.bone == neck.name for c in res.plan.curves)
-    # jaw: not in the track, so untouched (the user's keys still play); the user's action is kept
+    # jaw: this gloss has no mouth morpheme, so untouched (the user's keys still play); the user's action is kept
     assert key.animation_data.action is not user and user.use_fake_user
     assert [tuple(k.co) for k in _key_fcurve(key, 'key_blocks["jawOpen"].value').keyframe_points] == \
         [(1.0, 0.0), (30.0, pytest.approx(0.8))]
@@ -133,12 +133,17 @@ def test_panel_option_reaches_the_operator(bpy_mod, addon, empty_scene):
 def test_face_shape_families():
     """ARKit names win; VRoid expression keys stand in; case does not matter; unknown meshes get nothing."""
     from signllm import inference
-    from signllm.rigs.face import brow_shapes, shape_key_curves
-    assert set(brow_shapes({"Basis", "browinnerup", "BrowDownLeft", "Fcl_BRW_Angry"})) == {"browinnerup", "BrowDownLeft"}
-    assert brow_shapes({"Fcl_BRW_Angry", "Fcl_BRW_Surprised", "Fcl_MTH_A"}) == {
-        "Fcl_BRW_Surprised": (1.0, 0.0), "Fcl_BRW_Angry": (0.0, 1.0)}
+    from signllm.rigs.face import detect_shapes, shape_key_curves
+    face = detect_shapes({"Basis", "browinnerup", "BrowDownLeft", "jawOpen", "Fcl_BRW_Angry"})
+    assert face.key == "arkit" and face.found() == {"browInnerUp": "browinnerup", "browDownLeft": "BrowDownLeft",
+                                                    "jawOpen": "jawOpen"}
+    vroid = detect_shapes({"Fcl_BRW_Angry", "Fcl_BRW_Surprised", "Fcl_MTH_A"})
+    assert vroid.key == "vroid" and vroid.found() == {"brows_up": "Fcl_BRW_Surprised", "brows_down": "Fcl_BRW_Angry",
+                                                      "mouth_open": "Fcl_MTH_A"}
     tr = inference.gloss_to_track(inference.parse_gloss("wh[ YOUR NAME WHAT ]"))
-    curves = shape_key_curves(tr, {"Fcl_BRW_Angry", "Fcl_BRW_Surprised"})
-    assert [c.bone for c in curves] == ["Fcl_BRW_Angry"]  # lowered brows only in a wh-question
-    assert curves[0].values.max() == pytest.approx(1.0) and len(curves[0].frames) < tr.n_frames / 3
+    curves = shape_key_curves(tr, {"Fcl_BRW_Angry", "Fcl_BRW_Surprised", "Fcl_MTH_A"})
+    # lowered brows in a wh-question; the inner-brow lift of the furrow (0.15) shows on Surprised; no mouth
+    assert [c.bone for c in curves] == ["Fcl_BRW_Surprised", "Fcl_BRW_Angry"]
+    assert curves[1].values.max() == pytest.approx(1.0, abs=0.02) and len(curves[1].frames) < tr.n_frames / 3
+    assert curves[0].values.max() < 0.2
     assert shape_key_curves(tr, {"Basis", "Smile"}) == []

@@ -58,7 +58,7 @@ def g(text):
     ("I want to go home, okay?", "ME WANT GO HOME / yn[ #OK ]"),     # after a statement the tag alone asks
     ("I don't understand.", "ME neg[ UNDERSTAND NOT ]"),
     ("I can't sleep.", "ME neg[ CAN NOT SLEEP ]"),
-    ("Why are you not happy?", "wh[ YOU ] wh+neg[ HAPPY NOT ] wh[ WHY ]"),
+    ("Why are you not happy?", "wh[ YOU neg[ HAPPY NOT ] WHY ]"),
     ("My son is 5 years old and he likes dogs.", "MY SON OLD 5 / IX-a LIKE DOG"),
     ("My brother, he lives far.", "t[ MY BROTHER ] / IX-a LIVE FAR"),
     # signing space

@@ -158,7 +158,7 @@ def _canonical_matrix(body):
 
 def head_rotation(body, head):
     """(T, 3, 3) head rotation in the body's axes from PoseTrack.head (pitch, yaw; roll about forward)."""
-    pitch = axis_angle_matrix(body.left[None], -head[:, 0])
+    pitch = axis_angle_matrix(body.left[None], head[:, 0])     # + = nod down, as rigs/solve.py
     yaw = axis_angle_matrix(body.up[None], head[:, 1])
     roll = axis_angle_matrix(body.forward[None], head[:, 2])
     return pitch @ yaw @ roll
