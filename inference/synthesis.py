@@ -39,6 +39,10 @@ def minjerk(t):
     return t * t * t * (10 - 15 * t + 6 * t * t)
 
 
+REST_POSES = ("SIDES", "FRONT")
+DEFAULT_REST_POSE = "FRONT"   # the one place the rest/idle posture's default is set (in the interpreter frame)
+
+
 @dataclass
 class Settings:
     fps: float = 24.0
@@ -57,6 +61,7 @@ class Settings:
     peak_turn: float = 12.0
     peak_speed: float = 2.8       # m/s: transitions never move a wrist faster (human signing peaks ~2-3)
     coarticulation: float = 0.15  # how far a neutral-space sign's location leans toward the previous sign
+    rest_pose: str = DEFAULT_REST_POSE  # start, end and idle arm: 'SIDES' (hanging) or 'FRONT' (hands at the waist)
     mouthing: bool = False        # English mouthing of the words as visemes where a sign has no mouth morpheme
     locus_radius: float = 2.5     # loci a..e: this many shoulder widths in front of the chest, at neutral height
     locus_angles: tuple = (("a", 40.0), ("b", -40.0), ("c", 70.0), ("d", -70.0), ("e", 15.0))  # deg to the dominant side
@@ -109,10 +114,45 @@ class Synthesizer:
         self.scale = self.body.hand_scale
         self._points = {}
         rest_params = 0.55 * phonology.handshape("C") + 0.45 * phonology.handshape("open B")
-        self.rest = {side: self._posture({"hs": None, "loc": "rest", "palm": "in", "fingers": "forward-down"},
-                                         side, params=rest_params) for side in HAND_SIDES}
+        self.rest = {side: self.rest_posture(side, rest_params) for side in HAND_SIDES}
 
     # -- postures ------------------------------------------------------------------------------
+    def rest_posture(self, side, params):
+        """The relaxed arm at the start, the end and while a hand idles, built from the arm's own lengths so
+        the wrist is nearly straight (hand in line with the forearm, palm toward the body, pronation near
+        neutral) and the elbow is where a relaxed elbow is.
+
+        'SIDES': upper arm hanging a little out from the body, elbow bent about 15 degrees, the hand beside
+        the thigh (not on it). 'FRONT': elbows by the sides bent about 50 degrees, hands loosely in front of
+        the belly at waist height, fingers toward each other, palms in and a little up.
+        """
+        mode = (self.s.rest_pose or DEFAULT_REST_POSE).upper()
+        if mode not in REST_POSES:
+            raise SignLLMError(f"Unknown rest pose {self.s.rest_pose!r}: use one of {', '.join(REST_POSES)}.")
+        b = self.body
+        up, fwd, out = b.up, b.forward, b.side_vec(side)
+        S = b.joints[f"shoulder_{side}"]
+        la, lb = b.arm_lengths(side)
+        if mode == "SIDES":
+            u_dir = normalize(-up + 0.20 * out + 0.06 * fwd)
+            f_dir = normalize(-up + 0.10 * out + 0.28 * fwd)
+            palm_to = -out - 0.30 * fwd
+        else:
+            u_dir = normalize(-up + 0.22 * fwd + 0.12 * out)
+            f_dir = normalize(0.75 * fwd - 0.50 * up - 0.45 * out)
+            palm_to = -out - 0.25 * up
+        pos = S + la * u_dir + lb * f_dir
+        y = f_dir
+        z = normalize(palm_to - (palm_to @ y) * y)
+        rot = np.stack([np.cross(y, z), y, z], -1)
+        # clear of the torso (a heavier body model): step forward until no hand joint is inside it
+        for _ in range(8):
+            joints = pos + hand.joints_local(params, self.scale, side) @ rot.T
+            if self.body.penetration(joints).max() <= 0.0:
+                break
+            pos = pos + 0.02 * b.W * fwd
+        return Posture(pos, rot, np.asarray(params, float))
+
     def dir_vec(self, word, side):
         d = self.ph.direction(word)
         return normalize(self.body.vec(d[0], d[1], d[2], side))
@@ -577,7 +617,8 @@ class Synthesizer:
             prev_sign = True
         append({}, max(1, int(round(self.s.final_hold * fps))))
         move_to(self.rest)
-        append({}, max(1, int(round(0.2 * fps))))
+        n_end = max(1, int(round(0.2 * fps)))   # the transition stops a frame short: end exactly at rest
+        append({s: Chunk.hold(self.rest[s], n_end) for s in HAND_SIDES}, n_end)
 
         wrist = np.stack([np.concatenate([c.pos for c in chunks[s]]) for s in HAND_SIDES], 1)
         palm = np.stack([np.concatenate([c.rot for c in chunks[s]]) for s in HAND_SIDES], 1)
@@ -724,7 +765,7 @@ class Synthesizer:
         out = np.empty_like(wrist)
         for h, side in enumerate(HAND_SIDES):
             a, b = self.body.arm_lengths(side)
-            pole = -self.body.up + 0.45 * self.body.side_vec(side) + 0.3 * self.body.forward
+            pole = -self.body.up + 0.45 * self.body.side_vec(side) - 0.25 * self.body.forward   # relaxed: down, out, back
             mid, _ = two_bone_ik(self.body.joints[f"shoulder_{side}"], wrist[:, h], a, b, pole)
             if getattr(self.body, "skin", None) is not None:
                 mid = self._forearm_clear(side, wrist[:, h], mid, a, b)

@@ -51,7 +51,7 @@ class _GenerateBase:
         s.review = " ".join(dict.fromkeys(review))
         for w in res.warnings:
             self.report({"WARNING"}, w)
-        self.report({"INFO"}, f"Signed {len([i for i in res.items if i.kind != 'pause'])} glosses "
+        self.report({"INFO"} if res.verified else {"WARNING"}, f"Signed {len([i for i in res.items if i.kind != 'pause'])} glosses "
                               f"({res.track.n_frames} frames, {res.plan.n_keys} keys) on {res.profile}")
         return {"FINISHED"}
 

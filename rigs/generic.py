@@ -262,3 +262,45 @@ def _implausible(rig, m, up):
     if not 0.8 < la / max(ra, 1e-12) < 1.25:
         return "the two arms differ in length"
     return ""
+
+
+def guess_half_body(rig):
+    """(mapping, reason) for a half-body avatar: head, spine and two hands with fingers but no arm chain
+    (Ready Player Me half-body, VR avatars: the hands hang from the spine or the root). Mapping None when
+    the rig is not one."""
+    ch = _children(rig)
+    cands = [n for n in rig.bones if len(_finger_chains(rig, ch, n)) >= 3]
+    if len(cands) < 2:
+        cands = [n for n in rig.bones if _HANDLIKE.search(n) and ch[n]]
+    if len(cands) < 2:
+        return None, "no pair of hands found"
+    a, b = max(((x, y) for i, x in enumerate(cands) for y in cands[i + 1:]),
+               key=lambda p: float(np.linalg.norm(rig[p[0]].head - rig[p[1]].head)))
+    left = _left_of_pair(a, b) or (a if rig[a].head[0] > rig[b].head[0] else b)
+    hands = {"L": left, "R": b if left == a else a}
+    anc = {s: _ancestors(rig, h) for s, h in hands.items()}
+    common = [n for n in anc["L"] if n in anc["R"]]
+    if any(len(anc[s]) - len(common) > 1 for s in hands):
+        return None, "the hands hang from arm chains"
+    heads = [n for n in rig.bones if _HEAD.search(n.lower()) and n not in hands.values()]
+    if not heads:
+        return None, "no head bone"
+    head = min(heads, key=lambda n: len(_ancestors(rig, n)))
+    spine = _ancestors(rig, head)
+    if not spine:
+        return None, "the head has no spine below it"
+    hips = next((n for n in spine if re.search(r"hip|pelvis", n, re.I)), spine[-1])
+    m = {"hips": hips, "head": head, "hand.L": hands["L"], "hand.R": hands["R"]}
+    neck = rig[head].parent
+    m["neck"] = neck if neck != hips else None
+    between = spine[1:spine.index(hips)] if hips in spine else []
+    m["chest"] = between[0] if between else None
+    m["spine"] = between[-1] if between else None
+    tops = [c for c in ch[head] if not ch[c]]
+    m["head_top"] = tops[0] if tops else None
+    warn = []
+    for side, hand in hands.items():
+        m[f"upper_arm.{side}"] = m[f"forearm.{side}"] = m[f"shoulder.{side}"] = None
+        _assign_fingers(rig, _digit_chains(ch, hand), rig[hand].head, side, m, warn)
+    m["_warnings"] = warn
+    return m, ""

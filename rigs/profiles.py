@@ -15,6 +15,7 @@ SIDES = ("L", "R")
 BODY_ROLES = ("hips", "spine", "chest", "neck", "head", "head_top")
 ARM_ROLES = ("shoulder", "upper_arm", "forearm", "hand")
 REQUIRED = ("hips", "head", "upper_arm.L", "forearm.L", "hand.L", "upper_arm.R", "forearm.R", "hand.R")
+REQUIRED_FLOATING = ("hips", "head", "hand.L", "hand.R")   # half-body avatars: hands without arms
 
 
 def roles():
@@ -124,7 +125,8 @@ class Profile:
         return p
 
     def missing_required(self):
-        return [r for r in REQUIRED if not self.mapping.get(r)]
+        need = REQUIRED_FLOATING if self.mode == "floating" else REQUIRED
+        return [r for r in need if not self.mapping.get(r)]
 
     def with_mapping(self, user):
         """A copy whose mapping is corrected by `user` (role -> bone; '' or None unmaps a role)."""
@@ -186,11 +188,15 @@ def detect(rig, user_mapping=None):
         prof = Profile(key, spec, resolve_mapping(spec, names, prefix), prefix, mm, label)
         break
     if prof is None and bones is not None:
-        from .generic import guess_mapping
+        from .generic import guess_half_body, guess_mapping
         mapping, why = guess_mapping(rig)
+        half = guess_half_body(rig)[0] if mapping is None else None
         if mapping is not None:
             prof = Profile("generic", {"label": "Generic humanoid (found from the hierarchy)", "mode": "fk"},
                            mapping)
+        elif half is not None:
+            prof = Profile("half_body", {"label": "Half-body avatar (hands without arms: placed directly)",
+                                         "mode": "floating"}, half)
         elif user_mapping and all(user_mapping.get(r) in names for r in REQUIRED):
             prof = Profile("custom", {"label": "Custom mapping", "mode": "fk"}, {})
         else:

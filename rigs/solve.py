@@ -15,6 +15,7 @@ from ..inference.kinematics import two_bone_ik
 from ..inference.track import HAND_SIDES
 from ..inference.transforms import (axis_angle_matrix, matrix_to_quat, normalize, quat_continuous,
                                     quat_to_matrix, rotation_between)
+from . import rom
 from .profiles import FINGERS
 
 _CHAIN_JOINTS = {"thumb": (1, 2, 3, 4), "index": (5, 6, 7, 8), "middle": (9, 10, 11, 12),
@@ -46,6 +47,13 @@ def _m4(rot, pos):
     return m
 
 
+def _shoulder_points(rig, profile):
+    """(left, right) shoulder points at rest: the upper arms' heads, or for a half-body avatar (no arms)
+    the hands' heads, which only serve to tell left from right here."""
+    part = "hand" if profile.mode == "floating" else "upper_arm"
+    return rig[profile.measure(part, "L")].head, rig[profile.measure(part, "R")].head
+
+
 def canonical(rig, profile):
     """The rig in canonical space: its own up (hips -> head) and left (right -> left shoulder), metres.
 
@@ -53,27 +61,50 @@ def canonical(rig, profile):
     this; rotation channels are unchanged by it and location channels are scaled back in `solve`.
     """
     up = rig[profile.measure("head")].head - rig[profile.measure("hips")].head
-    left = rig[profile.measure("upper_arm", "L")].head - rig[profile.measure("upper_arm", "R")].head
-    left = normalize(left)
+    sl, sr = _shoulder_points(rig, profile)
+    left = normalize(sl - sr)
     up = normalize(up - (up @ left) * left)
     back = np.cross(up, left)  # -forward
     axes = np.stack([left, back, up])
     unit = float(rig.world_scale) if rig.world_scale > 0 else 1.0
     # implausible sizes (a 180-unit character at scale 1): fall back to an adult shoulder width
-    W = float(np.linalg.norm(rig[profile.measure("upper_arm", "L")].head
-                             - rig[profile.measure("upper_arm", "R")].head)) * unit
+    W = float(np.linalg.norm(sl - sr)) * unit
+    if profile.mode == "floating":   # no shoulders: the hips-to-head length of an adult instead
+        W = _HALF_BODY_W * float(np.linalg.norm(rig[profile.measure("head")].head
+                                                - rig[profile.measure("hips")].head)) * unit
     if not 0.08 < W < 2.0:
         unit = 0.39 / max(W / unit, 1e-9)
     return rig.transformed(axes, unit)
 
 
+_HALF_BODY_W = 0.39 / 0.771   # shoulder width per hips-to-head length (the default body)
+
+
+def _virtual_arms(rig, profile, j):
+    """Shoulders, elbows and wrists of an adult body for a half-body avatar (arms hanging), scaled by its
+    hips-to-head length: the synthesis places hands relative to them; no arm bone is keyed."""
+    head = rig[profile.measure("head")].head
+    hips = rig[profile.measure("hips")].head
+    W = _HALF_BODY_W * float(np.linalg.norm(head - hips))
+    neck = profile.measure("neck")
+    base = rig[neck].head if neck and neck in rig else head - np.array([0.0, 0.0, 0.12 * W])
+    for side, sgn in (("L", 1.0), ("R", -1.0)):
+        s = base + np.array([sgn * 0.5 * W, 0.0, -0.19 * W])
+        j[f"shoulder_{side}"] = s
+        j[f"elbow_{side}"] = s - np.array([0.0, 0.0, 0.74 * W])
+        j[f"wrist_{side}"] = s - np.array([0.0, 0.0, 1.415 * W])
+
+
 def measure_body(rig, profile):
     """BodyModel (canonical space, rest pose) from the rig's own bones."""
     j = {}
-    for side in HAND_SIDES:
-        j[f"shoulder_{side}"] = rig[profile.measure("upper_arm", side)].head
-        j[f"elbow_{side}"] = rig[profile.measure("forearm", side)].head
-        j[f"wrist_{side}"] = rig[profile.measure("hand", side)].head
+    if profile.mode == "floating":
+        _virtual_arms(rig, profile, j)
+    else:
+        for side in HAND_SIDES:
+            j[f"shoulder_{side}"] = rig[profile.measure("upper_arm", side)].head
+            j[f"elbow_{side}"] = rig[profile.measure("forearm", side)].head
+            j[f"wrist_{side}"] = rig[profile.measure("hand", side)].head
     W = float(np.linalg.norm(j["shoulder_L"] - j["shoulder_R"]))
     head = rig[profile.measure("head")]
     j["head_base"] = head.head
@@ -92,7 +123,7 @@ def measure_body(rig, profile):
     scale = 1.0
     if mid and all(b and b in rig for b in mid):
         tip = _finger_end(rig, profile, "middle", "R", mid)
-        scale = float(np.linalg.norm(tip - j["wrist_R"]) / chand.HAND_LENGTH)
+        scale = float(np.linalg.norm(tip - rig[profile.measure("hand", "R")].head) / chand.HAND_LENGTH)
     return BodyModel(j, hand_scale=scale)
 
 
@@ -212,48 +243,126 @@ def _hinge(u, f, fallback):
     return normalize(np.where(bad[..., None], fallback, h))
 
 
+def _twist_about(R, axis):
+    """Signed angle (radians) of the twist part of rotations R (T,3,3) about unit axes (T,3)."""
+    q = matrix_to_quat(R)
+    q = q * np.where(q[:, :1] < 0, -1.0, 1.0)      # the short way round: (-pi, pi]
+    return 2.0 * np.arctan2(np.sum(q[:, 1:] * axis, -1), q[:, 0])
+
+
+def _twist_shares(rig, fa_n, hd_n, elbow, wrist):
+    """Share of the forearm's roll each bone of the forearm carries: {bone: 0..1}, the hand 1.
+
+    A bone carries the roll of the point halfway along its span between elbow (0) and wrist (1): bones
+    between the forearm and the hand (MakeHuman lowerarm02, split forearms) and twist bones hanging from
+    them (Unreal lowerarm_twist_01, any '*twist*' child) share it, so no joint carries a candy wrapper.
+    """
+    axis = wrist - elbow
+    L2 = max(float(axis @ axis), 1e-12)
+
+    def t(name):
+        return float(np.clip((rig[name].head - elbow) @ axis / L2, 0.0, 1.0))
+    path = []
+    p = rig[hd_n].parent
+    while p is not None and p != fa_n and len(path) < 4:
+        path.append(p)
+        p = rig[p].parent
+    path = path[::-1] if p == fa_n else []
+    chain = [fa_n] + path
+    twists = [n for n, b in rig.bones.items() if b.parent in chain and n not in chain and n != hd_n
+              and "twist" in n.lower()]
+    starts = sorted([t(n) for n in path + twists])
+    shares = {}
+    ends = {}
+    for i, n in enumerate(chain):
+        ends[n] = t(chain[i + 1]) if i + 1 < len(chain) else 1.0
+    first = starts[0] if starts else 1.0
+    shares[fa_n] = 0.5 * first
+    for n in path:
+        shares[n] = 0.5 * (t(n) + ends[n])
+    for n in twists:
+        shares[n] = 0.5 * (t(n) + 1.0)
+    shares[hd_n] = 1.0
+    return shares
+
+
 def solve(track, rig, profile):
     """Channels for every keyed bone of `profile` that reproduce `track` on `rig`."""
     T = track.n_frames
     sol = Solution()
     poses = _Poses(rig, T)
-    joints = track.hand_joints()
     body = track.body
+    params, _ = rom.clamp_hand_params(track.hand_params)   # fingers inside their ranges of motion
+
+    def hand_joints(h, side, palm):
+        local = chand.joints_local(params[:, h], track.hand_scale, side)
+        return track.wrist[:, h, None, :] + np.einsum("tij,tkj->tki", palm, local)
     for h, side in enumerate(HAND_SIDES):
+        if profile.mode == "floating":
+            _solve_floating_hand(sol, poses, rig, profile, track, h, side)
+            _solve_fingers(sol, poses, rig, profile, side, hand_joints(h, side, track.palm[:, h]))
+            continue
         ua_n, fa_n, hd_n = (profile.measure(p, side) for p in ("upper_arm", "forearm", "hand"))
         ua, fa, hd = rig[ua_n], rig[fa_n], rig[hd_n]
         # FK: the shoulder where the rig's current (unkeyed) spine and clavicle put it
         S = poses.basis(ua_n)[0, :3, 3].copy() if profile.mode == "fk" else ua.head
         a = float(np.linalg.norm(fa.head - ua.head))
         b = float(np.linalg.norm(hd.head - fa.head))
-        mid, end = two_bone_ik(S, track.wrist[:, h], a, b, track.elbow[:, h] - S)
+        # the elbow on its swivel circle that keeps pronation and the wrist inside human ranges; what no
+        # elbow can give is clamped (the hand turns toward the nearest reachable orientation) and reported
+        E, ang = rom.choose_elbows(np.broadcast_to(S, (T, 3)), track.wrist[:, h], a, b, track.palm[:, h], side,
+                                   track.elbow[:, h], body)
+        mid, end = two_bone_ik(S, track.wrist[:, h], a, b, E - S)
+        bend = normalize(mid - (S + end) * 0.5)
+        palm, clamped = rom.clamp_palm(np.broadcast_to(S, (T, 3)), mid, end, track.palm[:, h], side, ang, bend)
+        if clamped.any():
+            worst = rom.violations(ang)
+            what = ", ".join(f"{k.replace('_', ' ')} {v[1]:.0f} deg" for k, v in worst.items())
+            signs = [sg.gloss for sg in track.segments if sg.kind != "pause" and clamped[sg.start:sg.end].any()]
+            where = f" in {', '.join(dict.fromkeys(signs))}" if signs else ""
+            sol.warnings.append(f"{'Left' if side == 'L' else 'Right'} hand{where}: the target needs a joint beyond "
+                                f"human range ({what} past the limit on {int(clamped.sum())} frames); the hand was "
+                                "turned to the nearest natural pose")
         R_off = hand_frame_rest(rig, profile, side).T @ hd.rest[:3, :3]
-        R_hand = track.palm[:, h] @ R_off
-        sol.targets[side] = {"wrist": end, "hand_rot": R_hand, "hand_bone": hd_n}
+        R_hand = palm @ R_off
+        sol.targets[side] = {"wrist": end, "hand_rot": R_hand, "hand_bone": hd_n, "elbow": mid}
         grp = f"arm{side}"
         hand_len = chand.HAND_LENGTH * track.hand_scale
         if profile.mode == "fk":
+            # limb axes from joint positions (shoulder -> elbow -> wrist), never from a bone's own axes
             u0 = normalize(fa.head - ua.head)
             f0 = normalize(hd.head - fa.head)
             h0 = _hinge(u0, f0, np.cross(u0, body.forward))
             u = normalize(mid - S)
             f = normalize(end - mid)
-            pole_perp = normalize(track.elbow[:, h] - S)
-            hh = _hinge(u, f, np.cross(u, pole_perp))
+            hh = rom.hinge_axis(np.broadcast_to(S, (T, 3)), mid, end, bend)
             B0u = np.stack([u0, h0, np.cross(u0, h0)], -1)
             Bu = np.stack([u, hh, np.cross(u, hh)], -1)
             R_ua = Bu @ B0u.T @ ua.rest[:3, :3]
             B0f = np.stack([f0, h0, np.cross(f0, h0)], -1)
             Bf = np.stack([f, hh, np.cross(f, hh)], -1)
             R_fa = Bf @ B0f.T @ fa.rest[:3, :3]
-            rel = np.swapaxes(R_fa, -1, -2) @ R_hand
-            q = matrix_to_quat(rel)
-            tw = normalize(np.stack([q[:, 0], np.zeros(T), q[:, 2], np.zeros(T)], -1))
-            R_fa = R_fa @ quat_to_matrix(tw)
-            for name, R, pos in ((ua_n, R_ua, np.broadcast_to(S, (T, 3))), (fa_n, R_fa, mid), (hd_n, R_hand, end)):
-                L = poses.local(name, _m4(R, pos))
-                sol.channels.append(Channel(name, "rotation_quaternion", _quat_channel(L), grp))
+            # the forearm's roll: the twist about the real forearm axis (elbow -> wrist) between the hand
+            # the swung forearm would carry and the target hand, shared along the forearm (see _twist_shares)
+            R_carry = R_fa @ (fa.rest[:3, :3].T @ hd.rest[:3, :3])
+            tau = _twist_about(R_hand @ np.swapaxes(R_carry, -1, -2), f)
+            shares = _twist_shares(rig, fa_n, hd_n, fa.head, hd.head)
+            R_fa = axis_angle_matrix(f, tau * shares[fa_n]) @ R_fa
+            L = poses.local(ua_n, _m4(R_ua, np.broadcast_to(S, (T, 3))))
+            sol.channels.append(Channel(ua_n, "rotation_quaternion", _quat_channel(L), grp))
+            L = poses.local(fa_n, _m4(R_fa, mid))
+            sol.channels.append(Channel(fa_n, "rotation_quaternion", _quat_channel(L), grp))
+            R_fa0 = axis_angle_matrix(f, -tau * shares[fa_n]) @ R_fa   # the forearm without its roll
+            for tw, c in shares.items():
+                if tw in (fa_n, hd_n):
+                    continue
+                R_tw = axis_angle_matrix(f, tau * c) @ R_fa0 @ (fa.rest[:3, :3].T @ rig[tw].rest[:3, :3])
+                L = poses.local(tw, _m4(R_tw, poses.of(tw)[:, :3, 3]))
+                sol.channels.append(Channel(tw, "rotation_quaternion", _quat_channel(L), grp))
+            L = poses.local(hd_n, _m4(R_hand, end))
+            sol.channels.append(Channel(hd_n, "rotation_quaternion", _quat_channel(L), grp))
             levers = {ua_n: a + b + hand_len, fa_n: b + hand_len, hd_n: hand_len}
+            levers.update({tw: hand_len for tw in shares if tw not in levers})
             sol.error_fns[grp] = _fk_error(levers, {c.bone: c.values for c in sol.channels if c.group == grp})
         else:
             M_hand = _m4(R_hand, end)
@@ -277,8 +386,10 @@ def solve(track, rig, profile):
             for prop, val in (profile.spec["ik"].get("props", {}) if sw else {}).items():
                 sol.channels.append(Channel(sw, f'["{prop}"]', np.full((T, 1), float(val)), f"props{side}"))
             sol.error_fns[grp] = _ik_error(ik_n, pole_n, hand_len, (a + b),
-                                           {c.path + c.bone: c.values for c in sol.channels if c.group == grp})
-        _solve_fingers(sol, poses, rig, profile, side, joints[:, h])
+                                           {c.path + c.bone: c for c in sol.channels if c.group == grp},
+                                           rig.unit if rig.axes is not None else 1.0)
+        # the fingers follow the hand as turned into range
+        _solve_fingers(sol, poses, rig, profile, side, hand_joints(h, side, palm))
     _solve_head(sol, poses, rig, profile, track)
     from .face_bones import solve_face_bones   # here: face_bones uses this module's helpers
     solve_face_bones(sol, poses, rig, profile, track)
@@ -288,8 +399,31 @@ def solve(track, rig, profile):
                 ch.values = ch.values / rig.unit
         for side, tg in sol.targets.items():
             tg["wrist"] = rig.to_armature(tg["wrist"])
+            if "elbow" in tg:
+                tg["elbow"] = rig.to_armature(tg["elbow"])
             tg["hand_rot"] = rig.rot_to_armature(tg["hand_rot"])
     return sol
+
+
+def _solve_floating_hand(sol, poses, rig, profile, track, h, side):
+    """A hand without an arm (half-body avatar): placed and oriented directly, location + rotation keys."""
+    hd_n = profile.measure("hand", side)
+    hd = rig[hd_n]
+    R_hand = track.palm[:, h] @ (hand_frame_rest(rig, profile, side).T @ hd.rest[:3, :3])
+    end = track.wrist[:, h]
+    sol.targets[side] = {"wrist": end, "hand_rot": R_hand, "hand_bone": hd_n}
+    grp = f"arm{side}"
+    L = poses.local(hd_n, _m4(R_hand, end))
+    c_loc = Channel(hd_n, "location", L[:, :3, 3].copy(), grp)
+    c_rot = Channel(hd_n, "rotation_quaternion", _quat_channel(L), grp)
+    sol.channels += [c_loc, c_rot]
+    hand_len = chand.HAND_LENGTH * track.hand_scale
+
+    def err(rec, hd_n=hd_n, c_loc=c_loc, c_rot=c_rot):
+        # the channel's values as keyed (armature units after `solve` scales locations back): metres here
+        e_loc = np.linalg.norm(rec[("location", hd_n)] - c_loc.values, axis=-1) * (rig.unit if rig.axes is not None else 1.0)
+        return e_loc + _quat_angle(c_rot.values, rec[("rotation_quaternion", hd_n)]) * hand_len
+    sol.error_fns[grp] = err
 
 
 def _finger_geometry(rig, profile, side, f, chain, k):
@@ -448,11 +582,13 @@ def _fk_error(levers, refs):
     return err
 
 
-def _ik_error(ik_n, pole_n, hand_len, arm_len, refs):
+def _ik_error(ik_n, pole_n, hand_len, arm_len, refs, unit=1.0):
+    """Hand error (m) of reconstructed IK control channels; `refs` are the Channels themselves, read when
+    the error is asked for (their locations are in armature units by then: `unit` metres each)."""
     def err(rec):
-        e_loc = np.linalg.norm(rec[("location", ik_n)] - refs["location" + ik_n], axis=-1)
-        e_rot = _quat_angle(refs["rotation_quaternion" + ik_n], rec[("rotation_quaternion", ik_n)]) * hand_len
-        e_pole = np.linalg.norm(rec[("location", pole_n)] - refs["location" + pole_n], axis=-1) * 0.1
+        e_loc = np.linalg.norm(rec[("location", ik_n)] - refs["location" + ik_n].values, axis=-1) * unit
+        e_rot = _quat_angle(refs["rotation_quaternion" + ik_n].values, rec[("rotation_quaternion", ik_n)]) * hand_len
+        e_pole = np.linalg.norm(rec[("location", pole_n)] - refs["location" + pole_n].values, axis=-1) * 0.1 * unit
         return e_loc + e_rot + e_pole
     return err
 

@@ -13,11 +13,12 @@ import bpy
 
 from .. import inference
 from ..inference import SignLLMError
+from ..inference.synthesis import DEFAULT_REST_POSE
 from ..rigs import blender_io
 from ..rigs.profiles import NotHumanoid, detect
 from ..rigs.retarget import plan_keys
 from ..rigs.solve import canonical, measure_body
-from . import face_mapping, safety
+from . import face_mapping, safety, verify
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,9 @@ class Options:
     glosser: str = "rules"          # inference.GLOSSERS: 'rules', 'neural', 'neural+rules'
     generator: str = "lexicon"      # 'lexicon' (synthesis from the sign lexicon) or 'neural' (a pose model)
     pose_model: str = ""            # .onnx of a gloss -> pose model ('' = the shipped research model)
+    rest_pose: str = DEFAULT_REST_POSE
+    """Start, end and idle arm: 'SIDES' (arms hanging relaxed at the sides) or 'FRONT' (hands resting loosely
+    in front at waist height). The default lives in inference.synthesis.DEFAULT_REST_POSE."""
 
 
 @dataclass
@@ -52,6 +56,12 @@ class Result:
     profile: str
     timings: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
+    check: object = None    # verify.Check: the evaluated deform hands against their targets
+
+    @property
+    def verified(self):
+        """True when Blender's evaluated deform hands are within 1 cm of their targets on the checked frames."""
+        return self.check is not None and self.check.ok
 
     @property
     def gloss_text(self):
@@ -202,6 +212,7 @@ def generate(obj, scene, text=None, gloss=None, options=None):
     settings = inference.Settings(fps=fps, speed=max(0.25, min(4.0, opt.speed)),
                                   dominant="L" if opt.left_handed else "R",
                                   letter_hold=max(0.05, min(2.0, opt.letter_hold)),
+                                  rest_pose=getattr(opt, "rest_pose", DEFAULT_REST_POSE),
                                   mouthing=bool(getattr(opt, "mouthing", False)))
     t = time.perf_counter()
     if getattr(opt, "generator", "lexicon") == "neural":
@@ -237,8 +248,11 @@ def generate(obj, scene, text=None, gloss=None, options=None):
             scene.frame_start = start
             scene.frame_end = start + track.n_frames - 1
     timings["write"] = time.perf_counter() - t
+    t = time.perf_counter()
+    check = verify.check_hands(obj, scene, plan, profile, start, rig.unit)   # Blender's evaluated rig vs targets
+    timings["self_check"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     log.info("signed %d glosses, %d frames, %d keys on %s (%s)", len(items), track.n_frames, plan.n_keys,
              obj.name, profile.label)
     return Result(items, track, plan, action, profile.label, timings,
-                  gloss_warnings + profile.warnings + list(plan.warnings))
+                  gloss_warnings + profile.warnings + list(plan.warnings) + check.warnings, check)

@@ -252,3 +252,61 @@ def measure(bpy, scene, ob, truth, res):
                 d = np.linalg.norm(_tip(ob, truth, "thumb", side) - _tip(ob, truth, "index", side)) * unit
                 gap.append(d - gap_ref[f, h])
     return max(pos), max(ang), (max(gap) if gap else None), np.array(wrists).reshape(-1, 2, 3)
+
+
+def half_body_list(hands_parent="Spine", wrists=((0.2, -0.22, 1.12), (-0.2, -0.22, 1.12))):
+    """A half-body avatar (Ready Player Me half-body / VR style): Hips, Spine.., Neck, Head and two hands
+    with fingers hanging from `hands_parent` (a spine bone or the root), no shoulders, arms or legs. The
+    hands float beside the waist, fingers forward, palms in, thumbs up. [(name, parent, head, tail)], truth."""
+    bones, truth = bone_list("readyplayerme")
+    parent_of = {n: p for n, p, _, _ in bones}
+
+    def under(n, root):
+        while n is not None:
+            if n == root:
+                return True
+            n = parent_of.get(n)
+        return False
+    drop_roles = ("shoulder", "upper_arm", "forearm")
+    dropped = {truth[f"{r}.{s}"] for r in drop_roles for s in "LR"}
+    legs = {n for n, *_ in bones if any(k in n for k in ("UpLeg", "Leg", "Foot"))}
+    # columns: where the T-pose hand's x, y, z go (fingers forward, palm toward the body, thumb up)
+    rots = {"L": np.stack([[0, -1, 0], [0, 0, -1], [1, 0, 0]], -1).astype(float),
+            "R": np.stack([[0, 1, 0], [0, 0, -1], [-1, 0, 0]], -1).astype(float)}
+    out = []
+    for n, p, h, t in bones:
+        if n in dropped or n in legs or n == "Wolf3D_Body_Bone":
+            continue
+        for k, side in enumerate("LR"):
+            hand = truth[f"hand.{side}"]
+            if under(n, hand):
+                w0 = [b for b in bones if b[0] == hand][0][2]
+                R = rots[side]
+                h = np.asarray(wrists[k]) + R @ (h - w0)
+                t = np.asarray(wrists[k]) + R @ (t - w0)
+                if n == hand:
+                    p = hands_parent
+        out.append((n, p, h, t))
+    truth = {r: b for r, b in truth.items() if b not in dropped and not r.startswith(drop_roles)}
+    return out, truth
+
+
+def build_half_body(bpy, name="HalfBody", hands_parent="Spine", roll_seed=None):
+    """A new half-body armature (see half_body_list) in the current scene; returns (object, truth)."""
+    import math
+    bones, truth = half_body_list(hands_parent)
+    arm = bpy.data.armatures.new(name)
+    ob = bpy.data.objects.new(name, arm)
+    bpy.context.scene.collection.objects.link(ob)
+    rng = np.random.default_rng(roll_seed) if roll_seed is not None else None
+    bpy.context.view_layer.objects.active = ob
+    bpy.ops.object.mode_set(mode="EDIT")
+    eb = arm.edit_bones
+    for bname, parent, head, tail in bones:
+        b = eb.new(bname)
+        b.head, b.tail = tuple(head), tuple(tail)
+        b.roll = float(rng.uniform(-math.pi, math.pi)) if rng is not None else 0.0
+        if parent:
+            b.parent = eb[parent]
+    bpy.ops.object.mode_set(mode="OBJECT")
+    return ob, truth

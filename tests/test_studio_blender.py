@@ -191,7 +191,10 @@ def exported(bpy_mod, rigify_blend, tmp_path_factory):
 # measured on this rig (max over frames, mm): FBX hand 7.1 / fingertip 10.8, glTF 4.4 / 9.9, BVH 18 / 62.
 # BVH carries no bone scale and Rigify's IK arm squashes ~2 % (DEF arm bones scale 0.98 in Y);
 # FBX and glTF keep scale but inherit non-uniform parent scale differently from Blender.
-TOLERANCE = {"FBX": (0.012, 0.018), "GLTF": (0.008, 0.015), "BVH": (0.025, 0.08)}
+# Since the solver picks the elbow for human ranges of motion (issue 13), the upper arm turns further from
+# its rest roll in some transitions and the squashed DEF chain shears more: BVH hand 46-62 mm, fingertip 85 mm (the
+# error starts at DEF-upper_arm.001, 19 mm, while ORG-forearm stays within 5 mm).
+TOLERANCE = {"FBX": (0.012, 0.018), "GLTF": (0.008, 0.015), "BVH": (0.07, 0.10)}
 
 
 @pytest.mark.parametrize("fmt", ["FBX", "GLTF", "BVH"])

@@ -1,0 +1,208 @@
+"""Human ranges of motion of the arm and hand, the joint angles they limit, and the elbow choice that keeps
+an arm inside them. Pure numpy.
+
+Published normal active ranges (degrees), adults:
+- American Academy of Orthopaedic Surgeons (AAOS), "Joint Motion: Method of Measuring and Recording" (1965)
+  and Greene & Heckman, "The Clinical Measurement of Joint Motion", AAOS 1994: elbow flexion 0-150, forearm
+  pronation 80, supination 80, wrist flexion 80, extension 70, radial deviation 20, ulnar deviation 30,
+  finger MCP flexion 90 (hyperextension 45), PIP 100, DIP 90, thumb MCP 50, IP 80.
+- Norkin & White, "Measurement of Joint Motion: A Guide to Goniometry" (5th ed., 2016), tables of normal
+  values: elbow 0-140/150, pronation 0-75/80, supination 0-80/85, wrist flexion 0-80, extension 0-70,
+  radial deviation 0-20, ulnar deviation 0-30.
+- Soucie et al., "Range of motion measurements: reference values and a database for comparison studies",
+  Haemophilia 17 (2011) 500-507 (674 healthy subjects 2-69 y): elbow flexion about 140-150, forearm
+  pronation about 75-85 and supination about 80-90, wrist flexion about 70-80 and extension about 65-75.
+We use the AAOS values, elbow 145 (between AAOS 150 and Norkin & White 140/Soucie's adult means).
+
+Angles are measured from joint positions only (shoulder, elbow and wrist points and the palm frame from
+the knuckles), so any bone roll or bone direction of an imported rig measures the same:
+- elbow flexion: angle between upper arm (shoulder -> elbow) and forearm (elbow -> wrist), 0 = straight;
+- pronation (+) / supination (-): the palm normal turned about the forearm from the neutral position, in
+  which the palm faces along the elbow's hinge axis toward the body's midline (thumb up with the forearm
+  forward and the upper arm hanging);
+- wrist flexion (+, toward the palm) / extension (-) and radial (+, toward the thumb) / ulnar (-)
+  deviation: the hand axis (wrist -> middle knuckle) against the forearm axis, in the palm's frame.
+"""
+import numpy as np
+
+from ..inference.transforms import axis_angle_matrix, normalize, rotation_between
+
+# degrees; (low, high) of the signed angles defined above
+ELBOW_FLEXION = (0.0, 145.0)
+PRONATION = (-80.0, 80.0)       # -supination .. +pronation
+WRIST_FLEXION = (-70.0, 80.0)   # -extension .. +flexion
+WRIST_DEVIATION = (-30.0, 20.0)  # -ulnar .. +radial
+FINGER_MCP = (-45.0, 90.0)
+FINGER_PIP = (0.0, 100.0)
+FINGER_DIP = (0.0, 90.0)
+THUMB_MCP = (0.0, 50.0)
+THUMB_IP = (0.0, 80.0)
+
+LIMITS = {"elbow": ELBOW_FLEXION, "pronation": PRONATION, "wrist_flexion": WRIST_FLEXION,
+          "wrist_deviation": WRIST_DEVIATION}
+
+
+def hinge_axis(S, E, W, bend=None):
+    """Unit elbow hinge axis u x f (upper arm x forearm); for a straight arm from `bend` (the direction the
+    elbow would move when it bends, perpendicular to the arm), else a horizontal fallback."""
+    u = E - S
+    f = W - E
+    h = np.cross(u, f)
+    n = np.linalg.norm(h, axis=-1, keepdims=True)
+    scale = np.linalg.norm(u, axis=-1, keepdims=True) * np.linalg.norm(f, axis=-1, keepdims=True)
+    if bend is None:
+        bend = np.cross(normalize(W - S), np.array([0.0, 0.0, 1.0]))
+    alt = np.cross(bend, normalize(W - S))
+    ok = n > 0.02 * np.maximum(scale, 1e-12)
+    return normalize(np.where(ok, h, alt))
+
+
+def arm_angles(S, E, W, palm, side, bend=None):
+    """Signed joint angles (degrees) of one arm over frames: elbow flexion, pronation, wrist flexion and
+    deviation. S, E, W: (..., 3) shoulder, elbow, wrist; palm: (..., 3, 3) canonical hand frame (columns
+    x: thumb side for the right hand, y: fingers, z: palm normal)."""
+    u = normalize(E - S)
+    f = normalize(W - E)
+    elbow = np.degrees(np.arccos(np.clip(np.sum(u * f, -1), -1, 1)))
+    h = hinge_axis(S, E, W, bend)
+    neutral = h if side == "L" else -h
+    y = palm[..., :, 1]
+    D = rotation_between(y, f) @ palm           # the palm frame with a straight wrist (twist about f kept)
+    xd, zd = D[..., :, 0], D[..., :, 2]
+    n_perp = normalize(neutral - np.sum(neutral * f, -1, keepdims=True) * f)
+    raw = np.degrees(np.arctan2(np.sum(np.cross(n_perp, zd) * f, -1), np.sum(n_perp * zd, -1)))
+    pron = raw if side == "L" else -raw
+    vy, vx, vz = np.sum(y * f, -1), np.sum(y * xd, -1), np.sum(y * zd, -1)
+    flex = np.degrees(np.arctan2(vz, vy))
+    dev = np.degrees(np.arctan2(vx if side == "R" else -vx, vy))
+    return {"elbow": elbow, "pronation": pron, "wrist_flexion": flex, "wrist_deviation": dev}
+
+
+def excess(angles, margin=0.0):
+    """Degrees by which each angle leaves its range (shrunk by `margin`), summed in squares: (...,)."""
+    out = 0.0
+    for k, (lo, hi) in LIMITS.items():
+        a = angles[k]
+        out = out + np.maximum(lo + margin - a, 0.0) ** 2 + np.maximum(a - (hi - margin), 0.0) ** 2
+    return out
+
+
+def violations(angles, tol=0.5):
+    """{angle name: (frames outside, worst degrees outside)} for angles beyond their ranges."""
+    out = {}
+    for k, (lo, hi) in LIMITS.items():
+        a = np.asarray(angles[k])
+        over = np.maximum(lo - a, a - hi)
+        bad = over > tol
+        if np.any(bad):
+            out[k] = (int(bad.sum()), float(over.max()))
+    return out
+
+
+def choose_elbows(S, Wr, a, b, palm, side, pref, body=None, n=36, smooth=2.5, pref_weight=20.0,
+                  comfort=150.0):
+    """Elbow positions (T, 3) on each frame's swivel circle that keep pronation and the wrist inside their
+    ranges, close to the preferred elbow `pref` (T, 3) and smooth over time (costs blurred over neighbouring
+    frames, the best of `n` swivel angles per frame, refined and smoothed; local in time, no path over the
+    whole text). The arm keeps its shoulder and wrist: only the elbow moves.
+
+    Returns (elbow, angles at the chosen elbows).
+    """
+    T = len(Wr)
+    v = Wr - S
+    d = np.clip(np.linalg.norm(v, axis=-1, keepdims=True), abs(a - b) * 1.001 + 1e-6, (a + b) * 0.999)
+    axis = normalize(v)
+    along = (a * a - b * b + d * d) / (2 * d)
+    r = np.sqrt(np.maximum(a * a - along * along, 0.0))
+    C = S + axis * along
+    p_pref = pref - S
+    p_pref = p_pref - np.sum(p_pref * axis, -1, keepdims=True) * axis
+    fallback = np.cross(axis, np.array([0.0, 0.0, 1.0]))
+    e1 = normalize(np.where(np.linalg.norm(p_pref, axis=-1, keepdims=True) > 1e-6, p_pref, fallback))
+    e2 = np.cross(axis, e1)
+    phi = np.linspace(-np.pi, np.pi, n, endpoint=False)
+    dirs = np.cos(phi)[None, :, None] * e1[:, None] + np.sin(phi)[None, :, None] * e2[:, None]   # (T, n, 3)
+    E = C[:, None] + r[:, None] * dirs
+    Wn = np.broadcast_to(Wr[:, None], E.shape)
+    Sn = np.broadcast_to(S[:, None] if np.ndim(S) == 2 else S, E.shape)
+    P = np.broadcast_to(palm[:, None], (T, n, 3, 3))
+    bend = dirs
+    ang = arm_angles(Sn, E, Wn, P, side, bend)
+    ex = excess(ang, margin=5.0)
+    ex = np.where(ex > 400.0, 400.0 + 40.0 * (np.sqrt(ex) - 20.0), ex)   # squares up to 20 deg, then linear
+    cost = (ex + pref_weight * np.degrees(phi)[None] ** 2 / 90.0 ** 2 * 10.0
+            + comfort * sum((ang[k] / (0.5 * (hi - lo))) ** 2 for k, (lo, hi) in LIMITS.items() if k != "elbow"))
+    if body is not None:   # an elbow inside the torso is no option; one above the shoulder looks strained
+        cost = cost + 1e4 * (body.penetration(E) / max(body.W, 1e-6)) ** 2 * 100.0
+        rise = ((E - Sn) @ body.up) / max(a, 1e-9)          # 0: elbow at shoulder height, 1: straight up
+        cost = cost + 6000.0 * np.maximum(rise, 0.0) ** 2 + 300.0 * np.maximum(rise + 0.3, 0.0) ** 2
+        # nor one swung in front of the chest (toward the midline past the shoulder)
+        out = body.left if side == "L" else -body.left
+        inward = -((E - Sn) @ out) / max(a, 1e-9)
+        cost = cost + 3000.0 * np.maximum(inward - 0.1, 0.0) ** 2
+    # local in time (a frame's elbow depends only on the frames around it, so a text solved whole or one
+    # subtitle cue at a time gives the same elbows): the costs blurred over neighbouring frames, then the
+    # best swivel per frame
+    if smooth > 0 and T > 2:
+        rad = int(3 * smooth)
+        ker = np.exp(-0.5 * (np.arange(-rad, rad + 1) / smooth) ** 2)
+        ker /= ker.sum()
+        pad = np.pad(cost, ((rad, rad), (0, 0)), mode="edge")
+        cost = np.stack([np.convolve(pad[:, j], ker, mode="valid") for j in range(n)], -1)
+    k = cost.argmin(-1)
+    # sub-step refinement, continuous in the costs: a soft minimum over the 7 swivel angles around the best
+    i = np.arange(T)
+    win = np.arange(-3, 4)
+    cw = cost[i[:, None], (k[:, None] + win[None]) % n]
+    w = np.exp(-(cw - cw.min(-1, keepdims=True)) / 10.0)
+    off = (w * win[None]).sum(-1) / w.sum(-1)
+    ang_sel = np.unwrap(phi[k] + off * (2 * np.pi / n))
+    if smooth > 0 and T > 2:
+        rad = int(3 * smooth)
+        ker = np.exp(-0.5 * (np.arange(-rad, rad + 1) / smooth) ** 2)
+        ker /= ker.sum()
+        pad = np.pad(ang_sel, rad, mode="edge")
+        ang_sel = np.convolve(pad, ker, mode="valid")
+    dirs_sel = np.cos(ang_sel)[:, None] * e1 + np.sin(ang_sel)[:, None] * e2
+    elbow = C + r * dirs_sel
+    return elbow, arm_angles(S, elbow, Wr, palm, side, dirs_sel)
+
+
+def clamp_palm(S, E, W, palm, side, angles, bend=None, margin=2.0):
+    """The palm frames with pronation and wrist angles clamped into their ranges, `margin` degrees inside
+    them so that key reduction's small error stays in range too (frames inside them are returned
+    unchanged), and a (T,) bool of the frames that changed."""
+    f = normalize(W - E)
+    h = hinge_axis(S, E, W, bend)
+    neutral = h if side == "L" else -h
+    n_perp = normalize(neutral - np.sum(neutral * f, -1, keepdims=True) * f)
+    clip = {k: np.clip(angles[k], LIMITS[k][0] + margin, LIMITS[k][1] - margin)
+            for k in ("pronation", "wrist_flexion", "wrist_deviation")}
+    changed = np.zeros(len(f), bool)
+    for k in clip:
+        changed |= np.abs(clip[k] - angles[k]) > 1e-6
+    if not changed.any():
+        return palm, changed
+    sgn = 1.0 if side == "L" else -1.0
+    z = axis_angle_matrix(f, np.radians(sgn * clip["pronation"])) @ n_perp[..., None]
+    z = z[..., 0]
+    x = np.cross(f, z)
+    D = np.stack([x, f, z], -1)
+    sx = 1.0 if side == "R" else -1.0
+    v = normalize(np.stack([sx * np.tan(np.radians(clip["wrist_deviation"])), np.ones(len(f)),
+                            np.tan(np.radians(clip["wrist_flexion"]))], -1))
+    y = (D @ v[..., None])[..., 0]
+    new = rotation_between(f, y) @ D
+    return np.where(changed[:, None, None], new, palm), changed
+
+
+def clamp_hand_params(params):
+    """Handshape articulation (..., 21 degrees, inference/hand.py order) with finger MCP, PIP, DIP and thumb
+    MCP, IP flexion clamped into their ranges; returns (params, number of values changed)."""
+    p = np.array(params, float, copy=True)
+    for i in range(4):
+        for k, (lo, hi) in enumerate((FINGER_MCP, FINGER_PIP, FINGER_DIP)):
+            p[..., 4 * i + k] = np.clip(p[..., 4 * i + k], lo, hi)
+    p[..., 19] = np.clip(p[..., 19], *THUMB_MCP)
+    p[..., 20] = np.clip(p[..., 20], *THUMB_IP)
+    return p, int(np.sum(np.abs(p - np.asarray(params, float)) > 1e-9))
