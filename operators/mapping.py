@@ -5,7 +5,7 @@ import bpy
 
 from ..inference import SignLLMError
 from ..rigs import blender_io, mapping_io
-from ..rigs.profiles import NotHumanoid, detect
+from ..rigs.profiles import REQUIRED, NotHumanoid, detect, partial_mapping
 from ..signllm_blender.panel_mapping import _armature, _preset_items, fill_rows, presets_dir
 
 
@@ -27,11 +27,15 @@ class SIGNLLM_OT_mapping_detect(_ArmatureOp, bpy.types.Operator):
 
     def execute(self, context):
         obj = _armature(context)
+        rig = blender_io.read_rig(obj)
         try:
-            prof = detect(blender_io.read_rig(obj))
-        except NotHumanoid as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
+            prof = detect(rig)
+        except NotHumanoid as exc:   # still list every row (what was found filled in) so the user can map it
+            mapping, label = partial_mapping(rig)
+            fill_rows(obj, mapping, label)
+            missing = [r for r in REQUIRED if not mapping.get(r)]
+            self.report({"WARNING"}, f"{exc} Rows to map: {', '.join(missing) or 'none'}.")
+            return {"FINISHED"}
         fill_rows(obj, prof.mapping, prof.label)
         for w in prof.warnings:
             self.report({"WARNING"}, w)

@@ -158,7 +158,13 @@ def read_character(obj, scene):
     rig = canonical(rig, profile)
     body = measure_body(rig, profile)
     check_proportions(body, profile.label)
-    return rig, profile, body
+    return rig, profile, _with_skin(obj, rig, body)
+
+
+def _with_skin(obj, rig, body):
+    """Contact and collision on the character's own skin when the rig deforms a body mesh."""
+    from .skin import skin_body
+    return skin_body(obj, rig, body)
 
 
 def rig_key(obj, rig, profile):
