@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import inference
 from ..inference import SignLLMError
+from ..inference.arguments import check_options
 from ..rigs import blender_io
 from ..rigs.profiles import NotHumanoid, detect
 from ..rigs.retarget import plan_keys
@@ -196,7 +197,8 @@ def scene_fps(scene):
 def apply_options(scene, options=None) -> Options:
     """Checked options for this scene: Options.fps (when set) becomes the scene's frame rate; the copy
     returned carries the rate actually signed at."""
-    opt = (options or Options()).check()
+    # the shared wording for bad numbers (inference.arguments, the same as the command line), then the rest
+    opt = check_options(options or Options()).check()
     if opt.fps is not None and abs(scene_fps(scene) - float(opt.fps)) > 1e-6:
         whole = max(1, int(round(float(opt.fps))))
         scene.render.fps, scene.render.fps_base = whole, whole / float(opt.fps)
