@@ -2,8 +2,8 @@
 """Project commands. Creates its own environment (.venv, pinned requirements.txt) on first use.
 
     python3 build.py demo "Hello, what is your name?"   # scene + signing + .blend + contact sheet in out/
-    python3 build.py test                               # the whole test suite (what CI runs)
-    python3 build.py extension                          # dist/signllm_blender-<version>.zip, validated
+    python3 build.py test                               # the whole suite, then core tests on Blender 4.5 (CI)
+    python3 build.py extension                          # dist/: one validated zip per platform (+ research)
     python3 build.py validate                           # check every data file (lexicon, handshapes, ...)
     python3 build.py batch IN.blend subs.srt -o OUT.blend [--render DIR] [--export OUT.fbx]
 """
@@ -18,32 +18,56 @@ ROOT = os.path.dirname(os.path.abspath(__file__))
 VENV = os.path.join(ROOT, ".venv")
 REQ = os.path.join(ROOT, "requirements.txt")
 PY = os.path.join(VENV, "bin", "python")
-RUNTIME_WHEELS = ["simplemma==2.0.0", "pysubs2==1.8.1"]  # what Blender does not ship (never numpy)
+RUNTIME_WHEELS = ["simplemma==2.0.0", "pysubs2==1.8.1",   # what Blender does not ship (never numpy)
+                  "pose-format==0.15.0"]   # .pose import/export; its other deps (tqdm, video utils) are unused
 RUNTIME_SDISTS = []  # pure Python, published without a wheel: built into one here
-OPTIONAL_WHEELS = ["onnxruntime==1.32.0"]  # neural glosser; without it the add-on falls back to rules
-# Blender platform -> pip platform tag (Blender 5 bundles Python 3.11)
+OPTIONAL_WHEELS = ["onnxruntime==1.32.0"]  # neural glosser/generator; without it the add-on falls back to rules
+# Blender platform -> pip platform tag of the onnxruntime wheel. Blender 4.5 LTS and 5.0 both bundle Python 3.11
+# (BLENDER_PYTHONS); macos-x64 is left out: onnxruntime 1.32 publishes no wheel for it.
 BLENDER_PLATFORMS = {"linux-x64": "manylinux_2_28_x86_64", "windows-x64": "win_amd64",
-                     "macos-arm64": "macosx_14_0_arm64"}
+                     "windows-arm64": "win_arm64", "macos-arm64": "macosx_14_0_arm64"}
+BLENDER_PYTHONS = ("3.11",)
+# Trained on PHOENIX-2014T (CC BY-NC-SA 3.0): never in the default (GPL) zip, only in the research zip
+RESEARCH_ONLY = ["inference/models/glosser_encoder.onnx", "inference/models/glosser_decoder.onnx",
+                 "inference/models/glosser_vocab.json", "inference/models/MODEL_CARD.md"]
+RESEARCH_MANIFEST = {
+    "name": "SignLLM Signing Animation (research models)",
+    "tagline": "SignLLM plus the non-commercial PHOENIX-trained neural glosser",
+    "license": '["SPDX:GPL-3.0-or-later", "SPDX:CC-BY-NC-SA-3.0"]',
+}
+
+
+VENV45 = os.path.join(ROOT, ".venv45")
+REQ45 = os.path.join(ROOT, "requirements-blender45.txt")
+PY45 = os.path.join(VENV45, "bin", "python")
 
 
 def _in_venv():
-    return os.path.realpath(sys.prefix) == os.path.realpath(VENV)
+    return os.path.realpath(sys.prefix) in (os.path.realpath(VENV), os.path.realpath(VENV45))
+
+
+def _ensure_venv(venv, req, what):
+    """Create or refresh a venv from its pinned requirements file (a stamp of the file's hash says when)."""
+    py = os.path.join(venv, "bin", "python")
+    stamp = os.path.join(venv, ".requirements.sha1")
+    want = hashlib.sha1(open(req, "rb").read()).hexdigest()
+    have = open(stamp).read().strip() if os.path.exists(stamp) else None
+    if have != want:
+        if not os.path.exists(py):
+            print(f"Creating the environment in {os.path.basename(venv)} ({what}) ...", flush=True)
+            base = getattr(sys, "_base_executable", sys.executable)
+            subprocess.check_call([base, "-m", "venv", venv])
+        subprocess.check_call([py, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", req])
+        with open(stamp, "w") as fh:
+            fh.write(want)
+    return py
 
 
 def ensure_env():
     """Create/refresh .venv from requirements.txt, then re-run this command inside it."""
     if _in_venv():
         return
-    stamp = os.path.join(VENV, ".requirements.sha1")
-    want = hashlib.sha1(open(REQ, "rb").read()).hexdigest()
-    have = open(stamp).read().strip() if os.path.exists(stamp) else None
-    if have != want:
-        if not os.path.exists(PY):
-            print("Creating the environment in .venv (first run: bpy is ~350 MB) ...", flush=True)
-            subprocess.check_call([sys.executable, "-m", "venv", VENV])
-        subprocess.check_call([PY, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", REQ])
-        with open(stamp, "w") as fh:
-            fh.write(want)
+    _ensure_venv(VENV, REQ, "first run: bpy is ~350 MB")
     os.execv(PY, [PY, os.path.abspath(__file__)] + sys.argv[1:])
 
 
@@ -132,8 +156,26 @@ def cmd_batch(args):
 
 
 def cmd_test(args):
+    """The whole suite on bpy 5.0.1 (.venv), then the `core` Blender tests on bpy 4.5 LTS (.venv45).
+
+    With extra pytest arguments only the first pass runs (with them); `test45` runs only the second."""
     import pytest
-    return pytest.main(["-q", "-p", "no:cacheprovider", os.path.join(ROOT, "tests")] + args.pytest_args)
+    code = pytest.main(["-q", "-p", "no:cacheprovider", os.path.join(ROOT, "tests")] + args.pytest_args)
+    if args.pytest_args:
+        return code
+    code45 = cmd_test45(argparse.Namespace(pytest_args=[]))
+    print(f"Blender 5.0 (full suite): {'passed' if code == 0 else f'FAILED (exit {code})'}; "
+          f"Blender 4.5 LTS (core tests): {'passed' if code45 == 0 else f'FAILED (exit {code45})'}", flush=True)
+    return int(code) or int(code45)
+
+
+def cmd_test45(args):
+    """The tests marked `core` on bpy 4.5 LTS, in its own pinned venv (requirements-blender45.txt)."""
+    py = _ensure_venv(VENV45, REQ45, "Blender 4.5 LTS as a module, ~350 MB")
+    print("\n=== Blender 4.5 LTS: core tests (pytest -m core, .venv45) ===", flush=True)
+    # --tb=short: long tracebacks repr the test's arguments, and a bpy object freed by a file load crashes 4.5
+    return subprocess.call([py, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--tb=short", "-m", "core",
+                            os.path.join(ROOT, "tests")] + list(args.pytest_args), cwd=ROOT)
 
 
 def blender_ext_tool():
@@ -148,13 +190,13 @@ def blender_ext_tool():
     raise SystemExit("Blender's extension tool (bl_pkg/cli/blender_ext.py) not found in the bpy package")
 
 
-def _download(reqs, dest, platform=None):
+def _download(reqs, dest, platform=None, python="3.11"):
     """pip download binary wheels into dest; returns the new file names (raises CalledProcessError)."""
     before = set(os.listdir(dest))
     cmd = [sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", "--no-deps",
            "--only-binary=:all:", "-d", dest]
     if platform:
-        cmd += ["--platform", platform, "--python-version", "3.11"]
+        cmd += ["--platform", platform, "--python-version", python]
     subprocess.check_call(cmd + reqs)
     return sorted(set(os.listdir(dest)) - before)
 
@@ -170,15 +212,22 @@ def _wheel_files(dest, reqs):
     return out
 
 
-def _staged_source(wheel_files, platforms):
-    """A temporary copy of the source whose manifest lists exactly the wheels fetched for this build."""
+def _staged_source(wheel_files, platforms, research=False):
+    """A temporary copy of the source whose manifest lists exactly the wheels fetched for this build.
+
+    research=False leaves out the models trained on non-commercial data (RESEARCH_ONLY); research=True keeps
+    them and names the package and its licences accordingly."""
     import re
     import shutil
     import tempfile
     stage = os.path.join(tempfile.mkdtemp(prefix="signllm_ext_"), "src")
     shutil.copytree(ROOT, stage, symlinks=True, ignore=shutil.ignore_patterns(
-        ".git", ".venv", ".trainvenv", ".devdata", "dist", "out", "wheels", "__pycache__", ".pytest_cache",
-        ".hypothesis", "*.zip"))
+        ".git", ".venv", ".venv45", ".trainvenv", ".devdata", "dist", "out", "wheels", "__pycache__",
+        ".pytest_cache", ".hypothesis", "*.zip"))
+    if not research:
+        for rel in RESEARCH_ONLY:
+            if os.path.exists(os.path.join(stage, rel)):
+                os.remove(os.path.join(stage, rel))
     os.makedirs(os.path.join(stage, "wheels"))
     for path in wheel_files:
         shutil.copy2(path, os.path.join(stage, "wheels"))
@@ -189,45 +238,81 @@ def _staged_source(wheel_files, platforms):
     if platforms:
         text = text.replace("\nwheels = [", "\nplatforms = [" + ", ".join(f'"{p}"' for p in platforms) + "]\n"
                             "wheels = [", 1)
+    if research:
+        for key, value in RESEARCH_MANIFEST.items():
+            quoted = value if value.startswith("[") else f'"{value}"'
+            text = re.sub(rf"(?m)^{key} = .*$", lambda m: f"{key} = {quoted}", text, count=1)
     open(man, "w", encoding="utf-8").write(text)
     return stage
 
 
+def _fetch_platform_wheels(wheels, platforms):
+    """onnxruntime for each platform and Python version; a platform whose wheel cannot be had is reported."""
+    fetched, missing = [], []
+    for req in OPTIONAL_WHEELS:
+        name = req.split("==")[0]
+        for plat in platforms:
+            for py in BLENDER_PYTHONS:
+                tmp = os.path.join(wheels, f"_{plat}_py{py}")
+                os.makedirs(tmp, exist_ok=True)
+                try:
+                    got = _download([req], tmp, BLENDER_PLATFORMS[plat], py)
+                    got = got or [f for f in os.listdir(tmp) if f.startswith(name + "-")]
+                    fetched += [os.path.join(tmp, f) for f in got]
+                except subprocess.CalledProcessError:
+                    missing.append(f"{req} for {plat} (Python {py})")
+    return fetched, missing
+
+
+def _build(tool, stage, out_dir):
+    """Blender's own `build --split-platforms`: one zip per platform with only that platform's wheels."""
+    import shutil
+    os.makedirs(out_dir, exist_ok=True)
+    try:
+        subprocess.check_call([sys.executable, tool, "build", "--source-dir", stage, "--output-dir", out_dir,
+                               "--split-platforms"])
+    finally:
+        shutil.rmtree(os.path.dirname(stage), ignore_errors=True)
+    return sorted(os.path.join(out_dir, f) for f in os.listdir(out_dir) if f.endswith(".zip"))
+
+
 def cmd_extension(args):
+    """dist/signllm_blender-<version>-<platform>.zip per platform (GPL content only) and
+    dist/signllm_blender-research-<version>-<platform>.zip (adds the PHOENIX-trained glosser and its card)."""
+    import shutil
+    import tempfile
     wheels = os.path.join(ROOT, "wheels")
     os.makedirs(wheels, exist_ok=True)
     _download(RUNTIME_WHEELS, wheels)
     if RUNTIME_SDISTS:
         subprocess.check_call([sys.executable, "-m", "pip", "wheel", "-q", "--disable-pip-version-check",
                                "--no-deps", "-w", wheels] + RUNTIME_SDISTS)
-    fetched = _wheel_files(wheels, RUNTIME_WHEELS + RUNTIME_SDISTS)
-    platforms = list(BLENDER_PLATFORMS) if args.all_platforms else []
-    for req in OPTIONAL_WHEELS:
-        name = req.split("==")[0]
-        for plat in (platforms or [None]):
-            tmp = os.path.join(wheels, "_" + (plat or "here"))
-            os.makedirs(tmp, exist_ok=True)
-            try:
-                got = _download([req], tmp, BLENDER_PLATFORMS.get(plat))
-                got = got or [f for f in os.listdir(tmp) if f.startswith(name + "-")]
-                fetched += [os.path.join(tmp, f) for f in got]
-            except subprocess.CalledProcessError:
-                print(f"warning: could not fetch the {req} wheel for {plat or 'this platform'} (offline?): the "
-                      "extension is built without it and its neural glosser falls back to rules.", flush=True)
+    pure = _wheel_files(wheels, RUNTIME_WHEELS + RUNTIME_SDISTS)
+    platforms = args.platforms.split(",") if args.platforms else list(BLENDER_PLATFORMS)
+    unknown = [p for p in platforms if p not in BLENDER_PLATFORMS]
+    if unknown:
+        raise SystemExit(f"Unknown platform(s) {', '.join(unknown)}; use {', '.join(BLENDER_PLATFORMS)}.")
+    native, missing = _fetch_platform_wheels(wheels, platforms)
+    if missing:   # a zip that claims a platform must carry its wheels: refuse rather than ship it half-done
+        raise SystemExit("Could not fetch " + "; ".join(missing) + " (offline?). Build fewer platforms with "
+                         "--platforms, e.g. --platforms linux-x64.")
     dist = os.path.abspath(args.out)
     os.makedirs(dist, exist_ok=True)
     tool = blender_ext_tool()
-    stage = _staged_source(fetched, platforms)
-    build = [sys.executable, tool, "build", "--source-dir", stage, "--output-dir", dist]
-    try:
-        subprocess.check_call(build + (["--split-platforms"] if platforms else []))
-    finally:
-        import shutil
-        shutil.rmtree(os.path.dirname(stage), ignore_errors=True)
-    zips = sorted((os.path.join(dist, f) for f in os.listdir(dist) if f.endswith(".zip")), key=os.path.getmtime)
-    for z in (zips[-len(platforms):] if platforms else zips[-1:]):
+    made = []
+    for research in (False, True):
+        tmp_out = tempfile.mkdtemp(prefix="signllm_zip_")
+        for z in _build(tool, _staged_source(pure + native, platforms, research), tmp_out):
+            name = os.path.basename(z)
+            if research:
+                name = name.replace("signllm_blender-", "signllm_blender-research-", 1)
+            dest = os.path.join(dist, name)
+            shutil.move(z, dest)
+            made.append(dest)
+        shutil.rmtree(tmp_out, ignore_errors=True)
+    for z in made:
         subprocess.check_call([sys.executable, tool, "validate", z])
-        print(z)
+        print(f"{z} ({os.path.getsize(z) / 1e6:.1f} MB)")
     return 0
 
 
@@ -256,12 +341,15 @@ def main(argv=None):
     d.add_argument("--fps", type=int, default=24)
     d.add_argument("--frames", type=int, default=12, help="frames on the contact sheet")
     d.add_argument("--resolution", type=int, default=360)
-    t = sub.add_parser("test", help="run the whole test suite")
+    t = sub.add_parser("test", help="run the whole test suite (bpy 5.0), then the core tests on bpy 4.5 LTS")
     t.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    t45 = sub.add_parser("test45", help="only the core Blender tests on bpy 4.5 LTS (.venv45)")
+    t45.add_argument("pytest_args", nargs=argparse.REMAINDER)
     e = sub.add_parser("extension", help="build and validate the installable zip")
     e.add_argument("--out", default=os.path.join(ROOT, "dist"))
-    e.add_argument("--all-platforms", action="store_true",
-                   help=f"one zip per Blender platform ({', '.join(BLENDER_PLATFORMS)}) with its onnxruntime wheel")
+    e.add_argument("--platforms", default="",
+                   help=f"comma-separated subset of {', '.join(BLENDER_PLATFORMS)} (default: all); one default "
+                        "and one research zip per platform, each with that platform's onnxruntime wheel")
     sub.add_parser("validate", help="check every data file")
     gl = sub.add_parser("gallery", help="render a contact sheet per sentence of docs/gallery/sentences.txt")
     gl.add_argument("--resolution", type=int, default=300)
@@ -270,11 +358,26 @@ def main(argv=None):
     ba = sub.add_parser("batch", help="headless: IN.blend + subtitles/text -> OUT.blend (+ render, exports)",
                         add_help=False)
     ba.add_argument("batch_args", nargs=argparse.REMAINDER)
-    args = p.parse_args(argv)
+    args, extra = p.parse_known_args(argv)
+    if extra and args.cmd in ("test", "test45"):     # `build.py test -k name`: options for pytest
+        args.pytest_args = extra + list(args.pytest_args)
+    elif extra:
+        p.error(f"unrecognized arguments: {' '.join(extra)}")
     ensure_env()
-    return {"demo": cmd_demo, "test": cmd_test, "extension": cmd_extension, "validate": cmd_validate,
+    return {"demo": cmd_demo, "test": cmd_test, "test45": cmd_test45, "extension": cmd_extension, "validate": cmd_validate,
             "bench": cmd_bench, "gallery": cmd_gallery, "batch": cmd_batch}[args.cmd](args)
 
 
+def _exit(code):
+    """Exit; on bpy 4.5 skip interpreter shutdown, which hangs there after Rigify has generated a rig (the
+    process never ends although all work is done and saved; 5.0 exits normally)."""
+    bpy = sys.modules.get("bpy")
+    if bpy is not None and bpy.app.version < (5, 0, 0):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(int(code or 0))
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit(main())

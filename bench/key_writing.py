@@ -16,8 +16,8 @@ def run(n_keys=2000, n_curves=20):
         slot = action.slots.new(id_type="OBJECT", name=ob.name)
         ob.animation_data_create().action = action
         ob.animation_data.action_slot = slot
-        from bpy_extras import anim_utils
-        cb = anim_utils.action_ensure_channelbag_for_slot(action, slot)
+        from signllm.rigs.blender_io import ensure_channelbag
+        cb = ensure_channelbag(action, slot)
         co = np.empty((n_keys, 2), np.float32)
         co[:, 0], co[:, 1] = frames, vals
         with Timer() as fast:

@@ -19,6 +19,7 @@ from .gloss import GlossItem, format_gloss, parse_gloss
 from .hamnosys import hamnosys_track, load_user_lexicon
 from .languages import available, load_language
 from .synthesis import Settings, Synthesizer, spellable
+from .textnorm import normalise_text
 from .track import PoseTrack, Segment
 
 MAX_TEXT = 200_000
@@ -55,10 +56,13 @@ def text_to_gloss(text, language="ASL", glosser="rules", loci=None):
     if glosser not in GLOSSERS:
         raise SignLLMError(f"Unknown glosser {glosser!r}; use one of {', '.join(GLOSSERS)}.")
     lang = load_language(language)
-    plain = strip_markup(text)
+    norm = normalise_text(strip_markup(text))   # NFKC, invisible characters out; spans mapped back below
+    plain = norm.text
     items = _neural_gloss(plain, language, glosser) if glosser != "rules" else None
     if items is None:
         items = lang.glosser.gloss(plain, loci=loci) if loci is not None else lang.glosser.gloss(plain)
+    for it in items:
+        it.span = norm.original_span(it.span)
     # words the manual alphabet cannot spell (another script) are left out rather than signed as nothing
     items = [it for it in items if it.kind != "spell" or spellable(it.letters, lang.alphabet or {})]
     if not any(it.kind != "pause" for it in items):
@@ -108,5 +112,5 @@ def text_to_track(text, language="ASL", body=None, settings=None):
 
 __all__ = ["GLOSSERS", "BodyModel", "DataError", "GlosserFallbackWarning", "GlossItem", "PoseTrack", "Segment",
            "Settings", "SignLLMError", "Synthesizer", "available", "format_gloss", "gloss_to_track", "hamnosys_track",
-           "load_language", "load_user_lexicon", "parse_gloss",
+           "load_language", "load_user_lexicon", "normalise_text", "parse_gloss",
            "text_to_gloss", "text_to_track"]

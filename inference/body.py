@@ -30,6 +30,7 @@ class BodyModel:
     up: np.ndarray = field(default_factory=lambda: np.array([0.0, 0.0, 1.0]))
     left: np.ndarray = field(default_factory=lambda: np.array([1.0, 0.0, 0.0]))
     hand_scale: float = 1.1
+    skin: object = None   # the character's own skin (rigs.skin_body.SkinBody) when the rig has a mesh
 
     @classmethod
     def default(cls):
@@ -84,12 +85,18 @@ class BodyModel:
             normal = normalize(horiz + 1e-9 * self.forward)
         else:
             normal = self.up * np.sign(spec["u"])
+        if self.skin is not None:   # on the character's own skin, at its own face's landmarks
+            point = self.skin.place(spec, side, point, normal, self)
         return point, normal
 
-    def penetration(self, points, normals=False):
+    def penetration(self, points, normals=False, margin=None):
         """How deep (m, >= 0) each point lies inside the body: a head ellipsoid and a torso box, both drawn
         a little inside the skin points of locations.json, so touching the skin never counts as inside.
-        With normals=True also the outward direction that gets each point out fastest."""
+        With normals=True also the outward direction that gets each point out fastest.
+        A body with the character's skin measures against that skin instead (`margin`: how far out of
+        the skin each point counts as touching, see rigs.skin_body.SkinBody.penetration)."""
+        if self.skin is not None:
+            return self.skin.penetration(points, normals, margin)
         P = np.asarray(points, float)
         j = self.joints
         H, W = self.H, self.W

@@ -34,6 +34,11 @@ HAND_LENGTH = 0.092 + 0.046 + 0.028 + 0.022  # wrist to middle fingertip, extend
 PALM_THICKNESS = 0.025
 FINGER_THICKNESS = 0.015
 
+# the palm's edges beside the wrist and along the pinky side (hand frame, right hand, metres at scale 1; as thin as a
+# finger there): the
+# heel of the hand is wider than the joints' lines, so collision with a character's skin samples it too
+PALM_EDGES = np.array([[0.028, 0.015, 0.0], [-0.030, 0.015, 0.0], [-0.040, 0.050, 0.0], [0.030, 0.050, 0.0]])
+
 _X = np.array([1.0, 0.0, 0.0])
 _Y = np.array([0.0, 1.0, 0.0])
 _Z = np.array([0.0, 0.0, 1.0])

@@ -53,7 +53,9 @@ class NeuralGlosser:
             with open(path, encoding="utf-8") as fh:
                 spec = json.load(fh)
         except FileNotFoundError:
-            raise DataError(f"Neural glosser: no model vocabulary at {path} (train it with training/train_glosser.py).")
+            raise DataError(f"Neural glosser: no model at {os.path.dirname(path)}. It is trained on non-commercial "
+                            "data, so it ships only in the research package (signllm_blender-research-*.zip); "
+                            "or train one with training/train_glosser.py.")
         except (OSError, ValueError) as exc:
             raise DataError(f"Neural glosser: {path} is not readable JSON ({exc}).")
         if not isinstance(spec, dict) or spec.get("schema") != SCHEMA:

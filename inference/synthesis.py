@@ -112,6 +112,9 @@ class Synthesizer:
         self.dom = self.s.dominant
         self.nd = _other(self.dom)
         self.scale = self.body.hand_scale
+        # human speed limits are in metres for the default body: a rig of another size (a 2x character, an FBX
+        # in centimetres) moves proportionally, so timing depends on the text and speed, never on rig size
+        self.size = max(self.body.W, 1e-9) / BodyModel.default().W
         self._points = {}
         rest_params = 0.55 * phonology.handshape("C") + 0.45 * phonology.handshape("open B")
         self.rest = {side: self.rest_posture(side, rest_params) for side in HAND_SIDES}
@@ -174,8 +177,11 @@ class Synthesizer:
         return p.copy()
 
     def _local_point(self, params, surface, side):
-        j = hand.joints_local(params, self.scale, "R")
-        p = hand.surface_point(j, surface) if surface else (j[0] + j[9]) * 0.5
+        # skin thickness (hand.PALM_THICKNESS...) is in metres for the default hand: work at that size and
+        # scale the point, so a hand twice the size is also twice as thick (contacts scale with the rig)
+        s0 = BodyModel.default().hand_scale
+        j = hand.joints_local(params, s0, "R")
+        p = (hand.surface_point(j, surface) if surface else (j[0] + j[9]) * 0.5) * (self.scale / s0)
         if side == "L":
             p = p * np.array([-1.0, 1.0, 1.0])
         return p
@@ -202,7 +208,7 @@ class Synthesizer:
         point, normal = self.location(spec["loc"], side, base)
         contact = spec.get("contact")
         pos = point - rot @ self.local_point(params, contact, side)
-        pos = pos + normal * float(spec.get("near", 0.0))   # kept off the location, with or without contact
+        pos = pos + normal * float(spec.get("near", 0.0)) * self.size   # kept off the location (metres on the default body)
         return Posture(pos, rot, np.asarray(params, float))
 
     # -- movements -----------------------------------------------------------------------------
@@ -427,6 +433,8 @@ class Synthesizer:
             out[self.nd] = Chunk.hold(base, n)
         start = self._posture(spec, self.dom, base)
         dom = self._apply_moves(start, entry.get("move", []), n, self.dom, spec, base)
+        if getattr(self.body, "skin", None) is not None and spec.get("contact") and spec["loc"] in self.ph.locations:
+            dom = self._pivot_clear(dom, spec["contact"], self.dom)
         out[self.dom] = dom
         if sym == "base" and entry.get("base_follows"):
             out[self.nd] = self._carried(out[self.nd], dom)
@@ -436,7 +444,7 @@ class Synthesizer:
         if sym in ("mirror", "alt"):
             mir = self._mirror(dom)
             if entry.get("cross"):   # crossed start (SAFE, FREE): the other hand passes just behind the dominant one
-                mir = Chunk(mir.pos - self.body.forward * CROSS_DEPTH, mir.rot, mir.params)
+                mir = Chunk(mir.pos - self.body.forward * CROSS_DEPTH * self.size, mir.rot, mir.params)
             if sym == "alt":
                 period = max(1, max([m.get("repeat", 1) for m in entry.get("move", [])] or [1]))
                 shift = max(1, int(round(n / (2 * period))))
@@ -444,6 +452,44 @@ class Synthesizer:
                 mir = Chunk(mir.pos[idx], mir.rot[idx], mir.params[idx])
             out[self.nd] = mir
         return out
+
+    _PIVOTS = np.radians([12.0, -12.0, 25.0, -25.0, 40.0, -40.0, 55.0, -55.0])
+
+    def _pivot_clear(self, chunk, surface, side):
+        """A contact sign on the character's own skin: where the handshape and orientation the lexicon gives
+        would put other parts of the hand into the body (knuckles into the jaw while the fingertip touches the
+        cheek), the hand turns about its contact point, by the smallest tilt that keeps it out; the contact
+        point's path is unchanged, so the touch stays where it was. One tilt for the whole sign."""
+        body = self.body
+        local = np.stack([self.local_point(p, surface, side) for p in chunk.params])          # (T, 3)
+        c = chunk.pos + np.einsum("tij,tj->ti", chunk.rot, local)                               # contact points
+        pts, margin = self._hand_points(chunk.pos, chunk.rot, chunk.params, side)
+        pts, margin = pts[:, :-2], margin[:-2].copy()   # the forearm is the elbow's business here
+        margin[0] = margin[9]                            # and the wrist bends
+        rel = pts - c[:, None]                                                                  # from the contact
+        cands = [np.eye(3)] + [axis_angle_matrix(ax, a) for ax in (body.left, body.up, body.forward)
+                               for a in self._PIVOTS]
+        base_pen = None
+        best, best_cost = None, np.inf
+        for k, R in enumerate(cands):
+            pen = np.maximum(body.penetration(c[:, None] + rel @ R.T, margin=margin) - 0.004, 0.0).max()
+            if k == 0:
+                base_pen = pen
+                if pen <= 0.001:
+                    best = None
+                    break
+            angle = 0.0 if k == 0 else abs(self._PIVOTS[(k - 1) % len(self._PIVOTS)])
+            cost = pen + 0.01 * angle
+            if cost < best_cost:
+                best, best_cost = R, cost
+        pos, rot = chunk.pos, chunk.rot
+        if best is not None and best_cost < base_pen:
+            pos = c + (chunk.pos - c) @ best.T
+            rot = np.einsum("ij,tjk->tik", best, chunk.rot)
+        # a movement between two places on the skin follows the skin, not the chord under it
+        d, n = body.skin.depth(c)
+        pos = pos + np.maximum(d, 0.0)[:, None] * n
+        return Chunk(pos, rot, chunk.params)
 
     def letter_chunks(self, letters, lexicalised=False):
         """Dominant-hand chunks for a fingerspelled word, one per letter.
@@ -492,7 +538,7 @@ class Synthesizer:
         secs = base_time if base_time is not None else float(np.clip(0.06 + 0.12 * dn + rot / 1500.0, 0.1, 0.35))
         # a minimum-jerk path peaks at 1.875x its mean speed (plus the bulge): keep the wrist under peak_speed
         dist = max((np.linalg.norm(b.pos - a.pos) for a, b in pairs), default=0.0)
-        secs = max(secs, 1.875 * 1.15 * dist / self.s.peak_speed)
+        secs = max(secs, 1.875 * 1.15 * dist / (self.s.peak_speed * self.size))
         return max(1, int(round(secs / self.s.speed * self.s.fps)))
 
     def synthesize(self, items):
@@ -500,6 +546,7 @@ class Synthesizer:
         chunks = {side: [] for side in HAND_SIDES}
         cur = dict(self.rest)
         segments = []
+        touching = []      # frame spans of signs that touch the body
         marks = []
         frame = 0
 
@@ -568,6 +615,8 @@ class Synthesizer:
                 if start is None:
                     start = frame
                 append(sc, max(len(c) for c in sc.values()))
+            if entry["dom"].get("contact") and entry["dom"].get("loc") in self.ph.locations:
+                touching.append((start, frame))
             segments.append(Segment(item.gloss, "sign", start, frame, item.words, item.span, "lexicon",
                                     bool(entry.get("review", False))))
             marks.append((start, frame, item.marks, item, k))
@@ -580,7 +629,11 @@ class Synthesizer:
         wrist = np.stack([np.concatenate([c.pos for c in chunks[s]]) for s in HAND_SIDES], 1)
         palm = np.stack([np.concatenate([c.rot for c in chunks[s]]) for s in HAND_SIDES], 1)
         params = np.stack([np.concatenate([c.params for c in chunks[s]]) for s in HAND_SIDES], 1)
+        self._touching = np.zeros(len(wrist), bool)
+        for a, b in touching:
+            self._touching[a:b] = True
         wrist = self._keep_out_of_body(wrist, palm, params)
+        self._touching = None
         wrist = self._clamp_reach(wrist)
         elbow = self._elbows(wrist)
         head, brows, face = self._nonmanuals(len(wrist), marks, segments, wrist)
@@ -602,7 +655,8 @@ class Synthesizer:
             acc = np.linalg.norm(np.diff(c.pos, 2, axis=0), axis=-1) * fps * fps
             cosang = (np.einsum("tij,tij->t", c.rot[1:], c.rot[:-1]) - 1) / 2
             w = np.arccos(np.clip(cosang, -1, 1)) * fps
-            f = max(f, v.max() / (self.s.peak_speed * sp), np.sqrt(acc.max() / (self.s.peak_accel * sp * sp)),
+            f = max(f, v.max() / (self.s.peak_speed * self.size * sp),
+                    np.sqrt(acc.max() / (self.s.peak_accel * self.size * sp * sp)),
                     w.max() / (self.s.peak_turn * sp))
         cit = float(entry.get("duration", 0.5))
         f = max(f, self.s.min_sign / cit)
@@ -650,8 +704,9 @@ class Synthesizer:
             sel = np.flatnonzero(near)
             if len(sel) == 0:
                 continue
+            touching = self._touching[sel] if getattr(self, "_touching", None) is not None and side == self.dom else None
             for _ in range(rounds):
-                d_sel, n_sel = self._deepest(out[sel, h], palm[sel, h], params[sel, h], side)
+                d_sel, n_sel = self._deepest(out[sel, h], palm[sel, h], params[sel, h], side, touching)
                 d_sel = d_sel - allow * 0.5
                 if d_sel.max() <= allow * 0.5:
                     break
@@ -666,16 +721,36 @@ class Synthesizer:
                                       np.linalg.norm(push, axis=-1, keepdims=True), smooth, push)
         return out
 
-    def _deepest(self, wrists, palms, params, side, block=2048):
+    def _hand_points(self, wrists, palms, params, side):
+        """(points (T, K, 3), per-point margin or None): the 21 joints; on a character's skin also the palm's
+        edges (the heel of the hand is wider than the joints' lines) and the forearm's end behind the wrist."""
+        local = hand.joints_local(params, self.scale, side)
+        skin = getattr(self.body, "skin", None)
+        margin = None
+        if skin is not None:
+            edges = np.concatenate([hand.PALM_EDGES, [[0.0, -0.03, 0.0], [0.0, -0.06, 0.0]]])
+            edges = edges * self.scale * (np.array([-1.0, 1.0, 1.0]) if side == "L" else 1.0)
+            fore = 0.8 * skin.arm_radius.get(f"fore_{side}", 0.5 * hand.PALM_THICKNESS) + 0.004
+            margin = np.concatenate([skin.joint_margin, np.full(len(hand.PALM_EDGES), skin.joint_margin[6]),
+                                     [fore, fore]])
+            local = np.concatenate([local, np.broadcast_to(edges, local.shape[:-2] + edges.shape)], axis=-2)
+        return wrists[:, None, :] + np.einsum("tij,tkj->tki", palms, local), margin
+
+    def _deepest(self, wrists, palms, params, side, touching=None, block=2048):
         """Per frame, the deepest hand joint's depth inside the body and its way out (blocks of frames,
-        so a long text's collision test needs little memory)."""
+        so a long text's collision test needs little memory). `touching`: frames of a body-contact sign,
+        where the forearm is left to the elbow (_forearm_clear) and the wrist may bend."""
         depth = np.empty(len(wrists))
         normal = np.empty((len(wrists), 3))
         for a in range(0, len(wrists), block):
             b = a + block
-            joints = wrists[a:b, None, :] + np.einsum("tij,tkj->tki", palms[a:b],
-                                                      hand.joints_local(params[a:b], self.scale, side))
-            d, n = self.body.penetration(joints, normals=True)
+            joints, margin = self._hand_points(wrists[a:b], palms[a:b], params[a:b], side)
+            m = margin
+            if margin is not None and touching is not None:
+                m = np.repeat(margin[None], len(joints), 0)
+                m[touching[a:b], -2:] = -1.0
+                m[touching[a:b], 0] = margin[9]     # the wrist bends there: its own thickness is the elbow's
+            d, n = self.body.penetration(joints, normals=True, margin=m)
             k = d.argmax(axis=1)
             ii = np.arange(len(k))
             depth[a:b] = d[ii, k]
@@ -699,8 +774,49 @@ class Synthesizer:
             a, b = self.body.arm_lengths(side)
             pole = -self.body.up + 0.45 * self.body.side_vec(side) - 0.25 * self.body.forward   # relaxed: down, out, back
             mid, _ = two_bone_ik(self.body.joints[f"shoulder_{side}"], wrist[:, h], a, b, pole)
+            if getattr(self.body, "skin", None) is not None:
+                mid = self._forearm_clear(side, wrist[:, h], mid, a, b)
             out[:, h] = mid
         return out
+
+    def _forearm_clear(self, side, wrist, mid, a, b, steps=7, clear=0.002):
+        """On a character's own skin the forearm must stay out of the body too (a palm on the chest pulls the
+        forearm into it): where it would sink in, the elbow swings outward and forward (the elbow is the
+        solver's pole), by the smallest of a few steps that clears it, eased over neighbouring frames."""
+        skin = self.body.skin
+        r = skin.arm_radius.get(f"fore_{side}")
+        if r is None:
+            return mid
+        shoulder = self.body.joints[f"shoulder_{side}"]
+        s = np.linspace(0.15, 0.95, 7)[:, None, None]
+        radius = r * (1.0 - 0.25 * s[:, :, 0])               # the forearm thins toward the wrist
+
+        def depth(m):
+            pts = m[None] + s * (wrist - m)[None]            # (7, T, 3) along the forearm
+            return (skin.depth(pts)[0] + radius).max(axis=0)
+
+        up, out_, fwd = self.body.up, self.body.side_vec(side), self.body.forward
+        angles = np.radians(np.linspace(24.0, 84.0, steps))
+        cands, depths = [mid], [depth(mid)]
+        for ang in angles[1:]:
+            pole = -up * np.cos(ang) + out_ * np.sin(ang) + 0.3 * fwd * (1 + ang)
+            m, _ = two_bone_ik(shoulder, wrist, a, b, pole)
+            cands.append(m)
+            depths.append(depth(m))
+        D = np.stack(depths)                                  # (steps, T)
+        ok = D <= clear
+        k = np.where(ok.any(axis=0), ok.argmax(axis=0), D.argmin(axis=0)).astype(float)
+        if not k.any():
+            return mid
+        win = max(1, int(round(0.15 * self.s.fps)))
+        pad = np.pad(k, win, mode="edge")
+        k = np.max(np.stack([pad[i:i + len(k)] for i in range(2 * win + 1)]), axis=0)   # clear early, stay late
+        kernel = np.exp(-0.5 * (np.arange(-win, win + 1) / (win / 2.0)) ** 2)
+        k = np.convolve(np.pad(k, win, mode="edge"), kernel / kernel.sum(), mode="valid")
+        ang = np.interp(k, np.arange(steps), angles)[:, None]
+        pole = -up * np.cos(ang) + out_ * np.sin(ang) + 0.3 * fwd * (1 + ang)
+        m, _ = two_bone_ik(shoulder, wrist, a, b, pole)
+        return m
 
     def _nonmanuals(self, n, marks, segments=(), wrist=None):
         """Head, brows and face channels from the gloss marks, lexicon and hands (inference/nonmanual.py)."""

@@ -49,6 +49,9 @@ class SIGNLLM_OT_import_pose(bpy.types.Operator, ImportHelper):
         jt = pose_import.load_sequence(path, self.sequence - 1, self.fps, self.scale)
         obj = context.active_object
         msg = [f"{jt.name or os.path.basename(path)}: {jt.n_frames} frames at {jt.fps:g} fps"]
+        for w in jt.meta.get("warnings", []):      # implausible scale or units: said, not refused
+            self.report({"WARNING"}, w)
+            msg.append("check the scale (see the warning)")
         if self.retarget:
             if obj is None or obj.type != "ARMATURE":
                 raise SignLLMError("Retarget needs the character's armature as the active object.")

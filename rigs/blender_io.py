@@ -12,6 +12,52 @@ _AUTO_CLAMPED = bpy.types.Keyframe.bl_rna.properties["handle_left_type"].enum_it
 ACTION_TAG = "signllm"
 
 
+# --- Blender 4.5 LTS / 5.x compatibility: the only places that differ between the two are here ---
+
+def ensure_channelbag(action, slot):
+    """The slot's channelbag in the action's first keyframe strip, created if missing.
+
+    5.0 has bpy_extras.anim_utils.action_ensure_channelbag_for_slot; 4.5 only has the layer/strip API
+    that function is built on (`strip.channelbag(slot, ensure=True)`), which 5.0 has too.
+    """
+    ensure = getattr(anim_utils, "action_ensure_channelbag_for_slot", None)
+    if ensure is not None:
+        return ensure(action, slot)
+    layer = action.layers[0] if len(action.layers) else action.layers.new("Layer")
+    strip = layer.strips[0] if len(layer.strips) else layer.strips.new(type="KEYFRAME")
+    return strip.channelbag(slot, ensure=True)
+
+
+def new_fcurve(cb, path, index=0, group=None):
+    """A new F-curve in a channelbag, in the named group (created if missing).
+
+    5.0's `fcurves.new` takes group_name; 4.5's takes only (data_path, index), so the group is set after.
+    """
+    if group is None:
+        return cb.fcurves.new(path, index=index)
+    if "group_name" in cb.fcurves.bl_rna.functions["new"].parameters:
+        return cb.fcurves.new(path, index=index, group_name=group)
+    fc = cb.fcurves.new(path, index=index)
+    grp = cb.groups.get(group)
+    fc.group = grp if grp is not None else cb.groups.new(group)
+    return fc
+
+
+def bone_selected(obj, name):
+    """Selection state of a bone: PoseBone.select in 5.0, Bone.select before (4.5)."""
+    pb = obj.pose.bones[name]
+    return bool(pb.select if hasattr(pb, "select") else pb.bone.select)
+
+
+def select_bone(obj, name, state=True):
+    """Select or deselect a bone in pose mode on 4.5 and 5.x alike."""
+    pb = obj.pose.bones[name]
+    if "select" in pb.bl_rna.properties:
+        pb.select = state
+    else:
+        pb.bone.select = state
+
+
 def read_rig(obj):
     """RigData of an armature object: rest matrices and current pose matrices (armature space)."""
     bones = {}
@@ -78,7 +124,7 @@ def write_plan(obj, plan, frame_start, action_name, curves=None):
 
 def write_curves(action, slot, obj, curves, frame_start):
     """Bone curves (CurveKeys) into the slot's channelbag; existing curves on the same paths are replaced."""
-    cb = anim_utils.action_ensure_channelbag_for_slot(action, slot)
+    cb = ensure_channelbag(action, slot)
     for c in curves:
         if obj.type == "ARMATURE":
             pb = obj.pose.bones[c.bone]
@@ -97,7 +143,7 @@ def _write_fcurve(cb, path, index, group, frames, values, frame_start):
     fc = cb.fcurves.find(path, index=index)
     if fc is not None:
         cb.fcurves.remove(fc)
-    fc = cb.fcurves.new(path, index=index, group_name=group)
+    fc = new_fcurve(cb, path, index, group)
     n = len(frames)
     co = np.empty((n, 2), np.float32)
     co[:, 0] = frames + frame_start
@@ -289,6 +335,7 @@ def write_nla(obj, plan, segments, frame_start, action_name, per_sign=True):
             bounds, names = [frame_start, end + 1], [f"{NLA_PREFIX} {label}"]
         for name, a, b in zip(names, bounds[:-1], bounds[1:]):
             strip = track.strips.new(name, int(a), action)
+            strip.name = name    # 4.5.0 names a new strip after its action whatever name is passed
             strip.action_slot = slot
             strip.action_frame_start = float(a)
             strip.action_frame_end = float(max(b - 1, a + 1))

@@ -166,6 +166,23 @@ def _closest(names):
     return profiles()[best]["label"], best_missing
 
 
+def partial_mapping(rig):
+    """(mapping, label) to show when a rig is not recognised: the closest named rig's bones that exist here
+    (the others empty), so Detect Bones can list every row the user still has to map."""
+    names = set(getattr(rig, "bones", rig))
+    best = None
+    for key, spec in profiles().items():
+        m = resolve_mapping(spec, names)
+        found = sum(1 for b in m.values() if b)
+        if best is None or found > best[0]:
+            best = (found, spec.get("label", key), m)
+    mapping = {r: None for r in roles()}
+    if best is not None:
+        mapping.update({r: b for r, b in best[2].items() if r in mapping})
+    label = f"Not recognised (closest: {best[1]}): map the red rows" if best else "Not recognised: map the red rows"
+    return mapping, label
+
+
 def detect(rig, user_mapping=None):
     """The Profile for a rig (RigData, or bone names: then no generic fallback); raise NotHumanoid.
 

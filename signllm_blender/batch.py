@@ -15,6 +15,7 @@ import sys
 import bpy
 
 from ..inference import SignLLMError
+from ..inference.arguments import check_options
 from . import studio
 from ..studio import subtitles
 from ..studio.jobs import JobOptions
@@ -87,7 +88,8 @@ def find_armature(name=None):
 
 def render_video(scene, path):
     scene.render.engine = "BLENDER_WORKBENCH"
-    scene.render.image_settings.media_type = "VIDEO"
+    if hasattr(scene.render.image_settings, "media_type"):   # 5.0+; 4.5 picks video by file_format alone
+        scene.render.image_settings.media_type = "VIDEO"
     scene.render.image_settings.file_format = "FFMPEG"
     scene.render.ffmpeg.format = "MPEG4"
     scene.render.ffmpeg.codec = "H264"
@@ -102,6 +104,7 @@ def render_video(scene, path):
 
 
 def run(args, out=print):
+    check_options(args, ("speed", "tolerance_mm", "fps", "rate_min", "rate_max", "lag", "max_sign_rate"), cli=True)
     for path, what in ((args.blend, "input .blend"), (args.source, "subtitle/text file")):
         if not os.path.isfile(path):
             raise SignLLMError(f"The {what} {path!r} does not exist.")

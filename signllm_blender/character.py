@@ -9,6 +9,7 @@ import time
 
 import bpy
 import numpy as np
+from mathutils import Vector
 
 from ..inference import SignLLMError
 from ..rigs import human as hdata
@@ -116,6 +117,8 @@ def _armature(name, skeleton, collection):
         for b in skeleton.bones:
             eb = arm.edit_bones.new(b.name)
             eb.head, eb.tail, eb.roll = b.head, b.tail, b.roll
+            if (eb.tail - eb.head).length < 1e-5:   # 4.5 deletes zero-length bones on leaving edit mode
+                eb.tail = eb.head + Vector((0.0, 0.0, 0.01))
             ebs[b.name] = eb
         for b in skeleton.bones:
             if b.parent:

@@ -9,7 +9,7 @@ import bpy
 
 from ..inference import SignLLMError
 from ..rigs import blender_io, mapping_io
-from ..rigs.profiles import ARM_ROLES, BODY_ROLES, FINGERS, REQUIRED, NotHumanoid, detect, roles
+from ..rigs.profiles import ARM_ROLES, BODY_ROLES, FINGERS, REQUIRED, NotHumanoid, detect, partial_mapping, roles
 from . import preferences
 from .panels import SignSubPanel
 
@@ -73,11 +73,15 @@ class SIGNLLM_OT_mapping_detect(_ArmatureOp, bpy.types.Operator):
 
     def execute(self, context):
         obj = _armature(context)
+        rig = blender_io.read_rig(obj)
         try:
-            prof = detect(blender_io.read_rig(obj))
-        except NotHumanoid as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
+            prof = detect(rig)
+        except NotHumanoid as exc:   # still list every row (what was found filled in) so the user can map it
+            mapping, label = partial_mapping(rig)
+            fill_rows(obj, mapping, label)
+            missing = [r for r in REQUIRED if not mapping.get(r)]
+            self.report({"WARNING"}, f"{exc} Rows to map: {', '.join(missing) or 'none'}.")
+            return {"FINISHED"}
         fill_rows(obj, prof.mapping, prof.label)
         for w in prof.warnings:
             self.report({"WARNING"}, w)

@@ -8,7 +8,6 @@ import logging
 
 import bpy
 import numpy as np
-from bpy_extras import anim_utils
 from mathutils import Matrix
 
 from .. import inference
@@ -26,14 +25,36 @@ _LINEAR = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["LINE
 HAND_NAMES = ("wrist", "thumb_cmc", "thumb_mcp", "thumb_ip", "thumb_tip") + tuple(
     f"{f}_{j}" for f in ("index", "middle", "ring", "pinky") for j in ("mcp", "pip", "dip", "tip"))
 JOINT_NAMES = BODY_NAMES + tuple(f"{n}_L" for n in HAND_NAMES) + tuple(f"{n}_R" for n in HAND_NAMES)
-TAG = "signllm_pose_import"
+TAG = "signllm_pose_import"              # on the joints collection and its action: the import's key
+RETARGET_TAG = "signllm_pose_retarget"   # on a rig's action keyed from a pose file: the same key
 
 
 def load_sequence(path, index=0, fps=25.0, scale=3.0):
     """One JointTrack from a research pose file (index picks the sequence of a multi-line .skels)."""
     if index < 0:
         raise SignLLMError("Sequence numbers start at 1.")
-    return formats.load(bpy.path.abspath(path), fps=fps, scale=scale, index=index)[0]
+    import os
+    full = os.path.abspath(bpy.path.abspath(path))
+    jt = formats.load(full, fps=fps, scale=scale, index=index)[0]
+    jt.meta["import_key"] = f"{full}#{index}"     # a later import of the same sequence replaces this one
+    return jt
+
+
+def _import_key(jt, label):
+    return str(jt.meta.get("import_key") or label)
+
+
+def remove_import(key):
+    """Remove what an earlier show_joints of the same sequence made: its collection, objects, mesh and action."""
+    for coll in [c for c in bpy.data.collections if c.get(TAG) == key]:
+        for ob in list(coll.objects):
+            data = ob.data
+            bpy.data.objects.remove(ob)
+            if data is not None and data.users == 0:
+                bpy.data.meshes.remove(data)
+        bpy.data.collections.remove(coll)
+    for action in [a for a in bpy.data.actions if a.get(TAG) == key]:
+        bpy.data.actions.remove(action)
 
 
 def _body_for(obj):
@@ -58,16 +79,18 @@ def show_joints(context, jt, name=None, frame_start=None, body=None, matrix_worl
     valid = nj.flat_valid()
     start = scene.frame_start if frame_start is None else int(frame_start)
     label = name or jt.name or "pose"
+    key = _import_key(jt, label)
+    remove_import(key)
     coll = bpy.data.collections.new(f"Pose {label}"[:60])
     scene.collection.children.link(coll)
-    coll[TAG] = True
+    coll[TAG] = key
     root = bpy.data.objects.new(f"{label} root"[:60], None)
     root.empty_display_type = "PLAIN_AXES"
     root.empty_display_size = 0.05
     root.matrix_world = matrix_world if matrix_world is not None else Matrix.Identity(4)
     coll.objects.link(root)
     action = bpy.data.actions.new(f"Pose {label}"[:60])
-    action[TAG] = True
+    action[TAG] = key
     empties = {}
     T = jt.n_frames
     frames = np.arange(T, dtype=np.float32) + start
@@ -83,14 +106,14 @@ def show_joints(context, jt, name=None, frame_start=None, body=None, matrix_worl
         ad = ob.animation_data_create()
         ad.action = action
         ad.action_slot = slot
-        cb = anim_utils.action_ensure_channelbag_for_slot(action, slot)
+        cb = blender_io.ensure_channelbag(action, slot)
         p = pts[:, k]
         ok = valid[:, k]
         if not ok.all():  # hold the last seen position where the joint is not seen
             t = np.arange(T)
             p = np.stack([np.interp(t, t[ok], p[ok, c]) for c in range(3)], -1)
         for c in range(3):
-            fc = cb.fcurves.new("location", index=c, group_name=jn)
+            fc = blender_io.new_fcurve(cb, "location", c, jn)
             co = np.empty((T, 2), np.float32)
             co[:, 0] = frames
             co[:, 1] = p[:, c]
@@ -137,11 +160,22 @@ def retarget(context, obj, jt, options=None, name=None):
     ftol = getattr(options, "finger_tolerance", 0.002)
     plan = plan_keys(track, rig, profile, tol, ftol)
     start = scene.frame_start
+    key = _import_key(jt, name or jt.name)
+    ad = obj.animation_data
+    earlier = ad.action if ad is not None and ad.action is not None and ad.action.get(RETARGET_TAG) == key else None
     with safety.scene_guard(obj, scene):     # a failure part-way leaves the scene as it was
+        if earlier is not None:              # the same sequence again: start from what it replaced
+            user = bpy.data.actions.get(earlier.get("signllm_previous_action", ""))
+            ad.action = user
+            if user is not None and len(user.slots):
+                ad.action_slot = user.slots.get("OB" + obj.name) or user.slots[0]
         action = blender_io.write_plan(obj, plan, start, f"SignLLM import {name or jt.name}"[:60])
         action["signllm_source_file"] = jt.source
+        action[RETARGET_TAG] = key
         if scene.frame_end < start + track.n_frames - 1:
             scene.frame_end = start + track.n_frames - 1
+    if earlier is not None:                  # written: the earlier import of this sequence goes
+        bpy.data.actions.remove(earlier)
     return plan, action, report
 
 

@@ -13,6 +13,7 @@ import bpy
 
 from .. import inference
 from ..inference import SignLLMError
+from ..inference.arguments import check_options
 from ..inference.synthesis import DEFAULT_REST_POSE
 from ..rigs import blender_io
 from ..rigs.profiles import NotHumanoid, detect
@@ -155,7 +156,13 @@ def read_character(obj, scene):
     rig = canonical(rig, profile)
     body = measure_body(rig, profile)
     check_proportions(body, profile.label)
-    return rig, profile, body
+    return rig, profile, _with_skin(obj, rig, body)
+
+
+def _with_skin(obj, rig, body):
+    """Contact and collision on the character's own skin when the rig deforms a body mesh."""
+    from .skin import skin_body
+    return skin_body(obj, rig, body)
 
 
 _POSE_MODELS = {}
@@ -185,7 +192,7 @@ def neural_track(items, body, model_path=""):
 
 def generate(obj, scene, text=None, gloss=None, options=None):
     """Sign `text` (or an edited `gloss`) on armature `obj`. Raises SignLLMError with a clear message."""
-    opt = options or Options()
+    opt = check_options(options or Options())   # NaN, 0, negative or huge speeds/tolerances: a clear error
     check_armature(obj)
     t0 = time.perf_counter()
     timings = {}

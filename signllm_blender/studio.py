@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import inference
 from ..inference import SignLLMError
+from ..inference.arguments import check_options
 from ..rigs import blender_io
 from ..rigs.profiles import NotHumanoid, detect
 from ..rigs.solve import measure_body
@@ -34,7 +35,8 @@ def scene_fps(scene):
 def prepare(obj, scene, cues, options=None, items=None):
     """A SignJob for `cues` on armature `obj` (reads the rig; writes nothing)."""
     check_armature(obj)
-    opt = options or JobOptions()
+    opt = check_options(options or JobOptions(), ("speed", "letter_hold", "tolerance", "finger_tolerance", "lag",
+                                                  "max_sign_rate"))
     opt.fps = scene_fps(scene)
     rig, profile, body = read_character(obj, scene)   # never our earlier signing, whatever the playhead
     return SignJob(cues, body, opt, rig=rig, profile=profile, items=items, cache=_CACHE,

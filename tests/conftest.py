@@ -62,3 +62,55 @@ def addon(bpy_mod, tmp_path_factory):
     assert mod is not None, "the extension did not register"
     yield mod
     addon_utils.disable("bl_ext.signllm_dev.signllm_blender", default_set=True)
+
+
+# Test modules whose Blender tests prove an API version (actions, Rigify, undo, NLA, install, pose import):
+# every test in them is marked `core`, so `python3 build.py test` reruns them on bpy 4.5 LTS.
+CORE_MODULES = {"test_rigify.py", "test_user_data.py", "test_face_nla.py", "test_keyreduce.py",
+                "test_extension.py", "test_research_blender.py", "test_compat_faults.py",
+                "test_character.py", "test_face.py"}   # the skinned human, FBX/glTF round trips, faces
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in CORE_MODULES:
+            item.add_marker(pytest.mark.core)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "core: the Blender tests that prove an API version works (also run on bpy 4.5 LTS by "
+                   "`python3 build.py test`; select with -m core)")
+
+
+@pytest.fixture(scope="session")
+def built_zips(tmp_path_factory):
+    """`build.py extension` for this machine's platform (linux-x64), built once: {'default': zip, 'research': zip}."""
+    import subprocess
+    pytest.importorskip("bpy")
+    out = tmp_path_factory.mktemp("dist")
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "build.py"), "extension", "--platforms", "linux-x64",
+                        "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    zips = sorted(f for f in os.listdir(out) if f.endswith(".zip"))
+    assert zips == ["signllm_blender-0.1.0-linux_x64.zip", "signllm_blender-research-0.1.0-linux_x64.zip"], zips
+    return {"default": str(out / zips[0]), "research": str(out / zips[1]), "log": r.stdout}
+
+
+_EXIT = {}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    _EXIT["status"] = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    """bpy 4.5 hangs in interpreter shutdown once Rigify has generated a rig (5.0 does not): after pytest has
+    printed its summary, leave with the session's exit status without that shutdown."""
+    bpy = sys.modules.get("bpy")
+    if bpy is not None and bpy.app.version < (5, 0, 0) and "status" in _EXIT:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT["status"])

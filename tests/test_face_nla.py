@@ -30,7 +30,7 @@ def _key_fcurve(key, path):
 
 
 def test_brow_shape_keys_and_head_on_a_game_rig(bpy_mod, empty_scene):
-    from bpy_extras import anim_utils
+    from signllm.rigs.blender_io import ensure_channelbag
     from signllm.signllm_blender import service
     bpy = bpy_mod
     rig, truth = rb.build(bpy, "vroid", a_pose=True, roll_seed=1)
@@ -41,7 +41,7 @@ def test_brow_shape_keys_and_head_on_a_game_rig(bpy_mod, empty_scene):
     slot = user.slots.new(id_type="KEY", name=key.name)
     key.animation_data_create().action = user
     key.animation_data.action_slot = slot
-    fc = anim_utils.action_ensure_channelbag_for_slot(user, slot).fcurves.new('key_blocks["jawOpen"].value')
+    fc = ensure_channelbag(user, slot).fcurves.new('key_blocks["jawOpen"].value')
     fc.keyframe_points.add(2)
     fc.keyframe_points.foreach_set("co", [1, 0.0, 30, 0.8])
     fc.update()

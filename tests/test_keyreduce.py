@@ -18,7 +18,7 @@ def test_reduce_keys_meets_budget_with_few_keys():
 
 
 def test_bezier_model_matches_blender(bpy_mod):
-    from bpy_extras import anim_utils
+    from signllm.rigs.blender_io import ensure_channelbag
     bpy = bpy_mod
     bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
     ob = bpy.data.objects.new("e", None)
@@ -27,7 +27,7 @@ def test_bezier_model_matches_blender(bpy_mod):
     ob.animation_data_create().action = act
     slot = act.slots.new(id_type="OBJECT", name="e")
     ob.animation_data.action_slot = slot
-    fc = anim_utils.action_ensure_channelbag_for_slot(act, slot).fcurves.new("location", index=0)
+    fc = ensure_channelbag(act, slot).fcurves.new("location", index=0)
     fc.auto_smoothing = "NONE"
     worst = 0.0
     for trial in range(20):

@@ -267,3 +267,28 @@ def test_load_one_sequence_by_index(generated, other, tmp_path):
     F.save_track(generated, str(tmp_path / "one.pose"))
     with pytest.raises(DataError, match="no number 2"):
         F.load(str(tmp_path / "one.pose"), index=1)
+
+
+def test_implausible_scale_gets_a_warning(generated, tmp_path):
+    """A .skels file read with the wrong Scale (9 read as 3, 3 read as 9) is flagged, with the scale that fits;
+    the right scale, and a .pose file, give no warning."""
+    path = str(tmp_path / "p2s.skels")
+    F.save_track(generated, path, scale=9.0)
+    (right,) = F.load(path, scale=9.0)
+    assert right.meta["warnings"] == []
+    (wrong,) = F.load(path, scale=3.0)
+    assert len(wrong.meta["warnings"]) == 1 and "Scale looks wrong" in wrong.meta["warnings"][0]
+    assert "9 would fit" in wrong.meta["warnings"][0]
+    (big,) = F.load(path, scale=30.0)
+    assert "9 would fit" in big.meta["warnings"][0]
+    pose = str(tmp_path / "ok.pose")
+    F.save_track(generated, pose)
+    assert F.load(pose)[0].meta["warnings"] == []
+
+
+def test_hands_in_other_units_get_a_warning(generated):
+    jt = F.from_pose_track(generated)
+    jt.hands = jt.hands * 100.0          # hands in centimetres, body in metres
+    msgs = F.scale_warnings(jt, "pose")
+    assert len(msgs) == 1 and "different units" in msgs[0]
+    assert F.scale_warnings(F.from_pose_track(generated), "pose") == []

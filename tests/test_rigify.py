@@ -42,7 +42,7 @@ def test_generated_rig_keys_ik_controls_and_fingers(rigify_scene):
 
 
 def test_users_action_and_other_keys_survive(bpy_mod, rigify_scene):
-    from bpy_extras import anim_utils
+    from signllm.rigs.blender_io import ensure_channelbag, new_fcurve
     from signllm.signllm_blender import service
     bpy = bpy_mod
     scene, _, rig = rigify_scene
@@ -50,8 +50,8 @@ def test_users_action_and_other_keys_survive(bpy_mod, rigify_scene):
     slot = user.slots.new(id_type="OBJECT", name=rig.name)
     rig.animation_data_create().action = user
     rig.animation_data.action_slot = slot
-    cb = anim_utils.action_ensure_channelbag_for_slot(user, slot)
-    fc = cb.fcurves.new('pose.bones["thigh_fk.L"].rotation_quaternion', index=1, group_name="thigh_fk.L")
+    cb = ensure_channelbag(user, slot)
+    fc = new_fcurve(cb, 'pose.bones["thigh_fk.L"].rotation_quaternion', 1, "thigh_fk.L")
     fc.keyframe_points.add(2)
     fc.keyframe_points.foreach_set("co", [1, 0.0, 20, 0.3])
     fc.update()

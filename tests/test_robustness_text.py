@@ -94,3 +94,31 @@ def test_text_at_the_limit_glosses():
     text = ("Hello, my friend. " * 12_000)[: inference.MAX_TEXT]
     items = inference.text_to_gloss(text)
     assert len(items) > 20_000
+
+
+# --- Unicode normalisation (issue 16): NFKC, invisible characters out, spans still on the user's text ---
+
+def test_zero_width_joiner_does_not_split_a_word():
+    from signllm.inference import format_gloss, text_to_gloss
+    plain = format_gloss(text_to_gloss("What is your NAME?"))
+    for text in ("What is your NA\u200dME?", "What is your NA\u200bME?", "What is your N\u00adAME?",
+                 "What is your \uff2e\uff21\uff2d\uff25?", "What\u00a0is your\tNAME?\x00"):
+        items = text_to_gloss(text)
+        assert format_gloss(items) == plain, text
+        name = [it for it in items if it.gloss == "NAME"][0]
+        assert text[name.span[0]:name.span[1]].replace("\u200d", "").replace("\u200b", "").replace(
+            "\u00ad", "") in ("NAME", "\uff2e\uff21\uff2d\uff25"), text
+
+
+def test_normalise_text_keeps_offsets():
+    from signllm.inference import normalise_text
+    t = "ﬁne e\u0301 A\u200dB\x07C\nD"
+    n = normalise_text(t)
+    assert n.text == "fine \u00e9 ABC\nD"
+    assert n.original_span((0, 4)) == (0, 3) and n.original_span((0, 2)) == (0, 1)  # ligature: 2 letters, 1 char
+    k = n.text.index("\u00e9")
+    assert n.original_span((k, k + 1)) == (4, 6)      # a composed letter covers its base and its accent
+    a = n.text.index("ABC")
+    assert t[slice(*n.original_span((a, a + 3)))] == "A\u200dB\x07C"
+    assert n.original_span((a, a + 1)) == (7, 8)      # a trailing invisible is not part of the letter
+    assert "\n" in n.text                             # a line break still ends a sentence

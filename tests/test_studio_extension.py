@@ -7,17 +7,12 @@ import zipfile
 
 import pytest
 
-from conftest import ROOT
 
 pytest.importorskip("bpy")
 
 
-def test_installed_zip_signs_subtitles(tmp_path):
-    out = tmp_path / "dist"
-    r = subprocess.run([sys.executable, os.path.join(ROOT, "build.py"), "extension", "--out", str(out)],
-                       capture_output=True, text=True)
-    assert r.returncode == 0, r.stdout + r.stderr
-    built = next(str(out / f) for f in os.listdir(out) if f.endswith(".zip"))
+def test_installed_zip_signs_subtitles(tmp_path, built_zips):
+    built = built_zips["default"]    # built once per session (conftest)
     names = zipfile.ZipFile(built).namelist()
     assert any(n.startswith("wheels/pysubs2-") for n in names)
     assert "studio/jobs.py" in names and "signllm_blender/studio.py" in names

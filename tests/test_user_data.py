@@ -7,21 +7,21 @@ SENTENCE = "Hello, what is your name?"
 
 def _user_setup(bpy, scene, rig):
     """A user's action on the rig (a leg key), an NLA track with a strip, a marker, an Euler-mode bone."""
-    from bpy_extras import anim_utils
+    from signllm.rigs.blender_io import ensure_channelbag, new_fcurve
     user = bpy.data.actions.new("UserWalk")
     slot = user.slots.new(id_type="OBJECT", name=rig.name)
     ad = rig.animation_data_create()
     ad.action = user
     ad.action_slot = slot
-    cb = anim_utils.action_ensure_channelbag_for_slot(user, slot)
-    fc = cb.fcurves.new('pose.bones["thigh_fk.L"].rotation_quaternion', index=1, group_name="thigh_fk.L")
+    cb = ensure_channelbag(user, slot)
+    fc = new_fcurve(cb, 'pose.bones["thigh_fk.L"].rotation_quaternion', 1, "thigh_fk.L")
     fc.keyframe_points.add(2)
     fc.keyframe_points.foreach_set("co", [1, 0.0, 20, 0.3])
     fc.update()
     breath = bpy.data.actions.new("UserBreath")
     bslot = breath.slots.new(id_type="OBJECT", name=rig.name)
-    bcb = anim_utils.action_ensure_channelbag_for_slot(breath, bslot)
-    bfc = bcb.fcurves.new('pose.bones["chest"].location', index=2, group_name="chest")
+    bcb = ensure_channelbag(breath, bslot)
+    bfc = new_fcurve(bcb, 'pose.bones["chest"].location', 2, "chest")
     bfc.keyframe_points.add(2)
     bfc.keyframe_points.foreach_set("co", [1, 0.0, 30, 0.01])
     track = ad.nla_tracks.new()
@@ -234,6 +234,8 @@ def test_zero_length_forearm_gets_a_message_not_a_traceback(bpy_mod, rigify_scen
     eb["forearm.R"].tail = eb["forearm.R"].head + (eb["forearm.R"].tail - eb["forearm.R"].head) * 0.001
     bpy.ops.object.mode_set(mode="OBJECT")
     n = len(bpy.data.actions)
-    with pytest.raises(service.SignLLMError, match="right forearm is 0.0 cm long"):
+    # Blender 4.5 deletes the near-zero bone on leaving edit mode, 5.0 keeps it: each gets its own message
+    msg = "right forearm is 0.0 cm long" if "forearm.R" in meta.data.bones else "no bone for forearm.R"
+    with pytest.raises(service.SignLLMError, match=msg):
         service.generate(meta, scene, text=SENTENCE)
     assert len(bpy.data.actions) == n

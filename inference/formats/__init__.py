@@ -43,15 +43,44 @@ def load(path, fps=25.0, scale=3.0, person=0, index=None):
     if not os.path.exists(path):
         raise DataError(f"No such file or folder: {path}")
     kind = kind_of(path)
-    if kind == "pose":
-        seqs = [load_pose(path, person)]
-    elif kind == "skels":
-        return load_skels(path, fps, scale, names_for(path), index)
+    if kind == "skels":
+        seqs = load_skels(path, fps, scale, names_for(path), index)
     else:
-        seqs = [load_openpose(path, fps, person)]
-    if index not in (None, 0):
-        raise DataError(f"The file holds 1 sequence; there is no number {index + 1}.")
+        seqs = [load_pose(path, person) if kind == "pose" else load_openpose(path, fps, person)]
+        if index not in (None, 0):
+            raise DataError(f"The file holds 1 sequence; there is no number {index + 1}.")
+    for jt in seqs:
+        jt.meta.setdefault("warnings", []).extend(scale_warnings(jt, kind, scale))
     return seqs
+
+
+def scale_warnings(jt, kind, scale=3.0):
+    """Messages when a sequence's size is implausible (values not a person: wrong .skels scale, mixed units).
+
+    A .skels file stores shoulder width 1 divided by `scale`, so after loading it should be about 1; in any
+    format a hand (wrist to middle knuckle) is about a quarter to a third of the shoulder width.
+    """
+    import numpy as np
+    out = []
+    try:
+        W = jt.shoulder_width()
+    except DataError:
+        return out
+    if kind == "skels" and not 0.5 <= W <= 2.0:
+        out.append(f"{jt.name or 'The sequence'}: the shoulders are {W:.2f} wide after multiplying by the scale "
+                   f"{scale:g}, where the .skels layout has 1: the Scale looks wrong (3 Progressive Transformers, "
+                   f"9 Prompt2Sign; {scale * (1.0 / W):.3g} would fit this file).")
+    palms = []
+    for h in range(2):
+        ok = jt.hand_valid[:, h, 0] & jt.hand_valid[:, h, 9]
+        if ok.any():
+            palms.append(np.median(np.linalg.norm(jt.hands[ok, h, 9] - jt.hands[ok, h, 0], axis=-1)))
+    if palms:
+        ratio = float(np.median(palms)) / W
+        if not 0.08 <= ratio <= 1.0:
+            out.append(f"{jt.name or 'The sequence'}: the hands are {ratio:.2f} x the shoulder width (a person's "
+                       "are about 0.3): hand and body joints look like different units or a broken file.")
+    return out
 
 
 def to_pose_track(jt, body=None, fps=None, name=None):

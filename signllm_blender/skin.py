@@ -1,0 +1,76 @@
+"""Read the character's skin for contact and collision: the meshes an armature deforms, at rest, as numpy.
+
+One way: this reader (bpy) -> rigs.skin_body (pure fit) -> BodyModel.skin -> synthesis.
+"""
+import numpy as np
+
+from ..rigs import blender_io
+from ..rigs.skin_body import fit_skin_body
+
+MIN_VERTICES = 200      # a smaller bound mesh is a prop or a marker, not a body
+
+
+def mesh_rest(ob, obj, rig, faces=False):
+    """(vertices (N, 3) canonical, bone weights (N, G) over rig's bones) of one mesh deformed by `obj`;
+    faces=True appends each face's centre (weights averaged) after the vertices."""
+    index = {n: i for i, n in enumerate(rig.bones)}
+    me = ob.data
+    n = len(me.vertices)
+    co = np.empty(n * 3, np.float32)
+    me.vertices.foreach_get("co", co)
+    M = np.linalg.inv(np.array(obj.matrix_world, float)) @ np.array(ob.matrix_world, float)
+    co = co.reshape(n, 3).astype(float) @ M[:3, :3].T + M[:3, 3]
+    G = rig.axes * rig.unit if rig.axes is not None else np.eye(3)
+    W = np.zeros((n, len(index)), np.float32)
+    groups = {g.index: index.get(g.name) for g in ob.vertex_groups}
+    for v in me.vertices:          # per-vertex group lists have no foreach access
+        for g in v.groups:
+            col = groups.get(g.group)
+            if col is not None:
+                W[v.index, col] = g.weight
+    V = co @ G.T
+    if faces and len(me.polygons):  # face centres too: the skin between vertices, for a closer fit
+        loops = np.empty(len(me.loops), np.int32)
+        me.loops.foreach_get("vertex_index", loops)
+        start = np.empty(len(me.polygons), np.int32)
+        total = np.empty(len(me.polygons), np.int32)
+        me.polygons.foreach_get("loop_start", start)
+        me.polygons.foreach_get("loop_total", total)
+        poly = np.repeat(np.arange(len(start)), total)
+        cnt = total[:, None].astype(float)
+        C = np.zeros((len(start), 3))
+        np.add.at(C, poly, V[loops])
+        Wc = np.zeros((len(start), W.shape[1]), np.float32)
+        np.add.at(Wc, poly, W[loops])
+        V = np.concatenate([V, C / cnt])
+        W = np.concatenate([W, Wc / cnt.astype(np.float32)])
+    return V, W
+
+
+def rest_skin(obj, rig):
+    """(vertices (N, 3) in the canonical space of `rig` (RigData from rigs.solve.canonical), bone weights
+    (N, G) over the rig's bones) of every mesh `obj` deforms; None when there is none. Rest positions are
+    the meshes' own coordinates (what the Armature modifier deforms from), not the posed result."""
+    verts, weights = [], []
+    for ob in blender_io.bound_meshes(obj):
+        if len(ob.data.vertices) < MIN_VERTICES:
+            continue
+        V, W = mesh_rest(ob, obj, rig, faces=True)
+        if W.any():
+            verts.append(V)
+            weights.append(W)
+    if not verts:
+        return None
+    return np.concatenate(verts), np.concatenate(weights)
+
+
+def skin_body(obj, rig, body):
+    """`body` with the character's fitted skin (contact on the skin, collision with it), or `body`
+    unchanged when the rig deforms no mesh that covers a head and a torso."""
+    data = rest_skin(obj, rig)
+    if data is None:
+        return body
+    skin = fit_skin_body(data[0], data[1], body)
+    if skin is not None:
+        body.skin = skin
+    return body

@@ -1,0 +1,197 @@
+"""Contact and collision on the character's own skin.
+
+Pure part (no bpy): surfaces fitted to a synthetic skinned body. Blender part: the default human with each of
+its skeletons signs the demo sentence, A-Z and contact signs; measured on the deformed mesh (tests/skin_metrics.py).
+"""
+import os
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+# ASL signs that touch the body (chest, chin, mouth, nose, cheek, forehead, temple, ear, neck, stomach). Measured but
+# not asserted (docs/notes/skin.md): SORRY (its A-hand's contact is 'fingertips', curled inside the fist) and
+# SHOULDER (the dominant hand on its own dominant shoulder) are lexicon data problems, not skin ones.
+CONTACT_SIGNS = ["MY", "MOTHER", "FATHER", "HELLO", "THINK", "KNOW", "EAT", "PLEASE", "ME", "GIRL", "BOY",
+                 "THANK-YOU", "GOOD", "WOMAN", "MAN", "DEAF", "HOME", "WATER", "HAPPY", "SMELL", "PHONE", "NECKTIE",
+                 "HEART", "STOMACH", "WRONG", "LIE"]
+DATA_PROBLEMS = ["SORRY", "SHOULDER"]
+SENTENCE = "Hello, what is your name?"
+PENETRATION_MM = 5.0
+CONTACT_MM = 10.0
+SKIN_POINT_MM = 3.0
+
+
+# -- pure: a synthetic skinned body -----------------------------------------------------------------
+
+def _synthetic():
+    """Sphere head (r 9 cm), elliptic-cylinder torso (16 x 11 cm), arm cylinders; one bone per part."""
+    from signllm.inference.body import BodyModel
+    body = BodyModel.default()
+    j = body.joints
+    pts, bone = [], []
+    th = np.linspace(0, 2 * np.pi, 72, endpoint=False)
+    head_c = j["head_base"] + np.array([0.0, -0.02, 0.09])
+    el = np.linspace(-np.pi / 2, np.pi / 2, 37)
+    E, T = np.meshgrid(el, th)
+    sph = np.stack([np.cos(E) * np.cos(T), np.cos(E) * np.sin(T), np.sin(E)], -1).reshape(-1, 3)
+    pts.append(head_c + 0.09 * sph)
+    bone += [0] * len(sph)
+    for z in np.linspace(j["pelvis"][2] - 0.05, j["neck_base"][2], 40):
+        ring = np.stack([0.16 * np.cos(th), j["chest"][1] + 0.11 * np.sin(th), np.full_like(th, z)], -1)
+        pts.append(ring)
+        bone += [1] * len(ring)
+    for k, side in enumerate("LR"):
+        s, e = j[f"shoulder_{side}"], j[f"elbow_{side}"]
+        for t in np.linspace(0, 1, 10):
+            c = s + t * (e - s)
+            ring = c + 0.04 * np.stack([np.zeros_like(th), np.cos(th), np.sin(th)], -1)
+            pts.append(ring)
+            bone += [2 + k] * len(ring)
+    V = np.concatenate(pts)
+    W = np.zeros((len(V), 4))
+    W[np.arange(len(V)), bone] = 1.0
+    return body, V, W, head_c
+
+
+def test_fit_measures_synthetic_skin():
+    from signllm.rigs.skin_body import fit_skin_body
+    body, V, W, head_c = _synthetic()
+    skin = fit_skin_body(V, W, body)
+    assert skin is not None
+    assert skin.counts["head"] > 1000 and skin.counts["torso"] > 1000
+    # depth against the analytic surfaces: points inside, on and outside the head sphere and torso cylinder
+    dirs = np.array([[0, -1, 0], [1, 0, 0], [0.6, -0.8, 0], [0, 0, 1]], float)
+    for gap in (-0.02, 0.0, 0.02):
+        d, _ = skin.depth(head_c + (0.09 + gap) * dirs)
+        assert np.abs(d + gap).max() < 0.003, (gap, d)
+    chest = body.joints["chest"]
+    front = np.array([0.0, chest[1] - 0.11 - 0.01, chest[2] - 0.2])
+    d, n = skin.depth(front[None])
+    assert abs(d[0] + 0.01) < 0.003 and n[0] @ np.array([0, -1.0, 0]) > 0.95
+    assert skin.arm_radius["upper_L"] == pytest.approx(0.04, abs=0.003)
+    # a skin point lies on the surface
+    p = skin.snap(front + np.array([0, -0.1, 0]), np.array([0, -1.0, 0]))
+    assert abs(skin.depth(p[None])[0][0]) < 0.002
+
+
+def test_contact_sign_lands_on_fitted_skin_and_hands_stay_out():
+    """Synthesis on a body with skin: contact surfaces reach their skin points, no hand joint goes 5 mm into
+    the skin, and the skin point differs from the proportional one (the fit is used)."""
+    from signllm.inference import gloss_to_track
+    from signllm.inference.gloss import GlossItem
+    from signllm.inference.languages import load_language
+    from signllm.inference.synthesis import Synthesizer
+    from signllm.inference.validate import contact_miss
+    from signllm.rigs.skin_body import fit_skin_body
+    body, V, W, _ = _synthetic()
+    proportional = body.location(load_language("ASL").phonology.locations["chest"], "R")[0]
+    body.skin = fit_skin_body(V, W, body)
+    lang = load_language("ASL")
+    on_skin = body.location(lang.phonology.locations["chest"], "R")[0]
+    assert abs(body.skin.depth(on_skin[None])[0][0]) < 0.002
+    assert np.linalg.norm(on_skin - proportional) > 0.005
+    synth = Synthesizer(lang.phonology, lang.lexicon, lang.alphabet, body)
+    for gloss in ("MY", "MOTHER", "THINK"):
+        tr = synth.synthesize([GlossItem(gloss)])
+        assert contact_miss(synth, lang.lexicon.get(gloss), tr) < 0.01, gloss
+        depth, _ = body.skin.depth(tr.hand_joints())
+        # joints are bone centres (a fingertip joint is the finger's end, on its skin): none 5 mm into the body
+        assert depth.max() < 0.005, f"{gloss}: a hand joint {depth.max() * 1000:.1f} mm inside the skin"
+    assert gloss_to_track([GlossItem("MY")], "ASL", body).n_frames > 0
+
+
+# -- Blender: the default human with every skeleton, native and through FBX and glTF (tests/characters.py) --------
+
+@pytest.fixture(scope="module")
+def lang():
+    from signllm.inference.languages import load_language
+    return load_language("ASL")
+
+
+def _measure(bpy, skeleton, via, lang, step=3, **kw):
+    import characters
+    import skin_metrics
+    from signllm.signllm_blender import service
+    scene, rig, _ = characters.open_character(skeleton, via)
+    probe = skin_metrics.SkinProbe(bpy, rig, scene)
+    res = service.generate(rig, scene, **kw)
+    return probe, probe.measure(res, lang.lexicon, lang.phonology.locations, step=step)
+
+
+# Measured on this branch (docs/notes/skin.md), not yet within the issue's limits. Strict: when a fix brings a
+# character within them the test XPASSes and fails, so the mark goes as soon as it is no longer true.
+_EAT = ("EAT's flat-O fingertips 12-15 mm from the lips: the track's fingertips reach them, but the rig's finger "
+        "bones end 12-16 mm from the hand model's tips (finger proportions)")
+_OPEN = {
+    ("default", "native"): "the solver leaves the MakeHuman skeleton's deform hand up to 19 mm off its target: 12 of "
+                           "26 contacts miss by 10-19 mm (DEAF, PHONE, THANK-YOU, GOOD)",
+    ("default", "fbx"): "as native: EAT, GIRL, GOOD, DEAF, HAPPY, WRONG 11-21 mm",
+    ("default", "gltf"): "as native: EAT, GIRL, GOOD, DEAF, HAPPY, WRONG 10-24 mm",
+    ("game_engine", "native"): _EAT + "; DEAF 15 mm",
+    ("mixamo", "native"): _EAT,
+    ("mixamo", "fbx"): _EAT + "; DEAF 10 mm",
+    ("mixamo", "gltf"): "this import signs 0.24-0.54 m away from the body (the signing, not the skin)",
+    ("cmu_mb", "native"): "no finger bones: the mesh's fingers stay straight where signs curl them (EAT, GOOD, DEAF, "
+                          "NECKTIE 33-50 mm off)",
+    ("rigify", "native"): _EAT,
+}
+
+
+def _character_param(sk, via):
+    reason = _OPEN.get((sk, via))
+    return pytest.param(sk, via, marks=pytest.mark.xfail(strict=True, reason=reason)) if reason else (sk, via)
+
+
+# every skeleton natively; the importers' round trips for the MakeHuman and Mixamo skeletons (all 15 characters
+# are measured by tools/skin_table.py for docs/notes/skin.md: a full run here would take ~6 minutes)
+TESTED = [(sk, "native") for sk in ("default", "game_engine", "mixamo", "cmu_mb", "rigify")] + \
+    [(sk, via) for sk in ("default", "mixamo") for via in ("fbx", "gltf")]
+
+
+def _characters():
+    return [_character_param(sk, via) for sk, via in TESTED]
+
+
+@pytest.mark.parametrize("skeleton,via", _characters())
+def test_contact_signs_on_the_skin(bpy_mod, lang, skeleton, via):
+    """The reference character signs all contact signs; the other 14 every third one (test time)."""
+    signs = CONTACT_SIGNS if (skeleton, via) == ("default", "native") else CONTACT_SIGNS[::3]
+    probe, rep = _measure(bpy_mod, skeleton, via, lang, gloss=" ".join(signs))
+    assert probe.body.skin is not None
+    assert set(rep.contacts) == set(signs)
+    bad = {g: f"{m * 1000:.1f} mm" for g, (m, _) in rep.contacts.items() if m * 1000 > CONTACT_MM}
+    assert not bad, f"contact hand surface off its skin point: {bad}"
+    off = {g: f"{o * 1000:.1f} mm" for g, (_, o) in rep.contacts.items() if o * 1000 > SKIN_POINT_MM}
+    assert not off, f"skin points off the deformed skin: {off}"
+    assert rep.body_depth * 1000 <= PENETRATION_MM, f"{rep.body_depth * 1000:.1f} mm inside the body at {rep.body_where}"
+    assert rep.arm_depth * 1000 <= PENETRATION_MM, f"{rep.arm_depth * 1000:.1f} mm inside the other arm at {rep.arm_where}"
+    # the salute starts beside the forehead: seen from the front, the hand never covers an eye
+    assert rep.eyes_clear["HELLO"] > 0.02, f"HELLO's hand {rep.eyes_clear['HELLO'] * 1000:.0f} mm from an eye"
+
+
+_SOLVER = ("since main's solver merge the elbow is chosen on its swivel circle against the elbow point only, not the "
+           "forearm: a forearm up to 60 mm into the chest ({}). The skin's _forearm_clear elbow is only its preference")
+_SENTENCE_OPEN = {("default", "sentence"): _SOLVER.format("WHAT, frame 68"),
+                  ("mixamo", "sentence"): _SOLVER.format("a transition, frame 86"),
+                  ("mixamo", "alphabet"): _SOLVER.format("9.5 mm, the first transition")}
+
+
+@pytest.mark.parametrize("skeleton,what", [
+    pytest.param(sk, w, marks=pytest.mark.xfail(strict=True, reason=_SENTENCE_OPEN[(sk, w)]))
+    if (sk, w) in _SENTENCE_OPEN else (sk, w)
+    for sk in ("default", "mixamo") for w in ("sentence", "alphabet")])
+def test_sentence_and_alphabet_stay_out_of_the_body(bpy_mod, lang, skeleton, what):
+    kw = {"text": SENTENCE} if what == "sentence" else {"gloss": "fs-" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+    _, rep = _measure(bpy_mod, skeleton, "native", lang, step=2, **kw)
+    assert rep.body_depth * 1000 <= PENETRATION_MM, f"{rep.body_depth * 1000:.1f} mm inside the body at {rep.body_where}"
+    assert rep.arm_depth * 1000 <= PENETRATION_MM, f"{rep.arm_depth * 1000:.1f} mm inside the other arm at {rep.arm_where}"
+
+
+def test_rig_without_mesh_keeps_the_proportional_body(bpy_mod, rigify_scene):
+    from signllm.signllm_blender import service
+    scene, _, rig = rigify_scene
+    _, _, body = service.read_character(rig, scene)
+    assert body.skin is None
