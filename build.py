@@ -93,10 +93,10 @@ def cmd_demo(args):
     os.makedirs(out, exist_ok=True)
     rig = demo_scene.build(resolution=args.resolution)
     scene = bpy.context.scene
-    scene.render.fps = args.fps
+    scene.frame_end = scene.frame_start     # a new scene: its range is the signing's (signing only extends it)
     try:
         res = service.generate(rig, scene, text=args.text,
-                               options=service.Options(language=args.language, speed=args.speed))
+                               options=service.Options(language=args.language, speed=args.speed, fps=args.fps))
     except SignLLMError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
