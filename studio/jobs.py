@@ -94,6 +94,7 @@ class SignJob:
         self.opt = (options or Options()).check()
         self.fps = float(self.opt.fps or 24.0)
         self.warnings = []            # glosser fallbacks and the like (reported once, not per cue)
+        self.loci = {}                # signing space shared by the cues: a referent keeps its locus all along
         self.timings = {"gloss": 0.0, "synthesis": 0.0, "solve": 0.0, "reduce": 0.0}
         self.rig = rig
         self.profile = profile
@@ -151,7 +152,7 @@ class SignJob:
         """Gloss one cue's text with the chosen glosser; a neural fallback is noted once."""
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", inference.GlosserFallbackWarning)
-            items = inference.text_to_gloss(text, self.opt.language, self.opt.glosser)
+            items = inference.text_to_gloss(text, self.opt.language, self.opt.glosser, loci=self.loci)
         for w in caught:
             if issubclass(w.category, inference.GlosserFallbackWarning) and str(w.message) not in self.warnings:
                 self.warnings.append(str(w.message))
@@ -163,7 +164,8 @@ class SignJob:
         lex = inference.load_language(o.language).lexicon
         # the lexicon entries themselves: an edited sign (user lexicon reloaded) is never served stale
         its = tuple((it.gloss, it.kind, it.duration, tuple(it.marks), it.letters,
-                     json.dumps(lex.get(it.gloss), sort_keys=True, default=str) if it.kind == "sign" else "")
+                     json.dumps(lex.get(it.gloss), sort_keys=True, default=str) if it.kind == "sign" else "",
+                     tuple(str(it.extra.get(k, "")) for k in ("locus", "from", "to")))   # loci move the hands
                     for it in items)
         timed = cue.end > cue.start
         start = max(timing.seconds_to_frame(cue.start, self.fps), cursor) if timed else None  # untimed: any offset
