@@ -174,7 +174,9 @@ def rig_key(obj, rig, profile):
     bones are keyed in their own mode). Cached cues are reused only then."""
     names = set()
     for side in "LR":
-        b = rig[profile.measure("upper_arm", side)].parent
+        # the arm chain's root; a half-body avatar has no arm chain, its floating hand is the root
+        root = profile.measure("upper_arm", side) or profile.measure("hand", side)
+        b = rig[root].parent if root in rig.bones else None
         while b is not None:
             names.add(b)
             b = rig[b].parent
