@@ -93,10 +93,10 @@ def cmd_demo(args):
     os.makedirs(out, exist_ok=True)
     rig = demo_scene.build(resolution=args.resolution)
     scene = bpy.context.scene
-    scene.render.fps = args.fps
+    scene.frame_end = scene.frame_start     # a new scene: its range is the signing's (signing only extends it)
     try:
         res = service.generate(rig, scene, text=args.text,
-                               options=service.Options(language=args.language, speed=args.speed))
+                               options=service.Options(language=args.language, speed=args.speed, fps=args.fps))
     except SignLLMError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -118,18 +118,16 @@ def cmd_demo(args):
     return 0
 
 
-def cmd_gallery(args):
-    """One contact sheet per sentence (the middle of each sign), for the docs: docs/gallery/."""
+def render_gallery(folder, sentences, intro, resolution=240):
+    """One contact sheet per sentence (a tile per sign, at its middle frame) and a README.md, in folder."""
     import_package()
+    import bpy
     from signllm.inference import SignLLMError
     from signllm.signllm_blender import contact_sheet, demo_scene, service
-    folder = os.path.join(ROOT, "docs", "gallery")
-    with open(os.path.join(folder, "sentences.txt"), encoding="utf-8") as fh:
-        sentences = [ln.strip() for ln in fh if ln.strip() and not ln.startswith("#")]
-    import bpy
-    rig = demo_scene.build(resolution=args.resolution)
+    os.makedirs(folder, exist_ok=True)
+    rig = demo_scene.build(resolution=resolution)
     scene = bpy.context.scene
-    lines = ["Contact sheets made by `python3 build.py gallery` (one tile per sign, at its middle frame).", ""]
+    lines = [intro, ""]
     for i, text in enumerate(sentences, 1):
         try:
             res = service.generate(rig, scene, text=text)
@@ -147,6 +145,15 @@ def cmd_gallery(args):
     with open(os.path.join(folder, "README.md"), "w", encoding="utf-8") as fh:
         fh.write("\n".join(lines))
     return 0
+
+
+def cmd_gallery(args):
+    """One contact sheet per sentence of docs/gallery/sentences.txt, for the docs."""
+    folder = os.path.join(ROOT, "docs", "gallery")
+    with open(os.path.join(folder, "sentences.txt"), encoding="utf-8") as fh:
+        sentences = [ln.strip() for ln in fh if ln.strip() and not ln.startswith("#")]
+    return render_gallery(folder, sentences, "Contact sheets made by `python3 build.py gallery` "
+                          "(one tile per sign, at its middle frame).", args.resolution)
 
 
 def cmd_batch(args):

@@ -8,6 +8,8 @@ Public API (what operators and scripts call):
     load_user_lexicon(path, language="ASL") -> {added, skipped, issues} (a .sigml file or folder)
     parse_gloss(text) / format_gloss(items)
 """
+from __future__ import annotations
+
 import html
 import logging
 import re
@@ -49,9 +51,11 @@ def _check_text(text):
         raise SignLLMError(f"The text is {len(text):,} characters; the limit is {MAX_TEXT:,}. Split it.")
 
 
-def text_to_gloss(text, language="ASL", glosser="rules", loci=None):
-    """Gloss items for `text`. `loci`: a dict shared across calls (subtitle cues of one scene) so that a
-    referent keeps its place in signing space from one call to the next (rules glosser); None: a fresh space."""
+def text_to_gloss(text: str, language: str = "ASL", glosser: str = "rules",
+                  loci: dict | None = None) -> list[GlossItem]:
+    """Gloss items for `text` (glosser: one of GLOSSERS); SignLLMError when nothing can be signed. `loci`: a
+    dict shared across calls (subtitle cues of one scene) so that a referent keeps its place in signing space
+    from one call to the next (rules glosser); None: a fresh space."""
     _check_text(text)
     if glosser not in GLOSSERS:
         raise SignLLMError(f"Unknown glosser {glosser!r}; use one of {', '.join(GLOSSERS)}.")
@@ -92,7 +96,9 @@ def _neural_gloss(text, language, glosser):
         return None
 
 
-def gloss_to_track(items, language="ASL", body=None, settings=None):
+def gloss_to_track(items: list[GlossItem] | str, language: str = "ASL", body: BodyModel | None = None,
+                   settings: Settings | None = None) -> PoseTrack:
+    """The gloss items (or gloss text) as a PoseTrack on `body`; SignLLMError for a gloss with no sign."""
     lang = load_language(language)
     if isinstance(items, str):
         items = parse_gloss(items)
@@ -105,7 +111,8 @@ def gloss_to_track(items, language="ASL", body=None, settings=None):
     return synth.synthesize(items)
 
 
-def text_to_track(text, language="ASL", body=None, settings=None):
+def text_to_track(text: str, language: str = "ASL", body: BodyModel | None = None,
+                  settings: Settings | None = None) -> tuple[list[GlossItem], PoseTrack]:
     items = text_to_gloss(text, language)
     return items, gloss_to_track(items, language, body, settings)
 

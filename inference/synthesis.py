@@ -541,10 +541,12 @@ class Synthesizer:
         secs = max(secs, 1.875 * 1.15 * dist / (self.s.peak_speed * self.size))
         return max(1, int(round(secs / self.s.speed * self.s.fps)))
 
-    def synthesize(self, items):
+    def synthesize(self, items, start=None, after_sign=False):
+        """PoseTrack of the items. start: {side: Posture} the hands begin in (default: rest) and after_sign
+        (the item before was a sign), so a live edit can re-synthesise from the middle of a text."""
         fps = self.s.fps
         chunks = {side: [] for side in HAND_SIDES}
-        cur = dict(self.rest)
+        cur = dict(start) if start is not None else dict(self.rest)
         segments = []
         touching = []      # frame spans of signs that touch the body
         marks = []
@@ -564,7 +566,7 @@ class Synthesizer:
             append({s: self._transition(cur[s], targets[s], n) for s in HAND_SIDES}, n)
 
         append({}, max(1, int(round(self.s.lead_in * fps))))
-        prev_sign = False
+        prev_sign = bool(after_sign)
         for k, item in enumerate(items):
             if item.kind != "sign":
                 prev_sign = False

@@ -1,85 +1,74 @@
-"""SIGNLLM_OT_generate / SIGNLLM_OT_generate_from_gloss: sign the panel's text or edited gloss."""
+"""Generate, Regenerate from Gloss and Remove Signing: the panel's main buttons (one pipeline, service.py)."""
 import bpy
 
-from ..signllm_blender import face_mapping, preferences, service
+from ..signllm_blender import service
+from .common import JobOperator, armature_poll, options_from, panel_options  # noqa: F401  (older imports)
 from .guard import guarded
 
 
-def armature_poll(cls, context):
-    """Shared poll: an armature is active (the operator reports the details if not usable)."""
-    obj = context.active_object
-    if obj is None or obj.type != "ARMATURE":
-        cls.poll_message_set("Select the character's armature first")
-        return False
-    return True
+class SIGNLLM_OT_generate(JobOperator, bpy.types.Operator):
+    """Turn the text into sign language on the active armature (replaces earlier signing; your action is kept)"""
+    bl_idname = "signllm.generate"
+    bl_label = "Generate Signing"
+
+    text: bpy.props.StringProperty(name="Text", description="Text to sign (empty: the panel's text)")
+
+    def source(self, context):
+        """The text: the operator's, else the panel's text datablock (long text), else its text field."""
+        if self.text:
+            return self.text
+        s = context.scene.signllm
+        block = getattr(s, "text_block", None)
+        if block is not None and block.as_string().strip():
+            return block.as_string()
+        return s.text
+
+    def make_job(self, context):
+        return service.job_for(context.active_object, context.scene, panel_options(context),
+                               text=self.source(context))
+
+    def execute(self, context):
+        return self.start(context)
 
 
-def options_from(context, scene_settings):
-    prefs = preferences.get(context)
-    preferences.apply_defaults(context.scene, prefs)  # a new scene starts from the preference defaults
-    preferences.apply_fps(context.scene, prefs)
-    return service.Options(
-        language=scene_settings.language, speed=scene_settings.speed, left_handed=scene_settings.left_handed,
-        letter_hold=getattr(scene_settings, "letter_hold", 0.22),
-        glosser=getattr(scene_settings, "glosser", "rules"),
-        generator=getattr(scene_settings, "generator", "lexicon"),
-        pose_model=bpy.path.abspath(getattr(scene_settings, "pose_model", "")) if getattr(
-            scene_settings, "pose_model", "") else "",
-        tolerance=(prefs.tolerance_mm if prefs else 3.0) / 1000.0,
-        nla="STRIPS" if scene_settings.nla_strips else "ACTION", face_shape_keys=scene_settings.face_shape_keys,
-        **face_mapping.scene_options(context.scene))
+class SIGNLLM_OT_generate_from_gloss(JobOperator, bpy.types.Operator):
+    """Regenerate the signing from the edited gloss (subtitle cues keep their timing; '||' separates cues)"""
+    bl_idname = "signllm.generate_from_gloss"
+    bl_label = "Regenerate from Gloss"
+
+    gloss: bpy.props.StringProperty(name="Gloss", description="Gloss to sign (empty: the panel's gloss)")
+
+    def label(self):
+        return "edited"
+
+    def make_job(self, context):
+        from ..inference import SignLLMError
+        g = self.gloss or context.scene.signllm.gloss
+        if not g.strip():
+            raise SignLLMError("The gloss is empty: generate from text first or type a gloss.")
+        return service.job_for(context.active_object, context.scene, panel_options(context), gloss=g)
+
+    def execute(self, context):
+        return self.start(context)
 
 
-class _GenerateBase:
+class SIGNLLM_OT_remove_signing(bpy.types.Operator):
+    """Remove the signing from the active armature: your own action, frame range and face keys come back"""
+    bl_idname = "signllm.remove_signing"
+    bl_label = "Remove Signing"
     bl_options = {"REGISTER", "UNDO"}
 
     @classmethod
     def poll(cls, context):
         return armature_poll(cls, context)
 
-    def run(self, context, text=None, gloss=None):
-        s = context.scene.signllm
-        ok, res = guarded(self, lambda: service.generate(context.active_object, context.scene, text=text,
-                                                         gloss=gloss, options=options_from(context, s)),
-                          "Sign generation")
+    def execute(self, context):
+        ok, _ = guarded(self, lambda: service.remove_signing(context.active_object, context.scene),
+                        "Removing the signing")
         if not ok:
             return {"CANCELLED"}
-        s.gloss = res.gloss_text
-        from ..signllm_blender import studio
-        studio.rows_from_service_result(context.scene, res)
-        review = [it.gloss for it in res.items if it.review]
-        s.review = " ".join(dict.fromkeys(review))
-        for w in res.warnings:
-            self.report({"WARNING"}, w)
-        self.report({"INFO"} if res.verified else {"WARNING"}, f"Signed {len([i for i in res.items if i.kind != 'pause'])} glosses "
-                              f"({res.track.n_frames} frames, {res.plan.n_keys} keys) on {res.profile}")
+        self.report({"INFO"}, f"Removed the signing from {context.active_object.name}")
         return {"FINISHED"}
 
 
-class SIGNLLM_OT_generate(_GenerateBase, bpy.types.Operator):
-    """Turn the text into sign language on the active armature (a new action; yours is kept)"""
-    bl_idname = "signllm.generate"
-    bl_label = "Generate Signing"
-
-    text: bpy.props.StringProperty(name="Text", description="Text to sign (empty: the panel's text)")
-
-    def execute(self, context):
-        return self.run(context, text=self.text or context.scene.signllm.text)
-
-
-class SIGNLLM_OT_generate_from_gloss(_GenerateBase, bpy.types.Operator):
-    """Regenerate the signing from the edited gloss"""
-    bl_idname = "signllm.generate_from_gloss"
-    bl_label = "Regenerate from Gloss"
-
-    gloss: bpy.props.StringProperty(name="Gloss", description="Gloss to sign (empty: the panel's gloss)")
-
-    def execute(self, context):
-        g = self.gloss or context.scene.signllm.gloss
-        if not g.strip():
-            self.report({"ERROR"}, "The gloss is empty: generate from text first or type a gloss.")
-            return {"CANCELLED"}
-        return self.run(context, gloss=g)
-
-
-CLASSES = (SIGNLLM_OT_generate, SIGNLLM_OT_generate_from_gloss)
+CLASSES = (SIGNLLM_OT_generate, SIGNLLM_OT_generate_from_gloss, SIGNLLM_OT_remove_signing)

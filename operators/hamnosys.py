@@ -7,7 +7,7 @@ from bpy_extras.io_utils import ImportHelper
 
 from ..inference import hamnosys, load_language
 from ..signllm_blender import service
-from .generate import armature_poll, options_from
+from .common import armature_poll, panel_options
 from .guard import guarded
 
 PANEL = "HamNoSys panel"
@@ -40,7 +40,7 @@ class SIGNLLM_OT_sign_hamnosys(bpy.types.Operator):
                 sign.entry["gloss"] = sign.gloss.split(".")[0] + ".HNS"
             hamnosys.add_to_lexicon(lang.lexicon, [sign], source=PANEL, replace=True)
             return sign, service.generate(context.active_object, context.scene, gloss=sign.gloss,
-                                          options=options_from(context, s))
+                                          options=panel_options(context))
 
         ok, out = guarded(self, sign_it, "HamNoSys signing")
         if not ok:

@@ -7,6 +7,7 @@ from bpy_extras.io_utils import ExportHelper, ImportHelper
 
 from ..inference import SignLLMError, formats
 from ..signllm_blender import pose_import, preferences
+from .common import panel_options
 from .guard import guarded
 
 
@@ -102,7 +103,7 @@ class SIGNLLM_OT_export_pose(bpy.types.Operator, ExportHelper):
     def _run(self, context):
         ext = ".skels" if self.file_format == "SKELS" else ".pose"
         path = bpy.path.ensure_ext(bpy.path.abspath(self.filepath), ext)
-        track = pose_import.generated_track(context, context.active_object)
+        track = pose_import.generated_track(context, context.active_object, panel_options(context))
         try:
             formats.save_track(track, path, scale=self.scale, face=self.face)
         except OSError as exc:
@@ -132,7 +133,7 @@ class SIGNLLM_OT_compare_reference(bpy.types.Operator, ImportHelper):
 
     def _run(self, context):
         ref = pose_import.load_sequence(_path(self), self.sequence - 1, self.fps, self.scale)
-        track = pose_import.generated_track(context, context.active_object)
+        track = pose_import.generated_track(context, context.active_object, panel_options(context))
         lines = pose_import.compare_lines(track, ref)
         context.scene.signllm_research.metrics = "\n".join(lines)
         self.report({"INFO"}, lines[0])

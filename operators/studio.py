@@ -8,111 +8,20 @@ import os
 
 import bpy
 
-from ..inference import SignLLMError
-from ..signllm_blender import preferences, studio
-from ..studio import subtitles
-from ..studio.jobs import Cancelled, JobOptions, SignJob
-from .generate import armature_poll
+from ..signllm_blender import preferences, service, studio
+from ..studio import export_formats, subtitles
+from .common import JobOperator, armature_poll, panel_options
 from .guard import guarded
 
 log = logging.getLogger(__name__)
 
 
 def job_options(context, **over):
-    prefs = preferences.get(context)
-    preferences.apply_defaults(context.scene, prefs)
-    preferences.apply_fps(context.scene, prefs)
-    s = context.scene.signllm
-    opt = JobOptions(language=s.language, speed=s.speed, left_handed=s.left_handed,
-                     tolerance=(prefs.tolerance_mm if prefs else 3.0) / 1000.0,
-                     rate_limits=((prefs.rate_min, prefs.rate_max) if prefs else JobOptions.rate_limits))
-    if prefs:
-        opt.lag, opt.max_sign_rate, opt.condense = prefs.lag, prefs.max_sign_rate, prefs.condense
-    for k, v in over.items():
-        setattr(opt, k, v)
-    return opt
+    """The panel's Options (kept for scripts that called this name)."""
+    return panel_options(context, **over)
 
 
-class _JobOperator:
-    """Runs a SignJob: step by step on a timer with a progress bar (Esc cancels), or all at once."""
-    bl_options = {"REGISTER", "UNDO"}
-
-    use_modal: bpy.props.BoolProperty(name="Modal", description="Run with a progress bar (Esc cancels)",
-                                  default=True, options={"SKIP_SAVE", "HIDDEN"})
-
-    @classmethod
-    def poll(cls, context):
-        return armature_poll(cls, context)
-
-    def make_job(self, context):
-        raise NotImplementedError
-
-    def label(self):
-        return ""
-
-    def start(self, context):
-        ok, self._job = guarded(self, lambda: self.make_job(context), "Signing", kept="Nothing was written.")
-        if not ok:
-            return {"CANCELLED"}
-        self._obj = context.active_object
-        if self.use_modal and not bpy.app.background and context.window is not None:
-            self._steps = self._job.steps()
-            wm = context.window_manager
-            wm.progress_begin(0, self._job.n_steps)
-            self._timer = wm.event_timer_add(0.01, window=context.window)
-            wm.modal_handler_add(self)
-            return {"RUNNING_MODAL"}
-        if not guarded(self, self._job.run, "Signing", kept="Nothing was written.")[0]:
-            return {"CANCELLED"}
-        return self.done(context)
-
-    def _end(self, context):
-        wm = context.window_manager
-        wm.event_timer_remove(self._timer)
-        wm.progress_end()
-        if context.workspace:
-            context.workspace.status_text_set(None)
-
-    def modal(self, context, event):
-        if event.type == "ESC":
-            self._job.cancel()
-            self._end(context)
-            self.report({"WARNING"}, "Signing cancelled; the scene was left as it was.")
-            return {"CANCELLED"}
-        if event.type != "TIMER":
-            return {"PASS_THROUGH"}
-        try:
-            done, total, label = next(self._steps)
-        except StopIteration:
-            self._end(context)
-            return self.done(context)
-        except (SignLLMError, Cancelled) as exc:
-            self._end(context)
-            self.report({"ERROR"}, str(exc) or "Cancelled")
-            return {"CANCELLED"}
-        except Exception as exc:
-            self._end(context)
-            log.exception("signing job failed")
-            self.report({"ERROR"}, f"Signing failed unexpectedly ({type(exc).__name__}: {exc}); nothing was written.")
-            return {"CANCELLED"}
-        context.window_manager.progress_update(done)
-        if context.workspace:
-            context.workspace.status_text_set(f"Signing {label} ({done}/{total}) - Esc to cancel")
-        return {"RUNNING_MODAL"}
-
-    def done(self, context):
-        # (e.g. the armature was deleted while the job ran)
-        if not guarded(self, lambda: studio.finish(self._obj, context.scene, self._job, label=self.label()),
-                       "Writing the signing", kept="Your previous animation was kept.")[0]:
-            return {"CANCELLED"}
-        res = self._job.result
-        if res.problems or res.overlaps:   # one line for the file; the per-cue lines are in the Signs panel
-            self.report({"WARNING"}, res.summary)
-        n = sum(1 for p in res.placements if p.track is not None)
-        reused = f", {self._job.reused} unchanged cues reused" if self._job.reused else ""
-        self.report({"INFO"}, f"Signed {n} of {len(res.placements)} cues ({res.track.n_frames} frames, "
-                              f"{res.plan.n_keys} keys{reused}); {len(res.problems)} need attention")
-        return {"FINISHED"}
+_JobOperator = JobOperator
 
 
 class SIGNLLM_OT_sign_subtitles(_JobOperator, bpy.types.Operator):
@@ -140,7 +49,8 @@ class SIGNLLM_OT_sign_subtitles(_JobOperator, bpy.types.Operator):
 
     def make_job(self, context):
         _, cues = subtitles.load(bpy.path.abspath(self.filepath), self.encoding or None)
-        return studio.prepare(context.active_object, context.scene, cues, job_options(context, policy=self.policy))
+        return service.job_for(context.active_object, context.scene, panel_options(context, policy=self.policy),
+                               cues=cues)
 
     def execute(self, context):
         return self.start(context)
@@ -158,10 +68,7 @@ class SIGNLLM_OT_sign_long_text(_JobOperator, bpy.types.Operator):
 
     def make_job(self, context):
         text = self.text or context.scene.signllm.text
-        base = studio.prepare(context.active_object, context.scene, [subtitles.Cue(1, 0, 0, "x")],
-                              job_options(context))
-        return SignJob.from_text(text, base.body, base.opt, rig=base.rig, profile=base.profile, cache=base.cache,
-                                 rig_key=base.rig_key)
+        return service.job_for(context.active_object, context.scene, panel_options(context), text=text)
 
     def execute(self, context):
         return self.start(context)
@@ -176,7 +83,7 @@ class SIGNLLM_OT_signs_regenerate(_JobOperator, bpy.types.Operator):
         return "edited"
 
     def make_job(self, context):
-        return studio.regenerate_job(context.active_object, context.scene, job_options(context))
+        return studio.regenerate_job(context.active_object, context.scene, panel_options(context))
 
     def execute(self, context):
         return self.start(context)
@@ -200,14 +107,13 @@ class SIGNLLM_OT_signs_insert_pause(bpy.types.Operator):
 
 
 class SIGNLLM_OT_export(bpy.types.Operator):
-    """Export the animated character with Blender's FBX, BVH or glTF exporter"""
+    """Export the animated character with one of Blender's exporters (studio/export_formats.py)"""
     bl_idname = "signllm.export"
     bl_label = "Export Signing"
     bl_options = {"REGISTER"}
 
     filepath: bpy.props.StringProperty(subtype="FILE_PATH", options={"SKIP_SAVE"})
-    format: bpy.props.EnumProperty(name="Format", items=[("FBX", "FBX", ""), ("BVH", "BVH", ""),
-                                                         ("GLTF", "glTF (.glb)", "")])
+    format: bpy.props.EnumProperty(name="Format", items=export_formats.enum_items())
     deform_only: bpy.props.BoolProperty(name="Deform bones only", default=True)
 
     @classmethod
@@ -216,13 +122,16 @@ class SIGNLLM_OT_export(bpy.types.Operator):
 
     def invoke(self, context, event):
         if not self.filepath:
-            ext = {"FBX": ".fbx", "BVH": ".bvh", "GLTF": ".glb"}[self.format]
+            ext = export_formats.BY_KEY[self.format].extensions[0]
             self.filepath = bpy.path.ensure_ext(bpy.path.abspath("//signing") if bpy.data.filepath else "signing", ext)
         context.window_manager.fileselect_add(self)
         return {"RUNNING_MODAL"}
 
     def execute(self, context):
-        ext = {"FBX": ".fbx", "BVH": ".bvh", "GLTF": ".glb"}[self.format]
+        form = export_formats.BY_KEY[self.format]
+        path = bpy.path.abspath(self.filepath)
+        ext = os.path.splitext(path)[1].lower() if os.path.splitext(path)[1].lower() in form.extensions \
+            else form.extensions[0]
         path = bpy.path.ensure_ext(bpy.path.abspath(self.filepath), ext)
         if not guarded(self, lambda: studio.export(context.active_object, context.scene, path, self.format,
                                                    self.deform_only), "Export")[0]:

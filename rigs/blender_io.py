@@ -1,13 +1,21 @@
-"""The thin bpy layer of rigs/: read an armature into plain data, write a KeyPlan as F-curves."""
+"""The thin bpy layer of rigs/: read an armature into plain data, write a KeyPlan as F-curves.
+
+The one key writer: every F-curve the add-on makes (signing, face shape keys, imported pose files) is written
+by `write_fcurve` (keyframe_points.add + foreach_set, one call per curve).
+"""
+from __future__ import annotations
+
 import json
 
 import bpy
 import numpy as np
 from bpy_extras import anim_utils
 
+from .keyplan import KeyPlan
 from .rigdata import RigBone, RigData
 
 _BEZIER = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["BEZIER"].value
+_LINEAR = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["LINEAR"].value
 _AUTO_CLAMPED = bpy.types.Keyframe.bl_rna.properties["handle_left_type"].enum_items["AUTO_CLAMPED"].value
 ACTION_TAG = "signllm"
 
@@ -91,33 +99,98 @@ def store_mapping(obj, mapping):
     obj.data[MAPPING_PROP] = json.dumps({k: v for k, v in mapping.items() if not k.startswith("_")}, indent=0)
 
 
-def _new_action(obj, name, id_type="OBJECT"):
-    """A new action for obj (any ID) that starts as a copy of the user's (theirs stays intact, fake-user)."""
+PREV_PROP = "signllm_previous_action"      # on our action: the user's action it started from
+PREV_SLOT_PROP = "signllm_previous_slot"   # ... the slot the user had assigned
+PREV_FAKE_PROP = "signllm_previous_fake"   # ... whether the user's action had a fake user of its own
+
+
+def is_ours(action):
+    return action is not None and bool(action.get(ACTION_TAG))
+
+
+def user_action(action):
+    """(the user's own action, its slot identifier, its fake-user flag) behind our signing action."""
+    if not is_ours(action):
+        return None, "", False
+    return (bpy.data.actions.get(action.get(PREV_PROP, "")), str(action.get(PREV_SLOT_PROP, "")),
+            bool(action.get(PREV_FAKE_PROP, False)))
+
+
+def _new_action(obj, name, id_type="OBJECT", replaced=None):
+    """A new action for obj (any ID) that starts as a copy of the user's own action (theirs is kept, with a
+    fake user). When obj plays our earlier signing, that is replaced, not stacked: the copy is made from the
+    user's action behind it and the earlier one is appended to `replaced` (the caller removes it once the
+    new signing is written)."""
     ad = obj.animation_data or obj.animation_data_create()
-    old = ad.action
-    if old is not None:
-        old.use_fake_user = True
-        action = old.copy()
+    cur = ad.action
+    if is_ours(cur):
+        user, slot_id, fake = user_action(cur)
+        if replaced is not None:
+            replaced.append(cur)
+    else:
+        user, fake = cur, bool(cur.use_fake_user) if cur is not None else False
+        slot_id = ad.action_slot.identifier if cur is not None and ad.action_slot else ""
+    if user is not None:
+        user.use_fake_user = True      # kept in the file while our copy plays (Remove Signing gives it back)
+        action = user.copy()
         action.name = name
-        slot = ad.action_slot if ad.action_slot else None
-        if slot is not None:
-            slot = action.slots.get(slot.identifier)
+        slot = action.slots.get(slot_id) if slot_id else None
     else:
         action = bpy.data.actions.new(name)
         slot = None
     if slot is None:
         slot = action.slots.new(id_type=id_type, name=obj.name)
     action[ACTION_TAG] = True
-    if old is not None:
-        action["signllm_previous_action"] = old.name
+    if user is not None:
+        action[PREV_PROP] = user.name
+        action[PREV_SLOT_PROP] = slot_id
+        action[PREV_FAKE_PROP] = fake
     ad.action = action
     ad.action_slot = slot
     return action, slot
 
 
-def write_plan(obj, plan, frame_start, action_name, curves=None):
-    """Write the plan's keys into a new action on obj, starting at frame_start. Returns the action."""
-    action, slot = _new_action(obj, action_name)
+def drop_replaced(actions, keep=()):
+    """Remove our earlier signing actions that nothing uses any more (after a successful write)."""
+    keep = set(keep)
+    seen = set()
+    for a in actions:
+        try:
+            if a is None or a in keep or a in seen or not is_ours(a):
+                continue
+            seen.add(a)
+            a.use_fake_user = False
+            if a.users == 0:
+                bpy.data.actions.remove(a)
+        except ReferenceError:      # already gone
+            pass
+
+
+def restore_user_action(idblock):
+    """Give an ID (armature object, shape-key datablock) its own action back; our action is removed.
+    Returns True when something of ours was removed."""
+    ad = idblock.animation_data
+    if ad is None or not is_ours(ad.action):
+        return False
+    ours = ad.action
+    user, slot_id, fake = user_action(ours)
+    ad.action = user
+    if user is not None:
+        slot = user.slots.get(slot_id) if slot_id else None
+        if slot is None and len(user.slots):
+            slot = user.slots[0]
+        if slot is not None:
+            ad.action_slot = slot
+        user.use_fake_user = fake
+    drop_replaced([ours])
+    return True
+
+
+def write_plan(obj: bpy.types.Object, plan: KeyPlan, frame_start: int, action_name: str, curves=None,
+               replaced: list | None = None) -> bpy.types.Action:
+    """Write the plan's keys into a new action on obj, starting at frame_start. Returns the action.
+    Our earlier signing action on obj is replaced (appended to `replaced` for the caller to drop)."""
+    action, slot = _new_action(obj, action_name, replaced=replaced)
     write_curves(action, slot, obj, plan.curves if curves is None else curves, frame_start)
     return action
 
@@ -138,12 +211,19 @@ def write_curves(action, slot, obj, curves, frame_start):
         _write_fcurve(cb, path, c.index, group, c.frames, c.values, frame_start)
 
 
-def _write_fcurve(cb, path, index, group, frames, values, frame_start):
-    """One Bezier F-curve (auto-clamped handles) from key frames/values, written in one go."""
+def channelbag(action, slot):
+    """The slot's channelbag in the action (made if missing): where every F-curve of ours goes."""
+    return ensure_channelbag(action, slot)
+
+
+def write_fcurve(cb, path, index, group, frames, values, frame_start=0, interpolation="BEZIER"):
+    """One F-curve from key frames/values, written in one go: Bezier with auto-clamped handles (signing, as
+    rigs/keyreduce.py models it) or LINEAR (dense samples of an imported pose file)."""
     fc = cb.fcurves.find(path, index=index)
-    if fc is not None:
-        cb.fcurves.remove(fc)
-    fc = new_fcurve(cb, path, index, group)
+    if fc is not None:          # rewritten in place (a live edit, or the user's curve on the same path)
+        fc.keyframe_points.clear()
+    else:
+        fc = new_fcurve(cb, path, index, group)
     n = len(frames)
     co = np.empty((n, 2), np.float32)
     co[:, 0] = frames + frame_start
@@ -152,10 +232,14 @@ def _write_fcurve(cb, path, index, group, frames, values, frame_start):
     kp = fc.keyframe_points
     kp.add(n)
     kp.foreach_set("co", co.ravel())
-    kp.foreach_set("interpolation", np.full(n, _BEZIER, np.int32))
+    kp.foreach_set("interpolation", np.full(n, _BEZIER if interpolation == "BEZIER" else _LINEAR, np.int32))
     kp.foreach_set("handle_left_type", np.full(n, _AUTO_CLAMPED, np.int32))
     kp.foreach_set("handle_right_type", np.full(n, _AUTO_CLAMPED, np.int32))
     fc.update()
+    return fc
+
+
+_write_fcurve = write_fcurve   # older name
 
 
 def bound_meshes(obj):
@@ -170,7 +254,7 @@ def bound_meshes(obj):
     return out
 
 
-def write_shape_keys(obj, curve_fn, frame_start, action_name, nla=False):
+def write_shape_keys(obj, curve_fn, frame_start, action_name, nla=False, replaced=None):
     """Key the shape keys of every mesh bound to obj; curve_fn(names on the mesh) -> CurveKeys.
 
     Each mesh's shape-key datablock gets its own new action (a copy of the user's, which is kept; never a
@@ -187,8 +271,10 @@ def write_shape_keys(obj, curve_fn, frame_start, action_name, nla=False):
             curves = curve_fn({kb.name for kb in key.key_blocks})
             ad = key.animation_data
             if ad is not None:
-                remove_our_tracks(key)
+                remove_our_tracks(key, replaced)
                 done.append((key, ad.action, ad.action_slot))
+                if replaced is not None and is_ours(ad.action):
+                    replaced.append(ad.action)    # removed by the caller once the new take is written
                 _user_action_back(key)      # a take without face keys leaves the user's face playing
             curves = _still_at_rest(key, curves)
             if not curves:
@@ -198,7 +284,7 @@ def write_shape_keys(obj, curve_fn, frame_start, action_name, nla=False):
             if nla:
                 write_face_nla(key, ob, curves, frame_start, f"{action_name} ({ob.name} face)", "KEY")
             else:
-                action, slot = _new_action(key, f"{action_name} ({ob.name} face)", id_type="KEY")
+                action, slot = _new_action(key, f"{action_name} ({ob.name} face)", id_type="KEY", replaced=replaced)
                 write_curves(action, slot, ob, curves, frame_start)
             written[ob.name] = int(sum(len(c.frames) for c in curves))
     except Exception:
@@ -292,29 +378,38 @@ def replace_markers(scene, marks):
 NLA_PREFIX = "SignLLM"
 
 
-def remove_our_tracks(obj):
-    """Drop the NLA tracks an earlier generation made (by name); the user's tracks stay."""
+def remove_our_tracks(obj, replaced=None):
+    """Drop the NLA tracks an earlier generation made (by name); the user's tracks stay. Their actions are
+    appended to `replaced` (for drop_replaced once the new signing is written)."""
     ad = obj.animation_data
     if ad is None:
         return
     for t in list(ad.nla_tracks):
         if t.name.startswith(NLA_PREFIX):
+            if replaced is not None:
+                replaced.extend(s.action for s in t.strips)
             ad.nla_tracks.remove(t)
 
 
-def write_nla(obj, plan, segments, frame_start, action_name, per_sign=True):
+def write_nla(obj, plan, segments, frame_start, action_name, per_sign=True, replaced=None):
     """Signs on an NLA track (one strip per sign, or one strip), non-manuals (head, face) on their own.
 
     The user's active action and their own tracks are not touched. Returns the manual action.
     """
     ad = obj.animation_data or obj.animation_data_create()
+    if replaced is not None:
+        replaced.extend(s.action for t in ad.nla_tracks if t.name.startswith(NLA_PREFIX) for s in t.strips)
     remove_our_tracks(obj)
-    if ad.action is not None and ad.action.get(ACTION_TAG):
+    if is_ours(ad.action):
         # our earlier one-action result would play over the strips: give the user's action back
-        prev = bpy.data.actions.get(ad.action.get("signllm_previous_action", ""))
-        ad.action = prev
-        if prev is not None and len(prev.slots):
-            ad.action_slot = prev.slots.get("OB" + obj.name) or prev.slots[0]
+        cur = ad.action
+        user, slot_id, fake = user_action(cur)
+        ad.action = user
+        if user is not None and len(user.slots):
+            ad.action_slot = user.slots.get(slot_id) or user.slots[0]
+            user.use_fake_user = fake
+        if replaced is not None:
+            replaced.append(cur)
     manual = [c for c in plan.curves if c.group not in ("head", "face")]
     nonman = [c for c in plan.curves if c.group in ("head", "face")]
     out = None

@@ -1,42 +1,29 @@
 """Stage pipeline for one rig: solve -> key reduction -> a KeyPlan of sparse keys. Pure numpy."""
+from __future__ import annotations
+
+import dataclasses
 import time
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import keyreduce
 from ..inference.track import still_cuts, window
+from .euler import ORDERS, euler_to_quat, quat_to_euler
+from .keyplan import CurveKeys, KeyPlan  # noqa: F401  (part of this module's API)
 from .solve import solve
 
-
-@dataclass
-class CurveKeys:
-    bone: str
-    path: str
-    index: int
-    frames: np.ndarray   # key frames (track indices)
-    values: np.ndarray
-    group: str
-
-
-@dataclass
-class KeyPlan:
-    curves: list = field(default_factory=list)
-    warnings: list = field(default_factory=list)
-    n_frames: int = 0
-    max_error: dict = field(default_factory=dict)   # group -> metres (at the hand / fingertips)
-    targets: dict = field(default_factory=dict)
-    timings: dict = field(default_factory=dict)     # seconds: solve, reduce
-
-    @property
-    def n_keys(self):
-        return int(sum(len(c.frames) for c in self.curves))
+if TYPE_CHECKING:
+    from ..inference.track import PoseTrack
+    from .profiles import Profile
+    from .rigdata import RigData
 
 
 CHUNK = 2000   # frames solved and reduced at a time: memory stays flat and reduction linear in length
 
 
-def plan_keys(track, rig, profile, tolerance=0.003, finger_tolerance=0.002, chunk=CHUNK):
+def plan_keys(track: PoseTrack, rig: RigData, profile: Profile, tolerance: float = 0.003,
+              finger_tolerance: float = 0.002, chunk: int = CHUNK) -> KeyPlan:
     """Solve the rig for the track and choose sparse keys within the error budget (metres).
 
     Long tracks are worked in windows cut at holds (see `still_cuts`), each solved and reduced alone;
@@ -60,12 +47,23 @@ def plan_keys(track, rig, profile, tolerance=0.003, finger_tolerance=0.002, chun
         for side, tg in sol.targets.items():
             for k, v in tg.items():
                 targets.setdefault(side, {}).setdefault(k, []).append(v)
-        for ch in sol.channels:
+        for k, ch in enumerate(sol.channels):
             if ch.path == "rotation_quaternion":
                 prev = last_quat.get((ch.bone, ch.path))
                 if prev is not None and float(prev @ ch.values[0]) < 0:
                     ch.values = -ch.values
                 last_quat[(ch.bone, ch.path)] = ch.values[-1]
+                order = _euler_order(rig, ch.bone)
+                if order:      # the user keys this bone in Euler: key it in its own mode and order
+                    e = quat_to_euler(ch.values, order)
+                    prev_e = last_quat.get((ch.bone, "euler"))
+                    if prev_e is not None:   # continuous across windows too
+                        e += 2 * np.pi * np.round((prev_e - e[0]) / (2 * np.pi))
+                    last_quat[(ch.bone, "euler")] = e[-1]
+                    # a new channel: the solver's error functions may read the quaternion one later
+                    eul = dataclasses.replace(ch, path="rotation_euler", values=e)
+                    eul.order = order
+                    sol.channels[k] = eul
         for g, keys, vals, chans, err in _reduce_window(win, sol, tolerance, finger_tolerance):
             plan.max_error[g] = max(plan.max_error.get(g, 0.0), err)
             o = 0
@@ -85,6 +83,13 @@ def plan_keys(track, rig, profile, tolerance=0.003, finger_tolerance=0.002, chun
     total = time.perf_counter() - t0
     plan.timings = {"solve": solve_s, "reduce": total - solve_s}
     return plan
+
+
+def _euler_order(rig, bone):
+    """The bone's Euler order when the user animates it in an Euler mode (else None: quaternion keys)."""
+    b = rig.bones.get(bone) if hasattr(rig, "bones") else None
+    mode = getattr(b, "rotation_mode", "QUATERNION")
+    return mode if mode in ORDERS else None
 
 
 def _reduce_window(track, sol, tolerance, finger_tolerance):
@@ -108,7 +113,10 @@ def _reduce_window(track, sol, tolerance, finger_tolerance):
         fn = sol.error_fns[g]
 
         def err(rec, slices=slices, fn=fn):
-            return fn({(c.path, c.bone): rec[:, s] for c, s in slices})
+            # error functions judge rotations as quaternions: Euler channels are converted back first
+            return fn({(("rotation_quaternion", c.bone) if c.path == "rotation_euler" else (c.path, c.bone)):
+                       (euler_to_quat(rec[:, s], c.order) if c.path == "rotation_euler" else rec[:, s])
+                       for c, s in slices})
 
         tol = finger_tolerance if g.startswith("fingers") else tolerance
         keys = keyreduce.reduce_keys(values, err, tol, fixed=fixed)

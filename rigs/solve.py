@@ -14,7 +14,7 @@ from ..inference.body import BodyModel
 from ..inference.kinematics import two_bone_ik
 from ..inference.track import HAND_SIDES
 from ..inference.transforms import (axis_angle_matrix, matrix_to_quat, normalize, quat_continuous,
-                                    quat_to_matrix, rotation_between)
+                                    rotation_between)
 from . import rom
 from .profiles import FINGERS
 

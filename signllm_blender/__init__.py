@@ -1,13 +1,16 @@
-"""The Blender-facing shell: registration of properties, preferences, operators and panels."""
+"""The Blender-facing shell: properties, preferences, panels, the service (the pipeline's bpy half).
+
+Operators live in the sibling package `operators/`, which imports this one (never the other way round);
+the extension's root __init__.py registers both.
+"""
 import bpy
 
 from . import (hamnosys_ui, lexicon_panel, panel_face, panel_mapping, panels, pose_import, preferences, properties,
-               studio_panels, studio_props)
+               signs, studio_panels, studio_props)
 
 
 def _classes():
-    from ..operators import CLASSES as OPS
-    return (preferences.CLASSES + OPS + panels.CLASSES + studio_panels.CLASSES + (hamnosys_ui.SIGNLLM_PT_hamnosys,)
+    return (preferences.CLASSES + panels.CLASSES + studio_panels.CLASSES + (hamnosys_ui.SIGNLLM_PT_hamnosys,)
             + lexicon_panel.CLASSES)
 
 
@@ -20,13 +23,11 @@ def register():
     panel_mapping.register()
     panel_face.register()
     pose_import.register()
-    from ..operators import character as character_op
-    character_op.register_menu()
+    signs.register()
 
 
 def unregister():
-    from ..operators import character as character_op
-    character_op.unregister_menu()
+    signs.unregister()
     pose_import.unregister()
     panel_face.unregister()
     panel_mapping.unregister()

@@ -16,9 +16,9 @@ import bpy
 
 from ..inference import SignLLMError
 from ..inference.arguments import check_options
-from . import studio
-from ..studio import subtitles
-from ..studio.jobs import JobOptions
+from ..studio import export_formats, subtitles
+from ..studio.options import GENERATORS, GLOSSERS, NLA_MODES, POLICIES, Options
+from . import service, studio
 
 log = logging.getLogger(__name__)
 
@@ -31,29 +31,47 @@ def parser():
     p.add_argument("source", help=".srt / .vtt subtitles (timed) or .txt text")
     p.add_argument("-o", "--out", required=True, help="output .blend")
     p.add_argument("--armature", help="armature object name (default: the active one, or the only humanoid)")
-    p.add_argument("--language", default="ASL")
-    p.add_argument("--speed", type=float, default=1.0)
+    d = Options()
+    p.add_argument("--language", default=d.language)
+    p.add_argument("--speed", type=float, default=d.speed)
     p.add_argument("--left-handed", action="store_true")
+    p.add_argument("--letter-hold", type=float, default=d.letter_hold,
+                   help="seconds each fingerspelled letter is held at speed 1")
+    p.add_argument("--glosser", choices=GLOSSERS, default=d.glosser)
+    p.add_argument("--generator", choices=GENERATORS, default=d.generator)
+    p.add_argument("--pose-model", default=d.pose_model, help=".onnx gloss -> pose model (--generator neural)")
+    p.add_argument("--nla", choices=NLA_MODES, default=d.nla, help="one action, or one NLA strip per sign")
+    p.add_argument("--no-face-shape-keys", action="store_true", help="do not key brow shape keys")
     p.add_argument("--fps", type=float, help="set the scene's frame rate first (e.g. the video's)")
     p.add_argument("--encoding", help="text encoding of the source (default: UTF-8 or its BOM)")
-    p.add_argument("--rate-min", type=float, default=0.7)
-    p.add_argument("--rate-max", type=float, default=JobOptions.rate_limits[1])
-    p.add_argument("--policy", choices=("interpret", "shift", "skip"), default="interpret",
+    p.add_argument("--rate-min", type=float, default=d.rate_limits[0])
+    p.add_argument("--rate-max", type=float, default=d.rate_limits[1])
+    p.add_argument("--policy", choices=POLICIES, default=d.policy,
                    help="a cue that cannot fit: keep up like an interpreter (bounded lag, fluent compression, "
                         "condensation; default), sign it and delay the next (shift) or leave it out (skip)")
-    p.add_argument("--lag", type=float, default=JobOptions.lag, help="seconds signing may run behind the speech")
-    p.add_argument("--max-sign-rate", type=float, default=JobOptions.max_sign_rate,
+    p.add_argument("--lag", type=float, default=d.lag, help="seconds signing may run behind the speech")
+    p.add_argument("--max-sign-rate", type=float, default=d.max_sign_rate,
                    help="signs per second a cue is never compressed beyond")
     p.add_argument("--no-condense", action="store_true", help="never leave signs out to keep up")
     p.add_argument("--tolerance-mm", type=float, default=3.0)
     p.add_argument("--export", action="append", default=[], metavar="FILE",
-                   help="also export (.fbx, .bvh, .glb/.gltf); repeatable")
+                   help=f"also export ({', '.join(export_formats.extensions())}); repeatable")
     p.add_argument("--render", metavar="DIR", help="render PNG frames (Workbench) into DIR")
     p.add_argument("--video", metavar="FILE", help="render an MP4 video (Workbench)")
     p.add_argument("--pip", action="store_true", help="add the picture-in-picture camera (transparent film)")
     p.add_argument("--frame-step", type=int, default=1, help="render every n-th frame (--render)")
     p.add_argument("--strict", action="store_true", help="exit 1 when a cue cannot fit in its window")
     return p
+
+
+def options_from_args(args) -> Options:
+    """The one Options type, from the command line (checked: a bad number is a clear error)."""
+    return Options(language=args.language, speed=args.speed, left_handed=args.left_handed,
+                   letter_hold=args.letter_hold, glosser=args.glosser, generator=args.generator,
+                   pose_model=args.pose_model, nla=args.nla, face_shape_keys=not args.no_face_shape_keys,
+                   fps=args.fps, rate_limits=(args.rate_min, args.rate_max), policy=args.policy, lag=args.lag,
+                   max_sign_rate=args.max_sign_rate, condense=not args.no_condense,
+                   tolerance=args.tolerance_mm / 1000.0).check()
 
 
 def find_armature(name=None):
@@ -116,37 +134,27 @@ def run(args, out=print):
     if not os.path.isdir(out_dir):
         raise SignLLMError(f"The output folder {out_dir!r} does not exist.")
     for e in args.export:
-        if os.path.splitext(e)[1].lower() not in (".fbx", ".bvh", ".glb", ".gltf"):
-            raise SignLLMError(f"Cannot export {e!r}: use .fbx, .bvh, .glb or .gltf.")
-    if not 0.1 <= args.rate_min <= 1.0 <= args.rate_max <= 4.0:
-        raise SignLLMError("Rates need 0.1 <= --rate-min <= 1 <= --rate-max <= 4.")
-    if not 0.0 <= args.lag <= 10.0:
-        raise SignLLMError(f"--lag must be between 0 and 10 seconds, not {args.lag}.")
-    if not 1.0 <= args.max_sign_rate <= 6.0:
-        raise SignLLMError(f"--max-sign-rate must be between 1 and 6 signs a second, not {args.max_sign_rate}.")
+        if export_formats.for_path(e) is None:
+            raise SignLLMError(f"Cannot export {e!r}: use {export_formats.describe()}.")
+    opt = options_from_args(args)
     _, cues = subtitles.load(args.source, args.encoding)   # fail before opening Blender data
     try:
         bpy.ops.wm.open_mainfile(filepath=os.path.abspath(args.blend), load_ui=False)
     except RuntimeError as exc:
         raise SignLLMError(f"Blender cannot open {args.blend!r}: {str(exc).strip()[:200]}") from None
     scene = bpy.context.scene
-    if args.fps:
-        scene.render.fps, scene.render.fps_base = int(round(args.fps)), round(args.fps) / args.fps
     obj = find_armature(args.armature)
-    opt = JobOptions(language=args.language, speed=args.speed, left_handed=args.left_handed,
-                     rate_limits=(args.rate_min, args.rate_max), policy=args.policy, lag=args.lag,
-                     max_sign_rate=args.max_sign_rate, condense=not args.no_condense,
-                     tolerance=args.tolerance_mm / 1000.0)
 
     def progress(done, total, label):
         out(f"[{done}/{total}] {label}")
 
-    job = studio.prepare(obj, scene, cues, opt)
-    job.run(progress)
-    studio.finish(obj, scene, job, label=os.path.basename(args.source))
-    res = job.result
+    signed = service.sign_cues(obj, scene, cues, opt, progress=progress, label=os.path.basename(args.source))
+    res = signed.job.result
     for msg in res.report:
         out(f"  {msg}")
+    for msg in signed.warnings:
+        if msg not in res.report:
+            out(f"warning: {msg}")
     out(f"subtitles: {res.summary}")
     if args.pip:
         studio.setup_pip(scene, obj)

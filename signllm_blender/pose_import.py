@@ -21,7 +21,6 @@ from .panels import SignSubPanel
 
 log = logging.getLogger(__name__)
 
-_LINEAR = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["LINEAR"].value
 HAND_NAMES = ("wrist", "thumb_cmc", "thumb_mcp", "thumb_ip", "thumb_tip") + tuple(
     f"{f}_{j}" for f in ("index", "middle", "ring", "pinky") for j in ("mcp", "pip", "dip", "tip"))
 JOINT_NAMES = BODY_NAMES + tuple(f"{n}_L" for n in HAND_NAMES) + tuple(f"{n}_R" for n in HAND_NAMES)
@@ -113,15 +112,7 @@ def show_joints(context, jt, name=None, frame_start=None, body=None, matrix_worl
             t = np.arange(T)
             p = np.stack([np.interp(t, t[ok], p[ok, c]) for c in range(3)], -1)
         for c in range(3):
-            fc = blender_io.new_fcurve(cb, "location", c, jn)
-            co = np.empty((T, 2), np.float32)
-            co[:, 0] = frames
-            co[:, 1] = p[:, c]
-            kp = fc.keyframe_points
-            kp.add(T)
-            kp.foreach_set("co", co.ravel())
-            kp.foreach_set("interpolation", np.full(T, _LINEAR, np.int32))
-            fc.update()
+            blender_io.write_fcurve(cb, "location", c, jn, frames, p[:, c], 0, interpolation="LINEAR")
         empties[k] = ob
     _limbs(coll, root, label, empties)
     if scene.frame_end < start + T - 1:
@@ -161,38 +152,33 @@ def retarget(context, obj, jt, options=None, name=None):
     plan = plan_keys(track, rig, profile, tol, ftol)
     start = scene.frame_start
     key = _import_key(jt, name or jt.name)
-    ad = obj.animation_data
-    earlier = ad.action if ad is not None and ad.action is not None and ad.action.get(RETARGET_TAG) == key else None
+    replaced = []
     with safety.scene_guard(obj, scene):     # a failure part-way leaves the scene as it was
-        if earlier is not None:              # the same sequence again: start from what it replaced
-            user = bpy.data.actions.get(earlier.get("signllm_previous_action", ""))
-            ad.action = user
-            if user is not None and len(user.slots):
-                ad.action_slot = user.slots.get("OB" + obj.name) or user.slots[0]
-        action = blender_io.write_plan(obj, plan, start, f"SignLLM import {name or jt.name}"[:60])
+        action = blender_io.write_plan(obj, plan, start, f"SignLLM import {name or jt.name}"[:60], replaced=replaced)
         action["signllm_source_file"] = jt.source
         action[RETARGET_TAG] = key
         if scene.frame_end < start + track.n_frames - 1:
             scene.frame_end = start + track.n_frames - 1
-    if earlier is not None:                  # written: the earlier import of this sequence goes
-        bpy.data.actions.remove(earlier)
+    blender_io.drop_replaced(replaced, keep={action})     # an earlier signing or import is replaced
     return plan, action, report
 
 
-def generated_track(context, obj=None):
-    """The panel's signing as a PoseTrack (edited gloss if any, else the text), on obj's body if a rig."""
+def generated_track(context, obj=None, options=None):
+    """The panel's signing as a PoseTrack (edited gloss if any, else the text), on obj's body if a rig, with
+    the pipeline's Options (operators pass the panel's; the same settings as Generate)."""
+    from ..studio.options import Options
     s = context.scene.signllm
+    opt = (options or Options(language=s.language, speed=s.speed, left_handed=s.left_handed)).check()
     body = None
     if obj is not None and obj.type == "ARMATURE":
         body, _ = _body_for(obj)
     fps = context.scene.render.fps / context.scene.render.fps_base
-    settings = inference.Settings(fps=fps, speed=max(0.25, min(4.0, s.speed)),
-                                  dominant="L" if s.left_handed else "R")
-    if s.gloss.strip():
-        items = inference.parse_gloss(s.gloss)
+    gloss = s.gloss.replace("||", " / ")
+    if gloss.strip():
+        items = inference.parse_gloss(gloss)
     else:
-        items = inference.text_to_gloss(s.text, s.language)
-    return inference.gloss_to_track(items, s.language, body, settings)
+        items = inference.text_to_gloss(s.text, opt.language, opt.glosser)
+    return inference.gloss_to_track(items, opt.language, body, opt.settings(fps))
 
 
 def compare_lines(generated, reference):

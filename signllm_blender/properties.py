@@ -18,6 +18,12 @@ def _languages(self, context):
 class SIGNLLM_PG_settings(bpy.types.PropertyGroup):
     text: bpy.props.StringProperty(name="Text", description="What the character should sign",
                                    default="Hello, what is your name?")
+    text_block: bpy.props.PointerProperty(
+        name="Text block", type=bpy.types.Text,
+        description="Sign this text datablock (Text Editor; multi-line, any length) instead of the line above")
+    live: bpy.props.BoolProperty(
+        name="Live", default=False,
+        description="Re-sign as you edit the Signs list: only the edited sign's neighbourhood is re-keyed")
     language: bpy.props.EnumProperty(name="Sign language", items=_languages)
     glosser: bpy.props.EnumProperty(
         name="Glosser", description="How text becomes gloss",

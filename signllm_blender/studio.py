@@ -3,7 +3,6 @@
 The numbers come from the bpy-free `studio` package (cue fitting, chunked jobs, editor rows); this module
 only reads the rig, writes the finished plan in one go, and keeps markers and editor rows in step.
 """
-import json
 import logging
 import os
 
@@ -12,109 +11,37 @@ import numpy as np
 
 from .. import inference
 from ..inference import SignLLMError
-from ..inference.arguments import check_options
 from ..rigs import blender_io
 from ..rigs.profiles import NotHumanoid, detect
 from ..rigs.solve import measure_body
-from ..studio import glossedit, subtitles
+from ..studio import export_formats, glossedit, subtitles
 from ..studio.jobs import Cancelled, JobOptions, SignJob  # noqa: F401  (re-exported for scripts)
-from .service import check_armature, read_character
+from ..studio.options import Options
+from . import service, signs
+from .service import (CUES_PROP, REPORT_PROP, _CACHE, check_armature, cue_marker_name,  # noqa: F401
+                      rig_key, scene_fps)
 
 log = logging.getLogger(__name__)
 
-CUES_PROP = "signllm_cues"        # scene: the cues last signed (JSON), so the editor can regenerate
-EXPORT_FORMATS = ("FBX", "BVH", "GLTF")
-REPORT_PROP = "signllm_cue_report"  # scene: the last job's lines about cues that need attention
-_CACHE = {}                       # solved cues of this session (see SignJob.cache)
-
-
-def scene_fps(scene):
-    return scene.render.fps / scene.render.fps_base
+EXPORT_FORMATS = tuple(f.key for f in export_formats.FORMATS)
 
 
 def prepare(obj, scene, cues, options=None, items=None):
     """A SignJob for `cues` on armature `obj` (reads the rig; writes nothing)."""
-    check_armature(obj)
-    opt = check_options(options or JobOptions(), ("speed", "letter_hold", "tolerance", "finger_tolerance", "lag",
-                                                  "max_sign_rate"))
-    opt.fps = scene_fps(scene)
-    rig, profile, body = read_character(obj, scene)   # never our earlier signing, whatever the playhead
-    return SignJob(cues, body, opt, rig=rig, profile=profile, items=items, cache=_CACHE,
-                   rig_key=rig_key(obj, rig, profile))
-
-
-def rig_key(obj, rig, profile):
-    """What a cue's solution depends on besides the cue: the rest pose, and the current pose of the bones the
-    solver carries rigidly (the arm chains' ancestors, the head control). Cached cues are reused only then."""
-    names = set()
-    for side in "LR":
-        b = rig[profile.measure("upper_arm", side)].parent
-        while b is not None:
-            names.add(b)
-            b = rig[b].parent
-    head = profile.spec.get("head_control")
-    if head and head in rig.bones:
-        names.add(head)
-    rest = np.stack([b.rest for b in rig.bones.values()])
-    pose = np.stack([rig[n].pose for n in sorted(names)]) if names else np.zeros(1)
-    return (obj.name, profile.label, len(rest), hash(np.round(rest, 6).tobytes()), hash(np.round(pose, 6).tobytes()))
-
-
-def _write_plan(obj, plan, start, name):
-    """write_plan, leaving the scene as it was if writing fails half-way."""
-    from . import safety
-    with safety.scene_guard(obj, bpy.context.scene):
-        return blender_io.write_plan(obj, plan, start, name)
-
-
-def _write_face(obj, track, start, name, opt):
-    """The stitched track's face channels onto the character's face shape keys (as service.generate does)."""
-    if track is None or not getattr(opt, "face_shape_keys", True):
-        return
-    from . import face_mapping
-    face_mapping.write_face_shapes(obj, track, start, name, face_mapping.stored(obj)["shapes"],
-                                   getattr(opt, "face_track", False))
-
-
-def cue_marker_name(p):
-    text = p.cue.text or "(no words)"
-    flag = "" if p.status == "ok" else "! "
-    return f"{flag}{p.cue.index}: {text[:28]}"
+    return service.job_for(obj, scene, options, cues=cues, items=items)
 
 
 def finish(obj, scene, job, frame_start=None, set_frame_range=True, label=None):
-    """Write a finished job: one action, a marker per cue, editor rows, the cues kept for regeneration."""
-    res = job.result
-    if res is None or res.plan is None:
-        raise SignLLMError("The job has not finished; nothing was written.")
-    start = scene.frame_start if frame_start is None else int(frame_start)
-    name = "SignLLM " + (label or f"{len(job.cues)} cues")
-    action = _write_plan(obj, res.plan, start, name)
-    _write_face(obj, res.track, start, name, job.opt)
-    # cues joined by pauses: the panel's "Regenerate from Gloss" can read it back (untimed)
-    action["signllm_gloss"] = " / ".join(inference.format_gloss(p.items) for p in res.placements if p.items)
-    action["signllm_language"] = job.opt.language
-    blender_io.replace_markers(scene, [(cue_marker_name(p), start + p.start) for p in res.placements])
-    if set_frame_range:
-        scene.frame_start = start
-        scene.frame_end = start + res.track.n_frames - 1
-    scene[CUES_PROP] = json.dumps([[c.index, c.start, c.end, c.text] for c in job.cues])
-    scene[REPORT_PROP] = json.dumps(res.report)
-    rows = glossedit.rows_from(res.placements, start)
-    if hasattr(scene, "signllm_signs"):  # the add-on is registered (scripts may use the API without it)
-        set_rows(scene, rows)
-    if hasattr(scene, "signllm"):
-        scene.signllm.gloss = action["signllm_gloss"][:4000]
-        scene.signllm.review = " ".join(dict.fromkeys(r["gloss"] for r in rows if r["review"]))
-    return action
+    """Write a finished job (service.write: one action, markers, the Signs list, the cues kept)."""
+    opt = job.opt.with_(frame_start=frame_start if frame_start is not None else job.opt.frame_start,
+                        set_frame_range=set_frame_range and job.opt.set_frame_range)
+    return service.write(obj, scene, job, opt, label=label)
 
 
 def sign_cues(obj, scene, cues, options=None, items=None, progress=None, frame_start=None, label=None):
     """Sign timed cues (or untimed paragraphs) on obj in one action. Returns the JobResult."""
-    job = prepare(obj, scene, cues, options, items)
-    job.run(progress)
-    finish(obj, scene, job, frame_start, label=label)
-    return job.result
+    opt = (options or Options()).with_(frame_start=frame_start) if frame_start is not None else options
+    return service.sign_cues(obj, scene, cues, opt, items, progress, label).job.result
 
 
 def sign_subtitles(obj, scene, path, options=None, encoding=None, progress=None, frame_start=None):
@@ -125,41 +52,21 @@ def sign_subtitles(obj, scene, path, options=None, encoding=None, progress=None,
 
 
 def sign_text(obj, scene, text, options=None, progress=None, frame_start=None):
-    """A long text in chunks of sentences (the chunked counterpart of service.generate)."""
-    check_armature(obj)
-    base = prepare(obj, scene, [subtitles.Cue(1, 0, 0, "x")], options)
-    job = SignJob.from_text(text, base.body, base.opt, rig=base.rig, profile=base.profile, cache=base.cache,
-                            rig_key=base.rig_key)
-    job.run(progress)
-    finish(obj, scene, job, frame_start, label=text[:30])
-    return job.result
+    """A long text in chunks of sentences: the same pipeline as service.generate (which this is)."""
+    opt = (options or Options()).with_(frame_start=frame_start) if frame_start is not None else options
+    return service.generate(obj, scene, text=text, options=opt, progress=progress).job.result
 
 
 # -- gloss editor --------------------------------------------------------------------------------------
 
-def set_rows(scene, rows):
-    coll = scene.signllm_signs
-    coll.clear()
-    for r in rows:
-        it = coll.add()
-        for k in glossedit.FIELDS:
-            setattr(it, k, r[k])
-        it.flag = glossedit.flag(r)
-    scene.signllm_sign_index = 0 if rows else -1
-
-
-def glossedit_rows(scene):
-    return [{k: getattr(it, k) for k in glossedit.FIELDS} for it in scene.signllm_signs]
+set_rows = signs.set_rows
+glossedit_rows = signs.rows
 
 
 def rows_from_service_result(scene, res, frame_start=None):
-    """Editor rows after a plain service.generate (one untimed cue holding the whole text)."""
-    from ..studio.timing import Placement
+    """Editor rows after a plain service.generate (service.write fills them already; kept for scripts)."""
     start = scene.frame_start if frame_start is None else frame_start
-    cue = subtitles.Cue(1, 0.0, 0.0, "")
-    p = Placement(cue, res.items, res.track, frames=res.track.n_frames)
-    set_rows(scene, glossedit.rows_from([p], start))
-    scene[CUES_PROP] = json.dumps([[1, 0.0, 0.0, ""]])
+    signs.set_rows(scene, glossedit.rows_from(res.job.result.placements, start) if res.job else [])
 
 
 def jump_to_row(scene, index):
@@ -176,29 +83,28 @@ def insert_pause(scene, index=None, seconds=0.5):
 
 
 def regenerate_job(obj, scene, options=None):
-    """A job that re-signs every cue from the edited rows (the whole text: see studio.glossedit for why)."""
+    """A job that re-signs from the edited rows: each cue keeps its timing, unchanged cues are reused."""
     rows = glossedit_rows(scene)
     if not rows:
         raise SignLLMError("No generated signs to edit: generate first.")
-    opt = options or JobOptions()
+    opt = options or Options()
     lang = inference.load_language(opt.language)
     bad = glossedit.unknown_glosses(rows, lang.lexicon)
     if bad:
         raise SignLLMError(f"No {opt.language} sign for: {', '.join(bad)}. Use fs-WORD to fingerspell it.")
-    cues = {int(i): subtitles.Cue(int(i), float(s), float(e), t)
-            for i, s, e, t in json.loads(scene.get(CUES_PROP, "[]"))}
+    stored = {c.index: c for c in service.stored_signing(obj, scene)["cues"]}
 
     def lex_duration(g):
         entry = lang.lexicon.get(g)
         return float(entry.get("duration", 0.5)) if entry else 0.5
 
     items = glossedit.items_by_cue(rows, lex_duration)
-    cue_list = [cues.get(i) or subtitles.Cue(i, 0.0, 0.0, "") for i in items]
+    cue_list = [stored.get(i) or subtitles.Cue(i, 0.0, 0.0, "") for i in items]
     return prepare(obj, scene, cue_list, opt, items=items)
 
 
 def regenerate(obj, scene, options=None, progress=None):
-    """Re-sign from the edited sign list and write it (one new action). Returns the JobResult."""
+    """Re-sign from the edited sign list and write it (replacing the previous signing). Returns the JobResult."""
     job = regenerate_job(obj, scene, options)
     job.run(progress)
     finish(obj, scene, job, scene.frame_start, label="edited")
@@ -212,54 +118,76 @@ def _deform_meshes(obj):
         m.type == "ARMATURE" and m.object is obj for m in o.modifiers))]
 
 
+def _export_fbx(path, scene, deform_only):
+    bpy.ops.export_scene.fbx(filepath=path, use_selection=True, object_types={"ARMATURE", "MESH"},
+                             use_armature_deform_only=deform_only, add_leaf_bones=False,
+                             bake_anim=True, bake_anim_use_all_actions=False,
+                             bake_anim_use_nla_strips=False, bake_anim_simplify_factor=0.0)
+
+
+def _export_bvh(path, scene, deform_only):
+    bpy.ops.export_anim.bvh(filepath=path, frame_start=scene.frame_start, frame_end=scene.frame_end,
+                            root_transform_only=False)
+
+
+def _export_gltf(path, scene, deform_only):
+    bpy.ops.export_scene.gltf(filepath=path, export_format="GLB" if path.lower().endswith(".glb")
+                              else "GLTF_SEPARATE", use_selection=True, export_animations=True,
+                              export_def_bones=deform_only, export_force_sampling=True,
+                              export_animation_mode="ACTIVE_ACTIONS", export_optimize_animation_size=False)
+
+
+EXPORTERS = {"FBX": _export_fbx, "BVH": _export_bvh, "GLTF": _export_gltf}   # keyed by export_formats.FORMATS
+
+
 def export(obj, scene, path, fmt=None, deform_only=True, with_meshes=True):
-    """Write the animated character with Blender's own exporter (FBX, BVH or glTF). Returns the path."""
+    """Write the animated character with Blender's own exporter (studio/export_formats.py lists them).
+    The selection, active object and the armature's mode are as they were afterwards. Returns the path."""
     check_armature(obj)
-    fmt = (fmt or os.path.splitext(path)[1].lstrip(".")).upper()
-    fmt = {"GLB": "GLTF"}.get(fmt, fmt)
-    if fmt not in EXPORT_FORMATS:
-        raise SignLLMError(f"Unknown export format {fmt!r}: use FBX, BVH or glTF (.fbx, .bvh, .glb).")
+    form = export_formats.for_path(path, fmt)
+    if form is None:
+        raise SignLLMError(f"Unknown export format {(fmt or os.path.splitext(path)[1])!r}: use "
+                           f"{export_formats.describe()}.")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise SignLLMError(f"The folder {folder!r} does not exist.")
-    if not obj.animation_data or not obj.animation_data.action:
+    ad = obj.animation_data
+    if not ad or not (ad.action or any(t.strips for t in ad.nla_tracks)):
         raise SignLLMError(f"'{obj.name}' has no animation to export: generate signing first.")
-    if obj.mode != "OBJECT":
-        bpy.ops.object.mode_set(mode="OBJECT")
-    objs = [obj] + (_deform_meshes(obj) if with_meshes and fmt != "BVH" else [])
-    prev_sel = [o for o in bpy.context.view_layer.objects if o.select_get()]
-    prev_active = bpy.context.view_layer.objects.active
+    vl = bpy.context.view_layer
+    prev_sel = [o for o in vl.objects if o.select_get()]
+    prev_active = vl.objects.active
+    prev_mode = obj.mode
+    if prev_mode != "OBJECT":
+        with bpy.context.temp_override(active_object=obj, object=obj):
+            bpy.ops.object.mode_set(mode="OBJECT")
+    objs = [obj] + (_deform_meshes(obj) if with_meshes and form.meshes else [])
     for o in prev_sel:
         o.select_set(False)
     for o in objs:
         o.select_set(True)
-    bpy.context.view_layer.objects.active = obj
-    f0, f1 = scene.frame_start, scene.frame_end
+    vl.objects.active = obj
+    frame = scene.frame_current
+    scene.frame_set(scene.frame_start)   # exporters read the pose at the playhead too (FBX: its bind pose)
     try:
         with bpy.context.temp_override(active_object=obj, object=obj, selected_objects=objs):
-            if fmt == "FBX":
-                bpy.ops.export_scene.fbx(filepath=path, use_selection=True, object_types={"ARMATURE", "MESH"},
-                                         use_armature_deform_only=deform_only, add_leaf_bones=False,
-                                         bake_anim=True, bake_anim_use_all_actions=False,
-                                         bake_anim_use_nla_strips=False, bake_anim_simplify_factor=0.0)
-            elif fmt == "BVH":
-                bpy.ops.export_anim.bvh(filepath=path, frame_start=f0, frame_end=f1, root_transform_only=False)
-            else:
-                bpy.ops.export_scene.gltf(filepath=path, export_format="GLB" if path.lower().endswith(".glb")
-                                          else "GLTF_SEPARATE", use_selection=True, export_animations=True,
-                                          export_def_bones=deform_only, export_force_sampling=True,
-                                          export_animation_mode="ACTIVE_ACTIONS", export_optimize_animation_size=False)
+            EXPORTERS[form.key](path, scene, deform_only)
     except RuntimeError as exc:
-        raise SignLLMError(f"Blender's {fmt} exporter failed: {str(exc).strip()[:300]}") from None
+        raise SignLLMError(f"Blender's {form.label} exporter failed: {str(exc).strip()[:300]}") from None
     finally:
+        if prev_mode != "OBJECT" and obj.name in vl.objects:
+            vl.objects.active = obj
+            with bpy.context.temp_override(active_object=obj, object=obj):
+                bpy.ops.object.mode_set(mode=prev_mode)
         for o in objs:
             o.select_set(False)
         for o in prev_sel:
-            if o.name in bpy.context.view_layer.objects:
+            if o.name in vl.objects:
                 o.select_set(True)
-        bpy.context.view_layer.objects.active = prev_active
+        vl.objects.active = prev_active
+        scene.frame_set(frame)
     if not os.path.exists(path):
-        raise SignLLMError(f"Blender's {fmt} exporter wrote nothing to {path!r}.")
+        raise SignLLMError(f"Blender's {form.label} exporter wrote nothing to {path!r}.")
     return path
 
 

@@ -55,6 +55,9 @@ class SIGNLLM_PT_signs(SignSubPanel, bpy.types.Panel):
         row = layout.row(align=True)
         row.operator("signllm.signs_insert_pause", icon="PAUSE")
         row.operator("signllm.signs_regenerate", icon="FILE_REFRESH", text="Regenerate")
+        row.prop(scene.signllm, "live", toggle=True, icon="REC")
+        if scene.signllm.live and scene.get("signllm_live_status"):
+            layout.label(text=str(scene["signllm_live_status"])[:80], icon="INFO")
 
 
 class SIGNLLM_PT_studio(SignSubPanel, bpy.types.Panel):
@@ -73,8 +76,9 @@ class SIGNLLM_PT_studio(SignSubPanel, bpy.types.Panel):
                 box.label(text=f"... and {len(report) - 8} more (see the Info editor)")
         layout.operator("signllm.sign_long_text", icon="TEXT")
         row = layout.row(align=True)
-        for fmt in ("FBX", "BVH", "GLTF"):
-            row.operator("signllm.export", text=fmt).format = fmt
+        from ..studio.export_formats import FORMATS
+        for fmt in FORMATS:
+            row.operator("signllm.export", text=fmt.label).format = fmt.key
         layout.operator("signllm.pip_setup", icon="CAMERA_DATA")
         layout.operator("signllm.apply_preferences", icon="PREFERENCES")
 

@@ -12,8 +12,14 @@ def _jump(self, context):
         scene.frame_set(scene.signllm_signs[i].start)
 
 
+def _edited(self, context):
+    from .signs import row_edited
+    row_edited(self, context)
+
+
 class SIGNLLM_PG_sign(bpy.types.PropertyGroup):
-    gloss: bpy.props.StringProperty(name="Gloss", description="Sign gloss (fs-NAME fingerspells, / is a pause)")
+    gloss: bpy.props.StringProperty(name="Gloss", description="Sign gloss (fs-NAME fingerspells, / is a pause)",
+                                    update=_edited)
     kind: bpy.props.StringProperty(name="Kind")
     words: bpy.props.StringProperty(name="Words", description="The source words this sign renders")
     source: bpy.props.StringProperty(name="Source", description="lexicon, fingerspelling, neural or pause")
@@ -22,9 +28,9 @@ class SIGNLLM_PG_sign(bpy.types.PropertyGroup):
     letters: bpy.props.StringProperty(name="Letters")
     name: bpy.props.BoolProperty(name="Proper name")
     duration: bpy.props.FloatProperty(name="Duration", description="Seconds at speed 1 (0: the lexicon's)",
-                                      default=0.0, min=0.0, max=10.0, unit="TIME_ABSOLUTE")
+                                      default=0.0, min=0.0, max=10.0, unit="TIME_ABSOLUTE", update=_edited)
     speed: bpy.props.FloatProperty(name="Speed", description="This sign's speed factor", default=1.0,
-                                   min=0.25, max=4.0)
+                                   min=0.25, max=4.0, update=_edited)
     cue: bpy.props.IntProperty(name="Cue")
     start: bpy.props.IntProperty(name="Start", description="First frame of the sign")
     frames: bpy.props.IntProperty(name="Frames", description="Length in frames")

@@ -6,7 +6,6 @@ here as a warning naming the bone and the distance, instead of a success message
 """
 from dataclasses import dataclass, field
 
-import bpy
 import numpy as np
 
 from ..rigs.blender_io import bound_meshes

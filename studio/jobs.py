@@ -4,16 +4,21 @@ A job computes everything in memory (gloss, synthesis, stitched track, key plan)
 final write touches the scene. So a job cancelled between steps leaves nothing behind, and the modal
 operator and the headless batch mode drive the same code.
 """
+from __future__ import annotations
+
 import json
+import os
+import time
+import warnings
 from dataclasses import dataclass, field, replace
 
 from .. import inference
 from ..inference import SignLLMError
-from ..inference.synthesis import Settings
 from . import interpret, timing
-from .subtitles import Cue, overlaps, split_paragraph  # noqa: F401  (split_paragraph is part of this API)
+from .options import Options, synthesis_key
+from .subtitles import Cue, overlaps, split_paragraph
 
-
+JobOptions = Options   # the one options type (older scripts use this name)
 
 GROUP_SECONDS = 30.0   # timed cues starting in the same 30 s are solved together
 GROUP_CHUNKS = 4       # untimed chunks (sentence groups) solved together
@@ -21,24 +26,6 @@ GROUP_CHUNKS = 4       # untimed chunks (sentence groups) solved together
 
 class Cancelled(Exception):
     """The user cancelled the job; nothing was written."""
-
-
-@dataclass
-class JobOptions:
-    language: str = "ASL"
-    speed: float = 1.0                  # the user's signing speed (cue rates multiply it)
-    left_handed: bool = False
-    fps: float = 24.0
-    rate_limits: tuple = timing.RATE_LIMITS   # slowest and fastest speed-up of a cue against `speed`
-    policy: str = "interpret"           # a cue that cannot fit its window: 'interpret' (lag, compress, condense),
-                                        # 'shift' (sign it whole, later cues wait) or 'skip' (leave it out)
-    lag: float = 1.5                    # seconds the signing may run behind the speech ('interpret')
-    max_sign_rate: float = 3.0          # signs per second a cue is never compressed beyond (fluent signing)
-    condense: bool = True               # 'interpret': drop fillers/intensifiers and shorten holds when needed
-    tolerance: float = 0.003
-    finger_tolerance: float = 0.002
-    lead_in: float = 0.08               # seconds at rest before each cue's first sign
-    final_hold: float = 0.12
 
 
 @dataclass
@@ -97,15 +84,23 @@ class SignJob:
     editor's edits). Drive it with `for done, total, label in job.steps(): ...`; `job.result` at the end.
     """
 
-    def __init__(self, cues, body, options=None, rig=None, profile=None, items=None, cache=None, rig_key=None):
+    def __init__(self, cues, body, options=None, rig=None, profile=None, items=None, cache=None, rig_key=None,
+                 planner=None):
         self.cues = sorted(cues, key=lambda c: (c.start, c.index))
         self.cache = cache            # {key: Placement} shared between jobs: unchanged cues are reused
         self.rig_key = rig_key
         self.reused = 0               # cues whose solved keys came from the cache
         self.body = body
-        self.opt = options or JobOptions()
+        self.opt = (options or Options()).check()
+        self.fps = float(self.opt.fps or 24.0)
+        self.warnings = []            # glosser fallbacks and the like (reported once, not per cue)
+        self.loci = {}                # signing space shared by the cues: a referent keeps its locus all along
+        self.timings = {"gloss": 0.0, "synthesis": 0.0, "solve": 0.0, "reduce": 0.0}
         self.rig = rig
         self.profile = profile
+        self.planner = planner        # plan_keys(track, rig, profile, tolerance, finger_tolerance) -> KeyPlan
+        if rig is not None and planner is None:
+            raise ValueError("a job that solves a rig needs its planner (rigs.retarget.plan_keys)")
         self.items = dict(items or {})
         self.result = None
         self.cancelled = False
@@ -113,7 +108,8 @@ class SignJob:
 
     @classmethod
     def from_text(cls, text, body, options=None, **kw):
-        chunks = split_paragraph(text)
+        opt = options or Options()
+        chunks = split_paragraph(text, int(opt.chunk_chars))
         if not chunks:
             raise SignLLMError("Type some text to sign.")
         return cls([Cue(i + 1, 0.0, 0.0, c, c) for i, c in enumerate(chunks)], body, options, **kw)
@@ -133,15 +129,34 @@ class SignJob:
     def cancel(self):
         self.cancelled = True
 
-    def _settings(self, rate, shortened=False):
+    def _holds(self, cue):
+        """(lead-in, final hold) of a cue: timed cues and the inner chunks of a long text use the short
+        cue holds; the first and last chunk of an untimed text the longer start and end of signing."""
         o = self.opt
-        s = Settings(fps=o.fps, speed=max(0.25, min(4.0, o.speed * rate)),
-                     dominant="L" if o.left_handed else "R", lead_in=o.lead_in, final_hold=o.final_hold)
-        return interpret.shortened_settings(s, o.language) if shortened else s
+        if cue.end > cue.start:
+            return o.cue_lead_in, o.cue_final_hold
+        untimed = [c.index for c in self.cues if not c.end > c.start]
+        first = cue.index == min(untimed)
+        last = cue.index == max(untimed)
+        return (o.lead_in if first else o.cue_lead_in), (o.final_hold if last else o.cue_final_hold)
 
-    def _synth(self, items, rate, shortened=False):
-        tr = inference.gloss_to_track(items, self.opt.language, self.body, self._settings(rate, shortened))
-        return timing.ease_to_rest(tr, int(round(0.2 * self.opt.fps)))
+    def _synth(self, items, rate, cue=None, shortened=False):
+        lead, hold = self._holds(cue) if cue is not None else (None, None)
+        settings = self.opt.settings(self.fps, rate, lead, hold)
+        if shortened:       # condensed (studio.interpret): shorter holds and spellings
+            settings = interpret.shortened_settings(settings, self.opt.language)
+        tr = synthesize(items, self.opt, self.body, settings)
+        return timing.ease_to_rest(tr, int(round(0.2 * self.fps)))
+
+    def _gloss(self, text):
+        """Gloss one cue's text with the chosen glosser; a neural fallback is noted once."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", inference.GlosserFallbackWarning)
+            items = inference.text_to_gloss(text, self.opt.language, self.opt.glosser, loci=self.loci)
+        for w in caught:
+            if issubclass(w.category, inference.GlosserFallbackWarning) and str(w.message) not in self.warnings:
+                self.warnings.append(str(w.message))
+        return items
 
     def _key(self, cue, items, cursor, next_start):
         """Everything a cue's placement depends on (cues start and end at rest, so nothing else)."""
@@ -149,27 +164,35 @@ class SignJob:
         lex = inference.load_language(o.language).lexicon
         # the lexicon entries themselves: an edited sign (user lexicon reloaded) is never served stale
         its = tuple((it.gloss, it.kind, it.duration, tuple(it.marks), it.letters,
-                     json.dumps(lex.get(it.gloss), sort_keys=True, default=str) if it.kind == "sign" else "")
+                     json.dumps(lex.get(it.gloss), sort_keys=True, default=str) if it.kind == "sign" else "",
+                     tuple(str(it.extra.get(k, "")) for k in ("locus", "from", "to")))   # loci move the hands
                     for it in items)
         timed = cue.end > cue.start
-        start = max(timing.seconds_to_frame(cue.start, o.fps), cursor) if timed else None  # untimed: any offset
-        return (its, cue.start, cue.end, start, next_start, o.language, o.speed, o.left_handed, o.fps,
-                tuple(o.rate_limits), o.policy, o.lag, o.max_sign_rate, o.condense, o.tolerance,
-                o.finger_tolerance, o.lead_in, o.final_hold, self.rig_key)
+        start = max(timing.seconds_to_frame(cue.start, self.fps), cursor) if timed else None  # untimed: any offset
+        return (its, cue.start, cue.end, start, next_start, self.fps, self._holds(cue), synthesis_key(o),
+                self.rig_key)
 
     def _place(self, cue, cursor, next_start):
         p = timing.Placement(cue, [])
+        t0 = time.perf_counter()
         try:
-            p.items = self.items.get(cue.index) or inference.text_to_gloss(cue.text, self.opt.language)
+            p.items = self.items[cue.index] if cue.index in self.items else self._gloss(cue.text)
+            if not p.items:
+                raise SignLLMError("no signs")
         except SignLLMError as exc:
-            p.status, p.message = "empty", f"cue {cue.index} ({timing.timecode(cue.start)}): {exc}"
+            p.status, p.message = "empty", f"{self.where(cue)}: {exc}"
+            p.error = str(exc)
             p.start = cursor
             return p
+        finally:
+            self.timings["gloss"] += time.perf_counter() - t0
         key = self._key(cue, p.items, cursor, next_start) if self.cache is not None and self.rig_key else None
         if key is not None and key in self.cache:
             hit = self.cache[key]
             return replace(hit, cue=cue, items=p.items, start=hit.start if cue.end > cue.start else cursor, key=key)
+        t0 = time.perf_counter()
         p = self._place_new(p, cursor, next_start)
+        self.timings["synthesis"] += time.perf_counter() - t0
         p.key = key
         if key is not None:
             if len(self.cache) > 5000:
@@ -179,11 +202,11 @@ class SignJob:
 
     def _place_new(self, p, cursor, next_start):
         o = self.opt
-        fps = o.fps
+        fps = self.fps
         cue = p.cue
         timed = cue.end > cue.start
         if not timed:
-            p.track = self._synth(p.items, 1.0)
+            p.track = self._synth(p.items, 1.0, cue)
             p.start, p.frames, p.window = cursor, p.track.n_frames, p.track.n_frames
             return p
         c0, c1 = timing.seconds_to_frame(cue.start, fps), timing.seconds_to_frame(cue.end, fps)
@@ -196,14 +219,14 @@ class SignJob:
             def measure(rate):
                 key = (round(rate, 6), len(items), shortened)
                 if key not in cache:
-                    cache[key] = self._synth(items, rate, shortened)
+                    cache[key] = self._synth(items, rate, cue, shortened)
                 return cache[key].n_frames
             return measure
 
         lo, hi = o.rate_limits
         measure = measurer(p.items)
         hi = interpret.rate_cap(measure, interpret.n_signs(p.items), fps, o.max_sign_rate, lo, hi)
-        where = f"cue {cue.index} ({timing.timecode(cue.start)})"
+        where = self.where(cue)
         if o.policy == "interpret":
             return self._interpret(p, c0, c1, lo, hi, measurer, cache, where)
         p.rate, p.frames, fits = timing.fit_rate(measure, p.window, lo, hi)
@@ -228,11 +251,18 @@ class SignJob:
             p.message = f"{where}: " + "; ".join(notes)
         return p
 
+    @staticmethod
+    def where(cue):
+        """How a report names a cue: its number and time (subtitles) or its part of an untimed text."""
+        if cue.end > cue.start:
+            return f"cue {cue.index} ({timing.timecode(cue.start)})"
+        return f"part {cue.index}"
+
     def _interpret(self, p, c0, c1, lo, hi, measurer, cache, where):
         """Interpreter timing: in the window at the slowest rate that fits; else at the fastest readable rate
         within the lag; else condensed (least needed signs out, holds shorter) until it fits the lag."""
         o = self.opt
-        fps = o.fps
+        fps = self.fps
         lag = timing.seconds_to_frame(o.lag, fps)
         limit = c1 + lag - p.start                      # frames until the end the lag allows
         measure = measurer(p.items)
@@ -292,7 +322,7 @@ class SignJob:
         placements = []
         cursor = 0
         total = self.n_steps
-        fps = self.opt.fps
+        fps = self.fps
         for i, cue in enumerate(self.cues):
             if self.cancelled:
                 raise Cancelled()
@@ -301,13 +331,15 @@ class SignJob:
             try:
                 p = self._place(cue, cursor, next_start)
             except SignLLMError as exc:
-                p = timing.Placement(cue, [], status="error", start=cursor,
-                                     message=f"cue {cue.index} ({timing.timecode(cue.start)}): {exc}")
+                p = timing.Placement(cue, [], status="error", start=cursor, message=f"{self.where(cue)}: {exc}")
+                p.error = str(exc)
             placements.append(p)
             if p.track is not None:
                 cursor = p.end
             yield i + 1, total, f"cue {cue.index}/{len(self.cues)}"
         if not any(p.track is not None for p in placements):
+            if len(placements) == 1 and placements[0].error and not self.cues[0].end > self.cues[0].start:
+                raise SignLLMError(placements[0].error)     # one text or gloss: its own message
             msgs = "; ".join(p.message for p in placements if p.message)
             raise SignLLMError("Nothing could be signed" + (f": {msgs}" if msgs else "."))
         end_time = max((timing.seconds_to_frame(c.end, fps) for c in self.cues), default=0)
@@ -338,7 +370,6 @@ class SignJob:
 
     def _solve_group(self, members):
         """KeyPlan for consecutive placed cues (they start and end at rest), reused when unchanged."""
-        from ..rigs.retarget import plan_keys
         g0 = members[0].start
         rel = [replace(p, start=p.start - g0) for p in members]
         key = None
@@ -349,7 +380,9 @@ class SignJob:
                 plan = self.cache[key]
                 return timing.Placement(None, [], plan=plan, start=g0, frames=plan.n_frames)
         sub = timing.stitch(rel)
-        plan = plan_keys(sub, self.rig, self.profile, self.opt.tolerance, self.opt.finger_tolerance)
+        plan = self.planner(sub, self.rig, self.profile, self.opt.tolerance, self.opt.finger_tolerance)
+        for k in ("solve", "reduce"):
+            self.timings[k] += plan.timings.get(k, 0.0)
         if key is not None:
             self.cache[key] = plan
         return timing.Placement(None, [], plan=plan, start=g0, frames=plan.n_frames)
@@ -360,3 +393,37 @@ class SignJob:
             if progress:
                 progress(done, total, label)
         return self.result
+
+
+# -- generators: gloss items -> PoseTrack ----------------------------------------------------------------
+
+_POSE_MODELS = {}
+SHIPPED_POSE_MODEL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "inference",
+                                  "models", "gloss2pose", "gloss2pose.onnx")
+
+
+def neural_track(items, body, model_path=""):
+    """The glosses as a canonical PoseTrack from a trained gloss -> pose model (onnxruntime), for comparing
+    with the lexicon's synthesis; a missing or incompatible model is a clear SignLLMError."""
+    from ..inference.pose_model import GlossToPose
+    path = os.path.abspath(model_path or SHIPPED_POSE_MODEL)
+    glosses = [it.gloss for it in items if it.kind == "sign"]
+    if not glosses:
+        raise SignLLMError("The neural pose model signs lexicon glosses only; this text has none.")
+    try:
+        model = _POSE_MODELS.get(path) or _POSE_MODELS.setdefault(path, GlossToPose(path))
+        track, _report = model.pose_track(glosses, body)
+    except SignLLMError as exc:
+        raise SignLLMError(f"The pose model {os.path.basename(path)} cannot be used: {exc} "
+                           "Use the lexicon generator, or pick a model exported by training/pose_model.") from None
+    except Exception as exc:   # an ONNX graph of another shape: incompatible, not a crash
+        raise SignLLMError(f"The pose model {os.path.basename(path)} is not a compatible gloss -> pose model "
+                           f"({type(exc).__name__}). Use the lexicon generator.") from None
+    return track
+
+
+def synthesize(items, opt: Options, body, settings) -> inference.PoseTrack:
+    """The options' generator: lexicon synthesis (the product path) or the neural pose model."""
+    if opt.generator == "neural":
+        return neural_track(items, body, opt.pose_model)
+    return inference.gloss_to_track(items, opt.language, body, settings)

@@ -71,6 +71,7 @@ class Placement:
     status: str = "ok"      # ok | lagging (behind, within the lag) | condensed | overrun | skipped | empty | error
     delay: int = 0          # frames later than the cue's start
     message: str = ""
+    error: str = ""         # why the cue produced no signing (the bare message, for a single text)
     dropped: list = field(default_factory=list)   # glosses condensation left out (reported, reviewable)
 
     @property
@@ -145,7 +146,7 @@ def merge_plans(placements, n_frames):
     negation) is held at its neutral value, the value other cues start from. Returns None when nothing
     was planned.
     """
-    from ..rigs.retarget import CurveKeys, KeyPlan
+    from ..rigs.keyplan import CurveKeys, KeyPlan
     placed = [p for p in placements if p.plan is not None]
     if not placed:
         return None

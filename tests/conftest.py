@@ -64,6 +64,7 @@ def addon(bpy_mod, tmp_path_factory):
     addon_utils.disable("bl_ext.signllm_dev.signllm_blender", default_set=True)
 
 
+_BPY_FIXTURES = {"bpy_mod", "rigify_blend", "rigify_scene", "addon"}
 # Test modules whose Blender tests prove an API version (actions, Rigify, undo, NLA, install, pose import):
 # every test in them is marked `core`, so `python3 build.py test` reruns them on bpy 4.5 LTS.
 CORE_MODULES = {"test_rigify.py", "test_user_data.py", "test_face_nla.py", "test_keyreduce.py",
@@ -72,12 +73,17 @@ CORE_MODULES = {"test_rigify.py", "test_user_data.py", "test_face_nla.py", "test
 
 
 def pytest_collection_modifyitems(config, items):
+    """`core` by module (see CORE_MODULES); `blender` for every test that uses a Blender fixture
+    (`-m "not blender"` runs the bpy-free tests alone)."""
     for item in items:
         if item.path.name in CORE_MODULES:
             item.add_marker(pytest.mark.core)
+        if _BPY_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.blender)
 
 
 def pytest_configure(config):
+    config.addinivalue_line("markers", "blender: needs real Blender (bpy); run the rest alone with -m 'not blender'")
     config.addinivalue_line(
         "markers", "core: the Blender tests that prove an API version works (also run on bpy 4.5 LTS by "
                    "`python3 build.py test`; select with -m core)")

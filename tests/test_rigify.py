@@ -21,10 +21,10 @@ def test_hands_land_on_targets(bpy_mod, rigify_scene, which, hand_bone):
     # keys are sparse Bezier, far below frames x channels
     n_channels = len(res.plan.curves)
     assert res.plan.n_keys < 0.35 * res.track.n_frames * n_channels
-    # markers per gloss, in order, at the segment frames; frame range covers the animation
+    # markers per gloss, in order, at the segment frames; frame range covers the animation (never shrunk)
     names = [m.name for m in sorted(scene.timeline_markers, key=lambda m: m.frame)]
     assert names == ["HELLO", "YOUR", "NAME", "WHAT"]
-    assert scene.frame_end - scene.frame_start + 1 == res.track.n_frames
+    assert scene.frame_end - scene.frame_start + 1 >= res.track.n_frames
 
 
 def test_generated_rig_keys_ik_controls_and_fingers(rigify_scene):

@@ -2,7 +2,6 @@
 and through FBX and glTF with the importers' DEFAULT settings), measured on Blender's evaluated rig over the
 demo sentence and A-Z fingerspelling: deform hand within 1 cm of its target on every frame, twist between
 adjacent deform bones along the arm <= 90 degrees, elbow, pronation and wrist inside the cited ranges."""
-import numpy as np
 import pytest
 
 from characters import CHARACTERS, open_character

@@ -110,7 +110,7 @@ def finger_flexion(ob, prof, side, truth_tips=None):
 def arm_figures(bpy, scene, ob, res):
     """Per frame on the evaluated rig: hand error (m), palm angle (deg), worst adjacent-bone twist (deg)
     and the arm's joint angles (rigs/rom.arm_angles) for both arms."""
-    from signllm.rigs import blender_io, rom
+    from signllm.rigs import blender_io
     from signllm.rigs.profiles import detect
     from signllm.rigs.solve import canonical
     from signllm.signllm_blender import verify
@@ -226,7 +226,6 @@ def test_twist_shared_and_joints_in_human_range(bpy_mod, empty_scene, kind, opts
 def test_rest_pose_relaxed(bpy_mod, empty_scene, mode):
     """Start and end: wrist nearly straight, forearm near neutral, hands clear of the hips and thighs
     (SIDES: beside the thighs; FRONT: in front of the belly at waist height)."""
-    from signllm.rigs import rom
     from signllm.signllm_blender import service
     ob, truth = rb.build(bpy_mod, "mixamo", roll_seed=2)
     res = service.generate(ob, empty_scene, gloss="HELLO", options=service.Options(rest_pose=mode))

@@ -75,7 +75,7 @@ def test_subtitles_sign_each_cue_in_its_window(bpy_mod, rigify_scene, srt_path):
     assert np.abs(np.array(rots) - rots[0]).max() < 1e-3, "the hand does not turn while resting between cues"
     travel = np.linalg.norm(np.diff(got[p1.start:p1.end, 1], axis=0), axis=-1).sum()
     assert travel > 0.3
-    assert scene.frame_end - scene.frame_start + 1 == T
+    assert scene.frame_end - scene.frame_start + 1 >= T, "the range covers the signing (never shrunk)"
 
 
 def test_subtitle_operator_reports_bad_files_and_changes_nothing(bpy_mod, addon, rigify_scene, tmp_path, srt_path):
@@ -149,7 +149,7 @@ def test_gloss_editor_jump_edit_pause_regenerate(bpy_mod, addon, rigify_scene):
         assert [r.gloss for r in rows][:2] == ["HELLO", "/"]
         n_actions = len(bpy.data.actions)
         assert bpy.ops.signllm.signs_regenerate() == {"FINISHED"}
-        assert len(bpy.data.actions) == n_actions + 1
+        assert len(bpy.data.actions) == n_actions, "the edited signing replaces the earlier one"
     rows = scene.signllm_signs
     new = [r.gloss for r in rows]
     assert new == ["HELLO", "/"] + ["MY" if g == "YOUR" else g for g in glosses[1:]], new
@@ -365,7 +365,6 @@ def _keys(rig):
 
 def test_editing_one_cue_resolves_only_that_cue_and_matches_a_full_regeneration(bpy_mod, addon, rigify_scene, tmp_path):
     from signllm.signllm_blender import studio
-    bpy = bpy_mod
     scene, _, rig = rigify_scene
     scene.render.fps = 24
     p = tmp_path / "fit.srt"

@@ -153,3 +153,13 @@ def test_ass_without_events_is_a_clear_error(tmp_path):
     p.write_text("[Script Info]\nTitle: x\n", encoding="utf-8")
     with pytest.raises(subtitles.SubtitleError, match="no \\[Events\\] section"):
         subtitles.load(str(p))
+
+
+def test_referents_keep_their_locus_from_cue_to_cue():
+    """She is introduced in one subtitle and pointed at in the next: the same locus, not a fresh one."""
+    cues = [subtitles.Cue(1, 0.0, 3.0, "He likes her."), subtitles.Cue(2, 4.0, 7.0, "She is happy.")]
+    res = jobs.SignJob(cues, BodyModel.default(), jobs.JobOptions(fps=FPS)).run()
+    first, second = res.placements
+    loc = {it.words.lower(): it.extra.get("locus") for p in (first, second) for it in p.items if it.extra.get("locus")}
+    assert loc["he"] != loc["her"], loc
+    assert loc["she"] == loc["her"], loc

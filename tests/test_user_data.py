@@ -84,9 +84,9 @@ def test_failure_part_way_leaves_the_scene_as_it_was(bpy_mod, rigify_scene, monk
     before = _full_state(bpy, scene, rig)
     real = blender_io.write_plan
 
-    def broken(obj, plan, frame_start, name):           # writes part of the keys, then fails
+    def broken(obj, plan, frame_start, name, **kw):     # writes part of the keys, then fails
         plan.curves = plan.curves[: len(plan.curves) // 2] + [None]
-        return real(obj, plan, frame_start, name)
+        return real(obj, plan, frame_start, name, **kw)
 
     monkeypatch.setattr(blender_io, "write_plan", broken)
     with pytest.raises(AttributeError):
@@ -208,7 +208,6 @@ def test_linked_action_on_the_rig_stays_untouched(bpy_mod, rigify_scene, tmp_pat
 def test_two_characters_sharing_one_armature_keep_their_own_animation(bpy_mod, rigify_scene):
     """Duplicated characters (same armature data, same bone names): only the selected one is animated."""
     from signllm.signllm_blender import service
-    bpy = bpy_mod
     scene, _, rig = rigify_scene
     twin = rig.copy()
     twin.name = "rig twin"

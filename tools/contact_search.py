@@ -10,12 +10,10 @@ import itertools
 import os
 import sys
 
-import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from inference import hand  # noqa: E402
 from inference.gloss import GlossItem  # noqa: E402
 from inference.languages import load_language  # noqa: E402
 from inference.synthesis import Synthesizer  # noqa: E402

@@ -22,26 +22,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--resolution", type=int, default=240)
     args = ap.parse_args()
-    build.import_package()
-    import bpy
-    from signllm.signllm_blender import contact_sheet, demo_scene, service
-    folder = os.path.join(ROOT, "docs", "gallery_glosser")
-    os.makedirs(folder, exist_ok=True)
-    rig = demo_scene.build(resolution=args.resolution)
-    scene = bpy.context.scene
-    lines = ["Made by `tools/glosser_gallery.py`: one tile per sign at its middle frame, default character.", ""]
-    for i, text in enumerate(SENTENCES, 1):
-        res = service.generate(rig, scene, text=text)
-        name = f"{i:02d}.png"
-        signs = [s for s in res.track.segments if s.kind != "pause"]
-        shown = contact_sheet.contact_sheet(scene, os.path.join(folder, name), count=8, columns=4,
-                                            segments=signs, offset=scene.frame_start)
-        tiles = [s.gloss for s in signs if scene.frame_start + (s.start + s.end) // 2 in shown]
-        lines += [f"### {i}. {text}", "", f"Gloss: `{res.gloss_text}`", "",
-                  f"Tiles, left to right: {' | '.join(tiles)}", "", f"![{text}]({name})", ""]
-        print(f"{name}: {text} -> {res.gloss_text}", flush=True)
-    with open(os.path.join(folder, "README.md"), "w", encoding="utf-8") as fh:
-        fh.write("\n".join(lines))
+    build.render_gallery(os.path.join(ROOT, "docs", "gallery_glosser"), SENTENCES,
+                         "Made by `tools/glosser_gallery.py`: one tile per sign at its middle frame, default "
+                         "character.", args.resolution)
 
 
 if __name__ == "__main__":
