@@ -85,7 +85,11 @@ def _left_of_pair(a, b):
 
 
 def _tip_point(rig, chain):
+    """A finger chain's end from joint heads: the last segment continued (importers invent a leaf bone's tail:
+    a glTF Mixamo fingertip tail is 14 hand lengths long). A one-bone chain: its tail, else its head."""
     last = rig[chain[-1]]
+    if len(chain) >= 2:
+        return last.head + 0.8 * (last.head - rig[chain[-2]].head)
     return last.tail if last.length > 1e-9 else last.head
 
 

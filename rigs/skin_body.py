@@ -308,10 +308,14 @@ def label_vertices(vertices, weights, body):
     return labels
 
 
-def fit_skin_body(vertices, weights, body, margin=None):
+def fit_skin_body(vertices, weights, body, margin=None, landmark_points=None):
     """SkinBody of a mesh at rest: vertices (N, 3) and bone weights (N, G) in the canonical space of
     `body` (an inference.body.BodyModel measured from the same rig's bones). None when the mesh does not
-    cover a head and a torso (a prop, or a mesh bound to only a few bones)."""
+    cover a head and a torso (a prop, or a mesh bound to only a few bones).
+
+    `landmark_points` (N,) bool: the points the face landmarks are picked from (the mesh's own vertices, not
+    face centres: an importer that triangulates, as glTF does, moves face centres and with them the eyes'
+    landmark by 1.6 cm); default all."""
     from ..inference import hand as chand
     V = np.asarray(vertices, float)
     labels = label_vertices(V, weights, body)
@@ -363,8 +367,10 @@ def fit_skin_body(vertices, weights, body, margin=None):
         if len(ring) >= 8:
             radial = ring - w - np.outer((ring - w) @ ax, ax)
             arm_radius[f"wrist_{side}"] = float(np.median(np.linalg.norm(radial, axis=-1)))
-    landmarks, heights = _face_landmarks(V[labels == "head"] if counts.get("head", 0) >= 50 else head_pts,
-                                         body, head, unit)
+    lm = np.ones(len(V), bool) if landmark_points is None else np.asarray(landmark_points, bool)
+    face_pts = V[lm & (labels == "head")] if counts.get("head", 0) >= 50 else \
+        V[lm & ((labels == "head") | ((labels == "neck") & ((V - j["neck_base"]) @ up > 0)))]
+    landmarks, heights = _face_landmarks(face_pts, body, head, unit)
     scale = getattr(body, "hand_scale", 1.0)
     if margin is None:
         margin = 0.5 * chand.FINGER_THICKNESS * scale + 0.004

@@ -136,15 +136,15 @@ def _finger_end(rig, profile, finger, side, chain):
 
 
 def _last_end(rig, chain, k):
-    """Where the last bone of a chain ends at rest: its tail, unless the tail points away from the finger
-    (FBX imports without bone orientation fix: Unreal tails point sideways); then the previous segment
-    is continued with 0.8 of its length (distal phalanges are shorter)."""
+    """Where the last bone of a chain ends at rest, from joint heads only: the previous segment continued
+    with 0.8 of its length (distal phalanges are shorter). A leaf bone's tail is never used: importers
+    invent it (glTF gives leaves their own length and axis, default FBX imports point Unreal tails sideways),
+    and a glTF Mixamo fingertip tail measured a 14x hand. A one-bone chain falls back to its tail."""
     b = rig[chain[k]]
     if k == 0 or not chain[k - 1] or chain[k - 1] not in rig:
         return b.tail
     prev = b.head - rig[chain[k - 1]].head
-    ln = float(np.linalg.norm(prev))
-    if ln < 1e-9 or float(normalize(b.tail - b.head) @ (prev / ln)) > 0.5:
+    if float(np.linalg.norm(prev)) < 1e-9:
         return b.tail
     return b.head + prev * 0.8
 

@@ -159,13 +159,14 @@ def read_character(obj, scene):
     rig = canonical(rig, profile)
     body = measure_body(rig, profile)
     check_proportions(body, profile.label)
-    return rig, profile, _with_skin(obj, rig, body)
+    top = profile.bone("head_top")
+    return rig, profile, _with_skin(obj, rig, body, bool(top and top in rig))
 
 
-def _with_skin(obj, rig, body):
+def _with_skin(obj, rig, body, head_top_bone=False):
     """Contact and collision on the character's own skin when the rig deforms a body mesh."""
     from .skin import skin_body
-    return skin_body(obj, rig, body)
+    return skin_body(obj, rig, body, head_top_bone)
 
 
 def rig_key(obj, rig, profile):
