@@ -111,8 +111,12 @@ def test_parallel_hands_move_the_same_way(asl, synth):
 def test_operator_lists_the_flagged_signs(addon, bpy_mod, capsys):
     import bpy
     assert bpy.ops.signllm.show_flagged() == {"FINISHED"}
-    lex = load_language(bpy.context.scene.signllm.language).lexicon
-    rows = flagged_signs(lex)
+    # the add-on's own copy of the package (earlier tests may have added user signs to its lexicon)
+    import importlib
+    root = bpy.types.SIGNLLM_OT_show_flagged.__module__.rsplit(".operators", 1)[0]
+    addon_inf = importlib.import_module(root + ".inference")
+    lex = addon_inf.load_language(bpy.context.scene.signllm.language).lexicon
+    rows = importlib.import_module(root + ".inference.lexicon").flagged_signs(lex)
     out = capsys.readouterr().out
     assert f"{len(rows)} of {len(lex)}" in out
     for gloss, _, _ in rows:
