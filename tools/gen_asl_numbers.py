@@ -130,12 +130,8 @@ def main():
     data = {"schema": "signllm.lexicon/1", "language": "ASL",
             "about": "ASL number-system signs (tools/gen_asl_numbers.py writes this file; rule in docs/asl_numbers.md).",
             "signs": signs}
-    with open(OUT, "w", encoding="utf-8") as fh:
-        fh.write("{\n")
-        fh.write(f' "schema": {json.dumps(data["schema"])},\n "language": "ASL",\n "about": {json.dumps(data["about"])},\n')
-        fh.write(' "signs": [\n')
-        fh.write(",\n".join("  " + json.dumps(s, ensure_ascii=False) for s in signs))
-        fh.write("\n ]\n}\n")
+    with open(OUT, "w", encoding="utf-8") as fh:   # one field per line, as tools/format_lexicon.py checks
+        fh.write(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     print(f"wrote {len(signs)} signs to {OUT}")
 
 
