@@ -107,14 +107,19 @@ def detect_shapes(available, user=None):
     return None
 
 
-def target_values(track, recipe):
-    """(T,) value of one target: clip(sum of channel x weight, 0, 1) over the track's face channels."""
+def channel_sum(track, recipe):
+    """(T,) sum of channel x weight over the track's face channels (weights may be negative: eye look)."""
     v = np.zeros(track.n_frames)
     for ch, w in recipe.items():
         c = track.face.get(ch)
         if c is not None:
             v = v + w * np.asarray(c, float)
-    return np.clip(v, 0.0, 1.0)
+    return v
+
+
+def target_values(track, recipe):
+    """(T,) value of one shape-key target: its channel sum clipped to [0, 1]."""
+    return np.clip(channel_sum(track, recipe), 0.0, 1.0)
 
 
 def shape_key_curves(track, available, tol=0.02, user=None, still=False):

@@ -8,7 +8,7 @@ angle at its distance from the eyes. Profiles are data (rigs/data/face_profiles.
 import numpy as np
 
 from ..inference.transforms import axis_angle_matrix
-from .face import detect_bones
+from .face import channel_sum, detect_bones
 from .solve import Channel, _m4, _quat_angle, _quat_channel
 
 _GAZE = ("eyeLookOutLeft", "eyeLookInLeft", "eyeLookInRight", "eyeLookOutRight", "eyeLookUpLeft",
@@ -20,15 +20,6 @@ def _axis(body, name, side):
     if name == "side":
         return body.left * (1.0 if side == "L" else -1.0)
     return {"left": body.left, "up": body.up, "forward": body.forward}[name]
-
-
-def _amount(track, recipe):
-    v = np.zeros(track.n_frames)
-    for ch, w in recipe.items():
-        c = track.face.get(ch)
-        if c is not None:
-            v = v + w * np.asarray(c, float)
-    return v
 
 
 def face_of(rig, profile):
@@ -60,12 +51,12 @@ def solve_face_bones(sol, poses, rig, profile, track):
         side = spec.get("side")
         R = np.broadcast_to(np.eye(3), (T, 3, 3))
         for term in spec.get("rotate", []):
-            a = _amount(track, term["from"])
+            a = channel_sum(track, term["from"])
             if np.any(a):
                 R = axis_angle_matrix(_axis(body, term["axis"], side)[None], np.radians(term["deg"]) * a) @ R
         shift = np.zeros((T, 3))
         for term in spec.get("move", []):
-            a = _amount(track, term["from"])
+            a = channel_sum(track, term["from"])
             if np.any(a):
                 shift += (a * term["H"] * body.H)[:, None] * _axis(body, term["axis"], side)
         aim = spec.get("aim")
@@ -74,9 +65,9 @@ def solve_face_bones(sol, poses, rig, profile, track):
             if eyes:
                 centre = np.mean(eyes, axis=0)
                 dist = max(float(np.linalg.norm(rig[bone].head - centre)), 0.05 * body.H)
-                yaw = (_amount(track, {"eyeLookOutLeft": 0.5, "eyeLookInLeft": -0.5, "eyeLookInRight": 0.5,
+                yaw = (channel_sum(track, {"eyeLookOutLeft": 0.5, "eyeLookInLeft": -0.5, "eyeLookInRight": 0.5,
                                        "eyeLookOutRight": -0.5}))
-                pitch = _amount(track, {"eyeLookUpLeft": 0.5, "eyeLookUpRight": 0.5, "eyeLookDownLeft": -0.5,
+                pitch = channel_sum(track, {"eyeLookUpLeft": 0.5, "eyeLookUpRight": 0.5, "eyeLookDownLeft": -0.5,
                                         "eyeLookDownRight": -0.5})
                 rng = np.radians(30.0)
                 if np.any(yaw) or np.any(pitch):

@@ -31,15 +31,10 @@ SKELETONS = {   # our name -> (rig json, weights json) under mpfb2/rigs
     # the only Rigify metarig that comes with weights is the one with toes
     "rigify": ("rigify/rig.human_toes.json", "rigify/weights.human_toes.json"),
 }
-ARKIT = (
-    "browDownLeft browDownRight browInnerUp browOuterUpLeft browOuterUpRight cheekPuff cheekSquintLeft "
-    "cheekSquintRight eyeBlinkLeft eyeBlinkRight eyeLookDownLeft eyeLookDownRight eyeLookInLeft eyeLookInRight "
-    "eyeLookOutLeft eyeLookOutRight eyeLookUpLeft eyeLookUpRight eyeSquintLeft eyeSquintRight eyeWideLeft "
-    "eyeWideRight jawForward jawLeft jawOpen jawRight mouthClose mouthDimpleLeft mouthDimpleRight mouthFrownLeft "
-    "mouthFrownRight mouthFunnel mouthLeft mouthLowerDownLeft mouthLowerDownRight mouthPressLeft mouthPressRight "
-    "mouthPucker mouthRight mouthRollLower mouthRollUpper mouthShrugLower mouthShrugUpper mouthSmileLeft "
-    "mouthSmileRight mouthStretchLeft mouthStretchRight mouthUpperUpLeft mouthUpperUpRight noseSneerLeft "
-    "noseSneerRight tongueOut").split()
+# the 52 ARKit names in the project's canonical order (inference/data/face/channels.json)
+with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "inference", "data", "face",
+                       "channels.json"), encoding="utf-8") as _fh:
+    ARKIT = json.load(_fh)["channels"]
 REGIONS = ("skin", "shirt", "trousers", "hair")
 # Bones whose weights make a vertex part of an arm (the rest of the body is trunk, head and legs).
 ARM_BONES = ("clavicle", "shoulder01", "upperarm", "lowerarm", "wrist", "metacarpal", "finger")
