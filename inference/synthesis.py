@@ -193,6 +193,8 @@ class Synthesizer:
             if base is None:
                 raise SignLLMError(f"location {loc} needs a base hand")
             surf = self.ph.hand_locations[loc]
+            if surf == "forearm":
+                return self._forearm_point(base)
             pt = base.pos + base.rot @ self.local_point(base.params, surf, self.nd)
             z = base.rot[:, 2]
             normal = {"palm": z, "back": -z}.get(surf, normalize(pt - base.pos))
@@ -820,11 +822,30 @@ class Synthesizer:
             out[:, h] = s + v * np.minimum(1.0, lim / np.maximum(d, 1e-9))
         return out
 
+    def _elbow_pole(self, side):
+        return -self.body.up + 0.45 * self.body.side_vec(side) - 0.25 * self.body.forward   # relaxed: down, out, back
+
+    FOREARM_AT = 0.45        # base_forearm: this share of the way from the base wrist to its elbow
+    FOREARM_RADIUS = 0.03    # metres from the forearm's centre line to its skin (default body)
+
+    def _forearm_point(self, base):
+        """(point, outward normal) of `base_forearm`: the middle of the base forearm, on the side the back of the
+        base hand faces (its top for a palm-down arm: COUNTRY, ARM, POOR). The elbow is placed as the solver
+        places it (`_elbows`: the same arm lengths and pole), so the point lies on the forearm that is drawn."""
+        a, b = self.body.arm_lengths(self.nd)
+        elbow, _ = two_bone_ik(self.body.joints[f"shoulder_{self.nd}"], base.pos[None], a, b, self._elbow_pole(self.nd))
+        axis = elbow[0] - base.pos
+        centre = base.pos + self.FOREARM_AT * axis
+        d = normalize(axis)
+        back = -base.rot[:, 2]
+        normal = normalize(back - (back @ d) * d)
+        return centre + normal * self.FOREARM_RADIUS * self.size, normal
+
     def _elbows(self, wrist):
         out = np.empty_like(wrist)
         for h, side in enumerate(HAND_SIDES):
             a, b = self.body.arm_lengths(side)
-            pole = -self.body.up + 0.45 * self.body.side_vec(side) - 0.25 * self.body.forward   # relaxed: down, out, back
+            pole = self._elbow_pole(side)
             mid, _ = two_bone_ik(self.body.joints[f"shoulder_{side}"], wrist[:, h], a, b, pole)
             if getattr(self.body, "skin", None) is not None:
                 mid = self._forearm_clear(side, wrist[:, h], mid, a, b)

@@ -131,3 +131,39 @@ def test_butterfly_flaps_both_crossed_hands(asl, synth):
         fingers = tr.palm[s.start:s.end, k][:, :, 1]
         turn = np.degrees(np.arccos(np.clip(fingers @ fingers[0], -1, 1))).max()
         assert turn > 15, (HAND_SIDES[k], turn)
+
+
+def _surface(synth, track, side, surface, frames):
+    h = HAND_SIDES.index(side)
+    return np.stack([track.wrist[t, h] + track.palm[t, h] @ synth.local_point(track.hand_params[t, h], surface, side)
+                     for t in frames])
+
+
+def test_then_taps_the_base_thumb_then_the_base_index(asl, synth):
+    """base_thumb: THEN's index finger touches the base thumb tip first, the base index tip last (within 1.5 cm)."""
+    tr = synth.synthesize([GlossItem("THEN")])
+    s = _seg(tr, "THEN")
+    frames = range(s.start, s.end)
+    tip = _surface(synth, tr, synth.dom, "index_tip", frames)
+    thumb = _surface(synth, tr, synth.nd, "thumb_tip", frames)
+    index = _surface(synth, tr, synth.nd, "index_tip", frames)
+    d_thumb = np.linalg.norm(tip - thumb, axis=1)
+    d_index = np.linalg.norm(tip - index, axis=1)
+    assert d_thumb[: len(d_thumb) // 3].min() < 0.015 and d_index[-len(d_index) // 3:].min() < 0.015
+    assert d_thumb.argmin() < d_index.argmin()
+
+
+def test_base_forearm_lies_on_the_drawn_forearm(asl, synth):
+    """base_forearm: ARM's palm starts on the base forearm as the track draws it (the elbow the solver places):
+    within 4 cm of the elbow-wrist line, between a quarter and three quarters of the way to the elbow."""
+    tr = synth.synthesize([GlossItem("ARM")])
+    s = _seg(tr, "ARM")
+    h = HAND_SIDES.index(synth.nd)
+    palm = _surface(synth, tr, synth.dom, "palm", [s.start])[0]
+    wrist, elbow = tr.wrist[s.start, h], tr.elbow[s.start, h]
+    axis = elbow - wrist
+    u = float((palm - wrist) @ axis / (axis @ axis))
+    off = np.linalg.norm(palm - (wrist + u * axis))
+    assert 0.25 < u < 0.75 and off < 0.04, (u, off)
+    end = _surface(synth, tr, synth.dom, "palm", [s.end - 1])[0]
+    assert np.linalg.norm(end - wrist) < np.linalg.norm(palm - wrist) - 0.05   # it brushes down toward the hand
