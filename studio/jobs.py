@@ -24,10 +24,10 @@ GROUP_SECONDS = 30.0   # timed cues starting in the same 30 s are solved togethe
 GROUP_CHUNKS = 4       # untimed chunks (sentence groups) solved together
 
 
-
 def _synth_key(rate, items, shortened):
     """One cue's synthesis in a cache: its rate, the exact items (a condensed list differs) and the holds."""
     return round(rate, 6), tuple((it.kind, it.text, it.marks) for it in items), shortened
+
 
 class Cancelled(Exception):
     """The user cancelled the job; nothing was written."""
