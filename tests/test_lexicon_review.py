@@ -21,9 +21,9 @@ def synth(asl):
 
 
 # Issue 14 asks for at most 5 % flagged. Not reached: a flag is only cleared against a named public description
-# (docs/notes/lexicon*.md, lexb.md), and 64 of 909 signs (7.0 %) have none found yet. This ceiling is a ratchet: lower
+# (docs/notes/lexicon*.md, lexb.md, lexc.md), and 45 of 909 signs (5.0 %) have none found yet. This ceiling is a ratchet: lower
 # it as flags are resolved; it fails if signs are flagged faster than they are checked.
-FLAGGED_CEILING = 64
+FLAGGED_CEILING = 45
 
 
 def test_flagged_asl_signs_only_go_down(asl):
