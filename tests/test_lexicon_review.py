@@ -21,9 +21,9 @@ def synth(asl):
 
 
 # Issue 14 asks for at most 5 % flagged. Not reached: a flag is only cleared against a named public description
-# (docs/notes/lexicon*.md), and 68 of 908 signs (7.5 %) have none found yet. This ceiling is a ratchet: lower it
+# (docs/notes/lexicon*.md), and 67 of 908 signs (7.4 %) have none found yet. This ceiling is a ratchet: lower it
 # as flags are resolved; it fails if signs are flagged faster than they are checked.
-FLAGGED_CEILING = 68
+FLAGGED_CEILING = 67
 
 
 def test_flagged_asl_signs_only_go_down(asl):
