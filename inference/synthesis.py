@@ -630,7 +630,7 @@ class Synthesizer:
             if entry["dom"].get("contact") and entry["dom"].get("loc") in self.ph.locations:
                 touching.append((start, frame))
             segments.append(Segment(item.gloss, "sign", start, frame, item.words, item.span, "lexicon",
-                                    bool(entry.get("review", False))))
+                                    bool(entry.get("review", False)), item.text))
             marks.append((start, frame, item.marks, item, k))
             prev_sign = True
         append({}, max(1, int(round(self.s.final_hold * fps))))
