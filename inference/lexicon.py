@@ -8,12 +8,12 @@ from .errors import DataError
 from .phonology import load_json
 
 MOVE_TYPES = {
-    "straight": {"dir", "size", "repeat"},
-    "arc": {"dir", "size", "bend", "repeat"},
-    "zigzag": {"dir", "size", "repeat"},
+    "straight": {"dir", "size", "repeat", "roll", "wiggle"},
+    "arc": {"dir", "size", "bend", "repeat", "roll", "wiggle"},
+    "zigzag": {"dir", "size", "repeat", "roll", "wiggle"},
     "circle": {"plane", "size", "dir", "repeat"},
     "tap": {"repeat", "size"},
-    "brush": {"dir", "size", "repeat"},
+    "brush": {"dir", "size", "repeat", "roll", "wiggle"},
     "to": {"loc", "contact", "repeat", "size"},
     "change": {"hs", "palm", "fingers", "repeat"},
     "twist": {"angle", "repeat"},
@@ -180,6 +180,10 @@ def check_entry(e, phon):
             errors.append(f"move {i}: bad circle plane {m.get('plane')!r}")
         if t == "circle" and m.get("dir", "cw") not in ("cw", "ccw"):
             errors.append(f"move {i}: circle dir must be cw or ccw")
+        if "roll" in m and (isinstance(m["roll"], bool) or not isinstance(m["roll"], (int, float))):
+            errors.append(f"move {i}: roll must be a number of degrees")
+        if "wiggle" in m and not isinstance(m["wiggle"], bool):
+            errors.append(f"move {i}: wiggle must be true or false")
         if "size" in m and m["size"] not in phon.sizes:
             errors.append(f"move {i}: unknown size {m['size']!r}")
         if t == "to" and m.get("loc") not in phon.locations and m.get("loc") not in phon.hand_locations:

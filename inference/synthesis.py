@@ -39,6 +39,14 @@ def minjerk(t):
     return t * t * t * (10 - 15 * t + 6 * t * t)
 
 
+def _finger_wiggle(t, rep):
+    """Finger-base flexion offsets (n, 21) that ripple across the four fingers, fading in and out over t."""
+    osc = np.sin(2 * np.pi * (2.0 * max(rep, 2) * t[:, None] + np.arange(4)[None] * 0.25))
+    wig = np.zeros((len(t), 21))
+    wig[:, [0, 4, 8, 12]] = 22 * osc * np.sin(np.pi * t)[:, None]
+    return wig
+
+
 REST_POSES = ("SIDES", "FRONT")
 DEFAULT_REST_POSE = "FRONT"   # the one place the rest/idle posture's default is set (in the interpreter frame)
 
@@ -252,6 +260,10 @@ class Synthesizer:
                     disp += (tri * 0.25 * size * np.sin(np.pi * s).clip(0, 1) ** 0.2)[:, None] * perp
                 elif typ == "brush":
                     disp += (s ** 2 * 0.05 * W)[:, None] * normal
+                if "roll" in m:   # forearm roll during the path (a spiral rise, a twisting exit), not after it
+                    axis = cur.rot[:, 1] * (1.0 if side == "R" else -1.0)
+                    ang = np.radians(float(m["roll"])) * minjerk(t)
+                    drot = np.einsum("tij,jk->tik", axis_angle_matrix(axis[None], ang), cur.rot)
             elif typ == "circle":
                 plane = m.get("plane", "frontal")
                 out, up, fwd = (self.dir_vec(w, side) for w in ("out", "up", "forward"))
@@ -296,11 +308,7 @@ class Synthesizer:
                     s = np.sin(np.pi * rep * t) ** 2 if rep > 1 else minjerk(t)
                 drot = np.einsum("tij,jk->tik", axis_angle_matrix(axis[None], ang * s), cur.rot)
             elif typ == "wiggle":
-                osc = np.sin(2 * np.pi * (2.0 * max(rep, 2) * t[:, None] + np.arange(4)[None] * 0.25))
-                env = np.sin(np.pi * t)[:, None]
-                wig = np.zeros((n, 21))
-                wig[:, [0, 4, 8, 12]] = 22 * osc * env
-                params[sl] = (params + wig)[sl]
+                params[sl] = (params + _finger_wiggle(t, rep))[sl]
             pos[sl] = cur.pos + disp[sl]
             if drot is not None:
                 rot[sl] = drot[sl]
@@ -308,6 +316,8 @@ class Synthesizer:
                 rot[sl] = cur.rot
             if typ not in ("change", "wiggle"):
                 params[sl] = cur.params
+                if m.get("wiggle"):   # fingers wiggle while the hand travels (FINGERSPELL)
+                    params[sl] = (params + _finger_wiggle(t, rep))[sl]
             cur = Posture(pos[-1].copy(), rot[-1].copy(), params[-1].copy())
         return Chunk(pos, rot, params)
 
