@@ -195,10 +195,18 @@ def write_plan(obj: bpy.types.Object, plan: KeyPlan, frame_start: int, action_na
     return action
 
 
-def write_curves(action, slot, obj, curves, frame_start):
-    """Bone curves (CurveKeys) into the slot's channelbag; existing curves on the same paths are replaced."""
+def write_curves(action, slot, obj, curves, frame_start, keep=frozenset()):
+    """Bone curves (CurveKeys) into the slot's channelbag; existing curves on the same paths are replaced.
+
+    `keep`: (bone, path, index) of curves whose keys did not change since they were written (a live edit):
+    left as they are when the F-curve is still there with as many keys."""
     cb = ensure_channelbag(action, slot)
     for c in curves:
+        if keep and (c.bone, c.path, c.index) in keep and obj.type == "ARMATURE":
+            sep = "" if c.path.startswith("[") else "."
+            fc = cb.fcurves.find(f'pose.bones["{bpy.utils.escape_identifier(c.bone)}"]{sep}{c.path}', index=c.index)
+            if fc is not None and len(fc.keyframe_points) == len(c.frames):
+                continue
         if obj.type == "ARMATURE":
             pb = obj.pose.bones[c.bone]
             if c.path == "rotation_quaternion" and pb.rotation_mode != "QUATERNION":

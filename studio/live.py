@@ -10,7 +10,8 @@ stays the reference: tests compare a live edit with a full regeneration.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import time
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -40,6 +41,7 @@ class LiveState:
     tolerance: float
     finger_tolerance: float
     ease_frames: int
+    timings: dict = field(default_factory=dict)   # seconds per stage of the last edit (bench/pipeline.py)
 
 
 def memoise_signs(synth: Synthesizer) -> Synthesizer:
@@ -145,10 +147,12 @@ def splice_plan(state: LiveState, track: PoseTrack, A: int, B: int, E: int, plan
         part = planner(window(track, A, B), state.rig, state.profile, state.tolerance, state.finger_tolerance)
     shift = B - E
     new = {(c.bone, c.path, c.index): c for c in part.curves}
+    by_key = {}
+    for o in old.curves:
+        by_key.setdefault((o.bone, o.path, o.index), o)
     flip = {}
     for bone in {c.bone for c in part.curves if c.path == "rotation_quaternion"}:
-        olds = [next((o for o in old.curves if (o.bone, o.path, o.index) == (bone, "rotation_quaternion", i)), None)
-                for i in range(4)]
+        olds = [by_key.get((bone, "rotation_quaternion", i)) for i in range(4)]
         news = [new.get((bone, "rotation_quaternion", i)) for i in range(4)]
         if all(o is not None and (o.frames < A).any() for o in olds) and all(m is not None for m in news):
             q_old = np.array([o.values[o.frames < A][-1] for o in olds])
@@ -189,10 +193,28 @@ def splice_plan(state: LiveState, track: PoseTrack, A: int, B: int, E: int, plan
     return KeyPlan(curves, warnings, track.n_frames, max_error, {}, dict(part.timings))
 
 
+def unchanged(old: KeyPlan, new: KeyPlan) -> frozenset:
+    """(bone, path, index) of the curves whose keys an edit left exactly as they were: not rewritten."""
+    before = {(c.bone, c.path, c.index): c for c in old.curves}
+    out = set()
+    for c in new.curves:
+        o = before.get((c.bone, c.path, c.index))
+        if o is not None and (o is c or (np.array_equal(o.frames, c.frames) and np.array_equal(o.values, c.values))):
+            out.add((c.bone, c.path, c.index))
+    return frozenset(out)
+
+
 def edit(state: LiveState, new: list, planner) -> tuple[PoseTrack, KeyPlan]:
     """Re-sign after an edit of the item list; the state is updated. Raises NotLocal when a full
     regeneration is needed instead."""
+    t0 = time.perf_counter()
     track, A, B, E = splice_track(state, new)
+    t1 = time.perf_counter()
     plan = state.plan if track is state.track else splice_plan(state, track, A, B, E, planner)
+    t2 = time.perf_counter()
+    part = {} if plan is state.plan else plan.timings
+    state.timings = {"synthesis": t1 - t0, "solve": part.get("solve", 0.0), "reduce": part.get("reduce", 0.0),
+                     "window_frames": B - A}
+    state.timings["splice"] = t2 - t1 - state.timings["solve"] - state.timings["reduce"]
     state.items, state.track, state.plan = list(new), track, plan
     return track, plan
