@@ -40,11 +40,11 @@ class Solution:
 
 
 def _m4(rot, pos):
-    T = rot.shape[0]
-    m = np.zeros((T, 4, 4))
-    m[:, :3, :3] = rot
-    m[:, :3, 3] = pos
-    m[:, 3, 3] = 1.0
+    """(..., 4, 4) transforms from rotations (..., 3, 3) and positions (..., 3)."""
+    m = np.zeros(np.broadcast_shapes(rot.shape[:-2], np.shape(pos)[:-1]) + (4, 4))
+    m[..., :3, :3] = rot
+    m[..., :3, 3] = pos
+    m[..., 3, 3] = 1.0
     return m
 
 
@@ -219,6 +219,17 @@ class _Poses:
             L[:, :3, 3] = L[:, :3, 3] @ off.T
         return L
 
+    def local_many(self, names, desired, basis):
+        """`local` for bones none of which is an ancestor of another: desired and basis (n, T, 4, 4)."""
+        for name, d in zip(names, desired):
+            self.known[name] = d
+        L = _inv_many(basis) @ desired
+        for i, name in enumerate(names):
+            b = self.rig[name]
+            if not b.local_location and b.parent is not None:
+                L[i, :, :3, 3] = L[i, :, :3, 3] @ self.rest.offset(name)[:3, :3].T
+        return L
+
 
 _I3 = np.eye(3)
 _I3_TOL = 1e-6 + 1e-5 * _I3
@@ -233,6 +244,20 @@ def _inv(M):
     # np.allclose(Rt @ R, I, atol=1e-6) and np.allclose(M[..., 3, :], [0, 0, 0, 1]), without its overhead
     if not (np.abs(Rt @ R - _I3) <= _I3_TOL).all() or not (np.abs(M[..., 3, :] - _W) <= _W_TOL).all():
         return np.linalg.inv(M)
+    out = np.zeros(M.shape)
+    out[..., :3, :3] = Rt
+    out[..., :3, 3] = -(Rt @ M[..., :3, 3, None])[..., 0]
+    out[..., 3, 3] = 1.0
+    return out
+
+
+def _inv_many(M):
+    """`_inv` of each of (n, T, 4, 4) at once when all are rigid, else one by one (the same values)."""
+    R = M[..., :3, :3]
+    Rt = np.swapaxes(R, -1, -2)
+    rigid = (np.abs(Rt @ R - _I3) <= _I3_TOL).all(axis=(1, 2, 3)) & (np.abs(M[..., 3, :] - _W) <= _W_TOL).all(axis=(1, 2))
+    if not rigid.all():
+        return np.stack([_inv(m) for m in M])
     out = np.zeros(M.shape)
     out[..., :3, :3] = Rt
     out[..., :3, 3] = -(Rt @ M[..., :3, 3, None])[..., 0]
@@ -446,6 +471,27 @@ def _finger_geometry(rig, profile, side, f, chain, k):
     return normalize(end), end
 
 
+def _levels(rig, names):
+    """Groups of indices into `names` that can be solved together, in order: a bone comes after every
+    earlier-listed bone it descends from. One bone a group when a bone descends from a later one."""
+    pos = {n: i for i, n in enumerate(names)}
+    level = []
+    for i, n in enumerate(names):
+        lv = 0
+        a = rig[n].parent
+        while a is not None:
+            j = pos.get(a)
+            if j is not None:
+                if j >= i:
+                    return [[k] for k in range(len(names))]
+                lv = max(lv, level[j] + 1)
+            a = rig[a].parent if a in rig else None
+        level.append(lv)
+    if len(pos) != len(names):
+        return [[k] for k in range(len(names))]
+    return [[i for i in range(len(names)) if level[i] == lv] for lv in sorted(set(level))]
+
+
 def _solve_fingers(sol, poses, rig, profile, side, J, contact=(0.035, 0.02)):
     """Each finger bone swung onto its segment of the synthesised hand; then the thumb is bent (two-bone
     IK on its last two bones) so that where the canonical thumb tip touches a fingertip (O, F, flat-O),
@@ -466,21 +512,32 @@ def _solve_fingers(sol, poses, rig, profile, side, J, contact=(0.035, 0.02)):
         return poses.local(name, _m4(R, B[:, :3, 3]))
 
     thumb_ok = all(n and n in rig for n in chains["thumb"]) and len(chains["thumb"]) == 3
+    complete = [f for f in FINGERS[1:] if chains[f] and all(n and n in rig for n in chains[f])]
+    jobs = []        # (finger, k, bone) in the order the bones are swung
     for f in FINGERS[1:] + ("thumb",):
-        jidx = _CHAIN_JOINTS[f]
-        chain = chains[f]
-        for k, name in enumerate(chain):
+        for k, name in enumerate(chains[f]):
             if not name or name not in rig:
                 missing.append(name or f"{f}.{k + 1}")
-                continue
-            if f == "thumb" and k > 0 and thumb_ok and tips:
-                continue  # bent below, once the fingertips are known
-            d_local, end = geometry(f, chain, k)
-            L = swing(name, d_local, normalize(J[:, jidx[k + 1]] - J[:, jidx[k]]))
-            found[name] = L
-            if k == len(chain) - 1 and f != "thumb" and all(n and n in rig for n in chain):
-                M = poses.of(name)
-                tips[f] = M[:, :3, :3] @ end + M[:, :3, 3]
+            elif not (f == "thumb" and k > 0 and thumb_ok and complete):   # the thumb is bent below, once
+                jobs.append((f, k, name))                                   # the fingertips are known
+    # bones of one level (the k-th bone of every finger) are swung together: the same values as one by one
+    levels = poses.rest.value(("finger_levels", tuple(jobs)), lambda: _levels(rig, [n for _, _, n in jobs]))
+    for level in levels:
+        names = [jobs[i][2] for i in level]
+        geo = [geometry(jobs[i][0], chains[jobs[i][0]], jobs[i][1]) for i in level]
+        B = np.stack([poses.basis(n) for n in names])
+        a = np.stack([B[j, :, :3, :3] @ g[0] for j, g in enumerate(geo)])
+        cur = [_CHAIN_JOINTS[jobs[i][0]][jobs[i][1]] for i in level]
+        target = normalize(np.moveaxis(J[:, [c + 1 for c in cur]] - J[:, cur], 1, 0))
+        R = rotation_between(a, target) @ B[..., :3, :3]
+        L = poses.local_many(names, _m4(R, B[..., :3, 3]), B)
+        for j, name in enumerate(names):
+            found[name] = L[j]
+    found = {n: found[n] for _, _, n in jobs}      # the channels in the order they were always listed
+    for f in complete:
+        M = poses.of(chains[f][-1])
+        end = geometry(f, chains[f], len(chains[f]) - 1)[1]
+        tips[f] = M[:, :3, :3] @ end + M[:, :3, 3]
     if thumb_ok and tips:
         t1, t2, t3 = chains["thumb"]
         _, e2 = geometry("thumb", chains["thumb"], 1)
@@ -542,8 +599,9 @@ def _solve_fingers(sol, poses, rig, profile, side, J, contact=(0.035, 0.02)):
     # one key-reduction group per finger: each finger keeps only the keys its own motion needs
     finger_of = {n: f for f in FINGERS for n in chains[f] if n}
     per = {}
-    for name, L in found.items():
-        q = _quat_channel(L)
+    quats = np.ascontiguousarray(quat_continuous(matrix_to_quat(np.stack(list(found.values()))[..., :3, :3]), axis=1)) \
+        if found else []
+    for name, q in zip(found, quats):
         g = f"{grp}.{finger_of[name]}"
         sol.channels.append(Channel(name, "rotation_quaternion", q, g))
         per.setdefault(g, {})[name] = q
