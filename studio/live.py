@@ -154,8 +154,8 @@ def splice_plan(state: LiveState, track: PoseTrack, A: int, B: int, E: int, plan
     for bone in {c.bone for c in part.curves if c.path == "rotation_quaternion"}:
         olds = [by_key.get((bone, "rotation_quaternion", i)) for i in range(4)]
         news = [new.get((bone, "rotation_quaternion", i)) for i in range(4)]
-        if all(o is not None and (o.frames < A).any() for o in olds) and all(m is not None for m in news):
-            q_old = np.array([o.values[o.frames < A][-1] for o in olds])
+        if all(o is not None and len(o.frames) and o.frames[0] < A for o in olds) and all(m is not None for m in news):
+            q_old = np.array([o.values[o.frames.searchsorted(A) - 1] for o in olds])   # the last key before A
             q_new = np.array([m.values[0] for m in news])
             flip[bone] = -1.0 if float(q_old @ q_new) < 0 else 1.0
     curves = []
@@ -165,24 +165,23 @@ def splice_plan(state: LiveState, track: PoseTrack, A: int, B: int, E: int, plan
             new.pop(k, None)
             curves.append(c)
             continue
-        before = c.frames < A
-        after = c.frames >= E
+        # key frames are ascending: the keys before A and those from E on are a head and a tail
+        ia, ie = c.frames.searchsorted(A), c.frames.searchsorted(E)
         n = new.pop(k, None)
         if n is None and B > A:
             # a channel the re-signed frames do not move (no head motion there): held at its neutral value,
             # as timing.merge_plans does for a cue that does not key it
             n = CurveKeys(c.bone, c.path, c.index, np.array([0, max(B - A - 1, 0)]),
                           np.full(2, float(c.values[0])), c.group)
-        frames = [c.frames[before]]
-        values = [c.values[before]]
-        if n is not None:
+        if n is None:
+            frames = (c.frames[:ia], c.frames[ie:] + shift)
+            values = (c.values[:ia], c.values[ie:])
+        else:
             v = n.values
             if c.path == "rotation_quaternion" and flip.get(c.bone, 1.0) < 0:
                 v = -v     # keep the quaternion on the old curve's side: the 4 components flip together
-            frames.append(n.frames + A)
-            values.append(v)
-        frames.append(c.frames[after] + shift)
-        values.append(c.values[after])
+            frames = (c.frames[:ia], n.frames + A, c.frames[ie:] + shift)
+            values = (c.values[:ia], v, c.values[ie:])
         curves.append(CurveKeys(c.bone, c.path, c.index, np.concatenate(frames), np.concatenate(values), c.group))
     if new:
         raise NotLocal(f"new channels {sorted(new)[:2]}")
