@@ -4,8 +4,22 @@ import numpy as np
 
 def normalize(v, axis=-1, eps=1e-12):
     v = np.asarray(v, dtype=float)
-    n = np.linalg.norm(v, axis=axis, keepdims=True)
+    n = np.sqrt(np.add.reduce(v * v, axis=axis, keepdims=True))   # np.linalg.norm's own sum, minus its checks
     return v / np.maximum(n, eps)
+
+
+def cross(a, b):
+    """np.cross of float (..., 3) vectors, the same products in the same order without its axis handling
+    (the solver calls it thousands of times per edit, on a few dozen frames)."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    out = np.empty(np.broadcast_shapes(a.shape, b.shape))
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    np.subtract(a1 * b2, a2 * b1, out=out[..., 0])
+    np.subtract(a2 * b0, a0 * b2, out=out[..., 1])
+    np.subtract(a0 * b1, a1 * b0, out=out[..., 2])
+    return out
 
 
 def axis_angle_matrix(axis, angle):
@@ -38,7 +52,7 @@ def frame_from_y_z(y, z):
     z = normalize(z)
     y = np.asarray(y, dtype=float)
     y = normalize(y - np.sum(y * z, axis=-1, keepdims=True) * z)
-    x = np.cross(y, z)
+    x = cross(y, z)
     return np.stack([x, y, z], axis=-1)
 
 
@@ -46,13 +60,13 @@ def rotation_between(a, b):
     """Minimal rotation matrices taking unit vectors a to b (...,3)."""
     a = normalize(a)
     b = normalize(b)
-    v = np.cross(a, b)
+    v = cross(a, b)
     c = np.sum(a * b, axis=-1)
-    s = np.linalg.norm(v, axis=-1)
+    s = np.sqrt(np.add.reduce(v * v, axis=-1))
     # antiparallel: pick any perpendicular axis
-    perp = np.cross(a, np.array([1.0, 0.0, 0.0]))
-    bad = np.linalg.norm(perp, axis=-1) < 1e-6
-    perp = np.where(bad[..., None], np.cross(a, np.array([0.0, 1.0, 0.0])), perp)
+    perp = cross(a, np.array([1.0, 0.0, 0.0]))
+    bad = np.sqrt(np.add.reduce(perp * perp, axis=-1)) < 1e-6
+    perp = np.where(bad[..., None], cross(a, np.array([0.0, 1.0, 0.0])), perp)
     axis = np.where((s < 1e-9)[..., None], perp, v)
     return axis_angle_matrix(axis, np.arctan2(s, c))
 

@@ -195,10 +195,18 @@ def write_plan(obj: bpy.types.Object, plan: KeyPlan, frame_start: int, action_na
     return action
 
 
-def write_curves(action, slot, obj, curves, frame_start):
-    """Bone curves (CurveKeys) into the slot's channelbag; existing curves on the same paths are replaced."""
+def write_curves(action, slot, obj, curves, frame_start, keep=frozenset()):
+    """Bone curves (CurveKeys) into the slot's channelbag; existing curves on the same paths are replaced.
+
+    `keep`: (bone, path, index) of curves whose keys did not change since they were written (a live edit):
+    left as they are when the F-curve is still there with as many keys."""
     cb = ensure_channelbag(action, slot)
     for c in curves:
+        if keep and (c.bone, c.path, c.index) in keep and obj.type == "ARMATURE":
+            sep = "" if c.path.startswith("[") else "."
+            fc = cb.fcurves.find(f'pose.bones["{bpy.utils.escape_identifier(c.bone)}"]{sep}{c.path}', index=c.index)
+            if fc is not None and len(fc.keyframe_points) == len(c.frames):
+                continue
         if obj.type == "ARMATURE":
             pb = obj.pose.bones[c.bone]
             if c.path == "rotation_quaternion" and pb.rotation_mode != "QUATERNION":
@@ -232,9 +240,13 @@ def write_fcurve(cb, path, index, group, frames, values, frame_start=0, interpol
     kp = fc.keyframe_points
     kp.add(n)
     kp.foreach_set("co", co.ravel())
-    kp.foreach_set("interpolation", np.full(n, _BEZIER if interpolation == "BEZIER" else _LINEAR, np.int32))
-    kp.foreach_set("handle_left_type", np.full(n, _AUTO_CLAMPED, np.int32))
-    kp.foreach_set("handle_right_type", np.full(n, _AUTO_CLAMPED, np.int32))
+    # keyframe_points.add gives Bezier, auto-clamped points whatever the user's preferences (the API's own
+    # defaults); setting the three enums again per key was half the cost of re-keying a live edit
+    if n and (interpolation != "BEZIER" or (kp[0].interpolation, kp[0].handle_left_type, kp[0].handle_right_type)
+              != ("BEZIER", "AUTO_CLAMPED", "AUTO_CLAMPED")):
+        kp.foreach_set("interpolation", np.full(n, _BEZIER if interpolation == "BEZIER" else _LINEAR, np.int32))
+        kp.foreach_set("handle_left_type", np.full(n, _AUTO_CLAMPED, np.int32))
+        kp.foreach_set("handle_right_type", np.full(n, _AUTO_CLAMPED, np.int32))
     fc.update()
     return fc
 

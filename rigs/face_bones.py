@@ -75,7 +75,7 @@ def solve_face_bones(sol, poses, rig, profile, track):
             # a still role is keyed too (at the pose it is carried to), so an earlier take's open jaw does not stay
         M = poses.of(bone).copy()
         # turn about the bone's own head and shift, in the frame the (solved) head carries it in
-        head_R = poses.of(bone)[:, :3, :3] @ np.linalg.inv(rig[bone].pose[:3, :3])
+        head_R = poses.of(bone)[:, :3, :3] @ poses.rest.inv3(bone)
         Rw = head_R @ R @ np.linalg.inv(head_R)
         M = _m4(Rw @ M[:, :3, :3], M[:, :3, 3] + np.einsum("tij,tj->ti", head_R, shift))
         L = poses.local(bone, M)

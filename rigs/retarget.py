@@ -100,10 +100,11 @@ def _reduce_window(track, sol, tolerance, finger_tolerance):
     for ch in sol.channels:
         groups.setdefault(ch.group, []).append(ch)
     frames = np.arange(T, dtype=float)
+    todo = []
     for g, chans in groups.items():
         values = np.concatenate([c.values for c in chans], axis=1)
         if g.startswith("props"):
-            yield g, np.array([0]), values[:1], chans, 0.0
+            todo.append((g, chans, values, None, None))
             continue
         slices = []
         o = 0
@@ -119,6 +120,15 @@ def _reduce_window(track, sol, tolerance, finger_tolerance):
                        for c, s in slices})
 
         tol = finger_tolerance if g.startswith("fingers") else tolerance
-        keys = keyreduce.reduce_keys(values, err, tol, fixed=fixed)
-        rec = keyreduce.evaluate(keys.astype(float), values[keys], frames)
-        yield g, keys, values[keys], chans, float(err(rec).max())
+        todo.append((g, chans, values, err, tol))
+    # every group reduced in lock step (the same keys as one by one, fewer passes)
+    work = [t for t in todo if t[3] is not None]
+    keys = keyreduce.reduce_keys_many([(values, err, tol, fixed) for _g, _c, values, err, tol in work])
+    recs = keyreduce.evaluate_many(keys, [t[2] for t in work], frames)
+    done = {t[0]: (k, rec) for t, k, rec in zip(work, keys, recs)}
+    for g, chans, values, err, _tol in todo:
+        if err is None:
+            yield g, np.array([0]), values[:1], chans, 0.0
+        else:
+            k, rec = done[g]
+            yield g, k, values[k], chans, float(err(rec).max())

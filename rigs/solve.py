@@ -13,9 +13,10 @@ from ..inference import hand as chand
 from ..inference.body import BodyModel
 from ..inference.kinematics import two_bone_ik
 from ..inference.track import HAND_SIDES
-from ..inference.transforms import (axis_angle_matrix, matrix_to_quat, normalize, quat_continuous,
+from ..inference.transforms import (axis_angle_matrix, cross, matrix_to_quat, normalize, quat_continuous,
                                     rotation_between)
 from . import rom
+from .restcache import RestData, rest_data
 from .profiles import FINGERS
 
 _CHAIN_JOINTS = {"thumb": (1, 2, 3, 4), "index": (5, 6, 7, 8), "middle": (9, 10, 11, 12),
@@ -39,11 +40,11 @@ class Solution:
 
 
 def _m4(rot, pos):
-    T = rot.shape[0]
-    m = np.zeros((T, 4, 4))
-    m[:, :3, :3] = rot
-    m[:, :3, 3] = pos
-    m[:, 3, 3] = 1.0
+    """(..., 4, 4) transforms from rotations (..., 3, 3) and positions (..., 3)."""
+    m = np.zeros(np.broadcast_shapes(rot.shape[:-2], np.shape(pos)[:-1]) + (4, 4))
+    m[..., :3, :3] = rot
+    m[..., :3, 3] = pos
+    m[..., 3, 3] = 1.0
     return m
 
 
@@ -175,10 +176,11 @@ def hand_frame_rest(rig, profile, side):
 class _Poses:
     """Desired armature-space pose matrices per bone over frames, with rigid propagation."""
 
-    def __init__(self, rig, T):
+    def __init__(self, rig, T, rest=None):
         self.rig = rig
         self.T = T
         self.known = {}
+        self.rest = rest if rest is not None else RestData(rig, None)
 
     def set(self, name, m):
         self.known[name] = m
@@ -193,16 +195,14 @@ class _Poses:
             anc = self.rig[anc].parent
         if anc is None:
             return np.broadcast_to(b.pose, (self.T, 4, 4))
-        rel = np.linalg.inv(self.rig[anc].pose) @ b.pose
-        return self.known[anc] @ rel
+        return self.known[anc] @ self.rest.relative(anc, name, "pose")
 
     def basis(self, name):
         """Pose of `name` if its own local transform were identity (parent pose x rest offset)."""
         b = self.rig[name]
         if b.parent is None:
             return np.broadcast_to(b.rest, (self.T, 4, 4))
-        p = self.rig[b.parent]
-        return self.of(b.parent) @ (np.linalg.inv(p.rest) @ b.rest)
+        return self.of(b.parent) @ self.rest.offset(name)
 
     def local(self, name, desired):
         """Local (basis) matrices that give `desired`; records it as known.
@@ -214,18 +214,50 @@ class _Poses:
         L = _inv(self.basis(name)) @ desired
         b = self.rig[name]
         if not b.local_location and b.parent is not None:
-            off = (np.linalg.inv(self.rig[b.parent].rest) @ b.rest)[:3, :3]
+            off = self.rest.offset(name)[:3, :3]
             L = L.copy()
             L[:, :3, 3] = L[:, :3, 3] @ off.T
         return L
+
+    def local_many(self, names, desired, basis):
+        """`local` for bones none of which is an ancestor of another: desired and basis (n, T, 4, 4)."""
+        for name, d in zip(names, desired):
+            self.known[name] = d
+        L = _inv_many(basis) @ desired
+        for i, name in enumerate(names):
+            b = self.rig[name]
+            if not b.local_location and b.parent is not None:
+                L[i, :, :3, 3] = L[i, :, :3, 3] @ self.rest.offset(name)[:3, :3].T
+        return L
+
+
+_I3 = np.eye(3)
+_I3_TOL = 1e-6 + 1e-5 * _I3
+_W = np.array([0.0, 0.0, 0.0, 1.0])
+_W_TOL = 1e-8 + 1e-5 * _W
 
 
 def _inv(M):
     """Inverse of (..., 4, 4) transforms: the cheap rigid formula when they are rigid (the usual case)."""
     R = M[..., :3, :3]
     Rt = np.swapaxes(R, -1, -2)
-    if not np.allclose(Rt @ R, np.eye(3), atol=1e-6) or not np.allclose(M[..., 3, :], [0, 0, 0, 1]):
+    # np.allclose(Rt @ R, I, atol=1e-6) and np.allclose(M[..., 3, :], [0, 0, 0, 1]), without its overhead
+    if not (np.abs(Rt @ R - _I3) <= _I3_TOL).all() or not (np.abs(M[..., 3, :] - _W) <= _W_TOL).all():
         return np.linalg.inv(M)
+    out = np.zeros(M.shape)
+    out[..., :3, :3] = Rt
+    out[..., :3, 3] = -(Rt @ M[..., :3, 3, None])[..., 0]
+    out[..., 3, 3] = 1.0
+    return out
+
+
+def _inv_many(M):
+    """`_inv` of each of (n, T, 4, 4) at once when all are rigid, else one by one (the same values)."""
+    R = M[..., :3, :3]
+    Rt = np.swapaxes(R, -1, -2)
+    rigid = (np.abs(Rt @ R - _I3) <= _I3_TOL).all(axis=(1, 2, 3)) & (np.abs(M[..., 3, :] - _W) <= _W_TOL).all(axis=(1, 2))
+    if not rigid.all():
+        return np.stack([_inv(m) for m in M])
     out = np.zeros(M.shape)
     out[..., :3, :3] = Rt
     out[..., :3, 3] = -(Rt @ M[..., :3, 3, None])[..., 0]
@@ -238,7 +270,7 @@ def _quat_channel(mats):
 
 
 def _hinge(u, f, fallback):
-    h = np.cross(u, f)
+    h = cross(u, f)
     bad = np.linalg.norm(h, axis=-1) < 1e-6
     return normalize(np.where(bad[..., None], fallback, h))
 
@@ -290,7 +322,8 @@ def solve(track, rig, profile):
     """Channels for every keyed bone of `profile` that reproduce `track` on `rig`."""
     T = track.n_frames
     sol = Solution()
-    poses = _Poses(rig, T)
+    rest = rest_data(rig, profile)
+    poses = _Poses(rig, T, rest)
     body = track.body
     params, _ = rom.clamp_hand_params(track.hand_params)   # fingers inside their ranges of motion
 
@@ -323,7 +356,7 @@ def solve(track, rig, profile):
             sol.warnings.append(f"{'Left' if side == 'L' else 'Right'} hand{where}: the target needs a joint beyond "
                                 f"human range ({what} past the limit on {int(clamped.sum())} frames); the hand was "
                                 "turned to the nearest natural pose")
-        R_off = hand_frame_rest(rig, profile, side).T @ hd.rest[:3, :3]
+        R_off = rest.value(("hand_off", side), lambda: hand_frame_rest(rig, profile, side).T @ hd.rest[:3, :3])
         R_hand = palm @ R_off
         sol.targets[side] = {"wrist": end, "hand_rot": R_hand, "hand_bone": hd_n, "elbow": mid}
         grp = f"arm{side}"
@@ -332,21 +365,21 @@ def solve(track, rig, profile):
             # limb axes from joint positions (shoulder -> elbow -> wrist), never from a bone's own axes
             u0 = normalize(fa.head - ua.head)
             f0 = normalize(hd.head - fa.head)
-            h0 = _hinge(u0, f0, np.cross(u0, body.forward))
+            h0 = _hinge(u0, f0, cross(u0, body.forward))
             u = normalize(mid - S)
             f = normalize(end - mid)
             hh = rom.hinge_axis(np.broadcast_to(S, (T, 3)), mid, end, bend)
-            B0u = np.stack([u0, h0, np.cross(u0, h0)], -1)
-            Bu = np.stack([u, hh, np.cross(u, hh)], -1)
+            B0u = np.stack([u0, h0, cross(u0, h0)], -1)
+            Bu = np.stack([u, hh, cross(u, hh)], -1)
             R_ua = Bu @ B0u.T @ ua.rest[:3, :3]
-            B0f = np.stack([f0, h0, np.cross(f0, h0)], -1)
-            Bf = np.stack([f, hh, np.cross(f, hh)], -1)
+            B0f = np.stack([f0, h0, cross(f0, h0)], -1)
+            Bf = np.stack([f, hh, cross(f, hh)], -1)
             R_fa = Bf @ B0f.T @ fa.rest[:3, :3]
             # the forearm's roll: the twist about the real forearm axis (elbow -> wrist) between the hand
             # the swung forearm would carry and the target hand, shared along the forearm (see _twist_shares)
             R_carry = R_fa @ (fa.rest[:3, :3].T @ hd.rest[:3, :3])
             tau = _twist_about(R_hand @ np.swapaxes(R_carry, -1, -2), f)
-            shares = _twist_shares(rig, fa_n, hd_n, fa.head, hd.head)
+            shares = rest.value(("twist", fa_n, hd_n), lambda: _twist_shares(rig, fa_n, hd_n, fa.head, hd.head))
             R_fa = axis_angle_matrix(f, tau * shares[fa_n]) @ R_fa
             L = poses.local(ua_n, _m4(R_ua, np.broadcast_to(S, (T, 3))))
             sol.channels.append(Channel(ua_n, "rotation_quaternion", _quat_channel(L), grp))
@@ -369,10 +402,9 @@ def solve(track, rig, profile):
             poses.set(hd_n, M_hand)
             dh = profile.deform_hand(side)
             if dh and dh in rig and dh != hd_n:
-                poses.set(dh, M_hand @ (np.linalg.inv(hd.rest) @ rig[dh].rest))
+                poses.set(dh, M_hand @ rest.relative(hd_n, dh))
             ik_n = profile.ik("hand", side)
-            ctrl = rig[ik_n]
-            M_ctrl = M_hand @ (np.linalg.inv(hd.rest) @ ctrl.rest)
+            M_ctrl = M_hand @ rest.relative(hd_n, ik_n)
             L = poses.local(ik_n, M_ctrl)
             sol.channels.append(Channel(ik_n, "location", L[:, :3, 3].copy(), grp))
             sol.channels.append(Channel(ik_n, "rotation_quaternion", _quat_channel(L), grp))
@@ -409,7 +441,8 @@ def _solve_floating_hand(sol, poses, rig, profile, track, h, side):
     """A hand without an arm (half-body avatar): placed and oriented directly, location + rotation keys."""
     hd_n = profile.measure("hand", side)
     hd = rig[hd_n]
-    R_hand = track.palm[:, h] @ (hand_frame_rest(rig, profile, side).T @ hd.rest[:3, :3])
+    R_hand = track.palm[:, h] @ poses.rest.value(("hand_off", side),
+                                                 lambda: hand_frame_rest(rig, profile, side).T @ hd.rest[:3, :3])
     end = track.wrist[:, h]
     sol.targets[side] = {"wrist": end, "hand_rot": R_hand, "hand_bone": hd_n}
     grp = f"arm{side}"
@@ -438,6 +471,27 @@ def _finger_geometry(rig, profile, side, f, chain, k):
     return normalize(end), end
 
 
+def _levels(rig, names):
+    """Groups of indices into `names` that can be solved together, in order: a bone comes after every
+    earlier-listed bone it descends from. One bone a group when a bone descends from a later one."""
+    pos = {n: i for i, n in enumerate(names)}
+    level = []
+    for i, n in enumerate(names):
+        lv = 0
+        a = rig[n].parent
+        while a is not None:
+            j = pos.get(a)
+            if j is not None:
+                if j >= i:
+                    return [[k] for k in range(len(names))]
+                lv = max(lv, level[j] + 1)
+            a = rig[a].parent if a in rig else None
+        level.append(lv)
+    if len(pos) != len(names):
+        return [[k] for k in range(len(names))]
+    return [[i for i in range(len(names)) if level[i] == lv] for lv in sorted(set(level))]
+
+
 def _solve_fingers(sol, poses, rig, profile, side, J, contact=(0.035, 0.02)):
     """Each finger bone swung onto its segment of the synthesised hand; then the thumb is bent (two-bone
     IK on its last two bones) so that where the canonical thumb tip touches a fingertip (O, F, flat-O),
@@ -448,31 +502,46 @@ def _solve_fingers(sol, poses, rig, profile, side, J, contact=(0.035, 0.02)):
     missing = []
     tips = {}
 
+    def geometry(f, chain, k):
+        return poses.rest.value(("finger", side, f, tuple(chain), k),
+                                lambda: _finger_geometry(rig, profile, side, f, chain, k))
+
     def swing(name, d_local, target):
         B = poses.basis(name)
         R = rotation_between(B[:, :3, :3] @ d_local, target) @ B[:, :3, :3]
         return poses.local(name, _m4(R, B[:, :3, 3]))
 
     thumb_ok = all(n and n in rig for n in chains["thumb"]) and len(chains["thumb"]) == 3
+    complete = [f for f in FINGERS[1:] if chains[f] and all(n and n in rig for n in chains[f])]
+    jobs = []        # (finger, k, bone) in the order the bones are swung
     for f in FINGERS[1:] + ("thumb",):
-        jidx = _CHAIN_JOINTS[f]
-        chain = chains[f]
-        for k, name in enumerate(chain):
+        for k, name in enumerate(chains[f]):
             if not name or name not in rig:
                 missing.append(name or f"{f}.{k + 1}")
-                continue
-            if f == "thumb" and k > 0 and thumb_ok and tips:
-                continue  # bent below, once the fingertips are known
-            d_local, end = _finger_geometry(rig, profile, side, f, chain, k)
-            L = swing(name, d_local, normalize(J[:, jidx[k + 1]] - J[:, jidx[k]]))
-            found[name] = L
-            if k == len(chain) - 1 and f != "thumb" and all(n and n in rig for n in chain):
-                M = poses.of(name)
-                tips[f] = M[:, :3, :3] @ end + M[:, :3, 3]
+            elif not (f == "thumb" and k > 0 and thumb_ok and complete):   # the thumb is bent below, once
+                jobs.append((f, k, name))                                   # the fingertips are known
+    # bones of one level (the k-th bone of every finger) are swung together: the same values as one by one
+    levels = poses.rest.value(("finger_levels", tuple(jobs)), lambda: _levels(rig, [n for _, _, n in jobs]))
+    for level in levels:
+        names = [jobs[i][2] for i in level]
+        geo = [geometry(jobs[i][0], chains[jobs[i][0]], jobs[i][1]) for i in level]
+        B = np.stack([poses.basis(n) for n in names])
+        a = np.stack([B[j, :, :3, :3] @ g[0] for j, g in enumerate(geo)])
+        cur = [_CHAIN_JOINTS[jobs[i][0]][jobs[i][1]] for i in level]
+        target = normalize(np.moveaxis(J[:, [c + 1 for c in cur]] - J[:, cur], 1, 0))
+        R = rotation_between(a, target) @ B[..., :3, :3]
+        L = poses.local_many(names, _m4(R, B[..., :3, 3]), B)
+        for j, name in enumerate(names):
+            found[name] = L[j]
+    found = {n: found[n] for _, _, n in jobs}      # the channels in the order they were always listed
+    for f in complete:
+        M = poses.of(chains[f][-1])
+        end = geometry(f, chains[f], len(chains[f]) - 1)[1]
+        tips[f] = M[:, :3, :3] @ end + M[:, :3, 3]
     if thumb_ok and tips:
         t1, t2, t3 = chains["thumb"]
-        _, e2 = _finger_geometry(rig, profile, side, "thumb", chains["thumb"], 1)
-        _, e3 = _finger_geometry(rig, profile, side, "thumb", chains["thumb"], 2)
+        _, e2 = geometry("thumb", chains["thumb"], 1)
+        _, e3 = geometry("thumb", chains["thumb"], 2)
         a, b = float(np.linalg.norm(e2)), float(np.linalg.norm(e3))
         root = poses.basis(t2)[:, :3, 3]
         # the plain swing result: where the thumb tip would go without contact
@@ -500,11 +569,11 @@ def _solve_fingers(sol, poses, rig, profile, side, J, contact=(0.035, 0.02)):
         pick = np.where(need, np.where(ok.any(0), ok.argmax(0), len(steps) - 1), 0)
         if np.any(pick):
             new_dir = normalize(cand[pick, np.arange(T)] - h1)
-            found[t1] = swing(t1, _finger_geometry(rig, profile, side, "thumb", chains["thumb"], 0)[0], new_dir)
+            found[t1] = swing(t1, geometry("thumb", chains["thumb"], 0)[0], new_dir)
             root = poses.basis(t2)[:, :3, 3]
         mid, end = two_bone_ik(root, goal, a, b, mid0 - root)
-        L2 = swing(t2, _finger_geometry(rig, profile, side, "thumb", chains["thumb"], 1)[0], normalize(mid - root))
-        L3 = swing(t3, _finger_geometry(rig, profile, side, "thumb", chains["thumb"], 2)[0], normalize(end - mid))
+        L2 = swing(t2, geometry("thumb", chains["thumb"], 1)[0], normalize(mid - root))
+        L3 = swing(t3, geometry("thumb", chains["thumb"], 2)[0], normalize(end - mid))
         found[t2], found[t3] = L2, L3
         # fingers the thumb could not reach (a short rig thumb) curl the rest of the way to meet it
         for f in names:
@@ -517,8 +586,8 @@ def _solve_fingers(sol, poses, rig, profile, side, J, contact=(0.035, 0.02)):
             miss = np.linalg.norm(want - tips[f], axis=-1) * wf
             if miss.max() < 0.002 * scale:  # within 2 mm: leave the finger as swung
                 continue
-            _, g2 = _finger_geometry(rig, profile, side, f, chain, 1)
-            _, g3 = _finger_geometry(rig, profile, side, f, chain, 2)
+            _, g2 = geometry(f, chain, 1)
+            _, g3 = geometry(f, chain, 2)
             fa, fb = float(np.linalg.norm(g2)), float(np.linalg.norm(g3))
             froot = poses.basis(chain[1])[:, :3, 3]
             M2 = poses.of(chain[1])
@@ -530,8 +599,9 @@ def _solve_fingers(sol, poses, rig, profile, side, J, contact=(0.035, 0.02)):
     # one key-reduction group per finger: each finger keeps only the keys its own motion needs
     finger_of = {n: f for f in FINGERS for n in chains[f] if n}
     per = {}
-    for name, L in found.items():
-        q = _quat_channel(L)
+    quats = np.ascontiguousarray(quat_continuous(matrix_to_quat(np.stack(list(found.values()))[..., :3, :3]), axis=1)) \
+        if found else []
+    for name, q in zip(found, quats):
         g = f"{grp}.{finger_of[name]}"
         sol.channels.append(Channel(name, "rotation_quaternion", q, g))
         per.setdefault(g, {})[name] = q

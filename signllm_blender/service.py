@@ -450,12 +450,14 @@ def live_edit(obj, scene, items) -> bool:
         return False
     _name, state, opt = entry
     action = ad.action
+    old = state.plan
     try:
         track, plan = live.edit(state, items, plan_keys)
     except live.NotLocal:
         return False
+    t0 = time.perf_counter()
     start = int(action.get("signllm_frame_start", scene.frame_start))
-    blender_io.write_curves(action, ad.action_slot, obj, plan.curves, start)
+    blender_io.write_curves(action, ad.action_slot, obj, plan.curves, start, keep=live.unchanged(old, plan))
     if opt.face_shape_keys:
         from ..rigs.face import shape_key_curves
         for ob in blender_io.bound_meshes(obj):
@@ -464,6 +466,7 @@ def live_edit(obj, scene, items) -> bool:
             if kad is not None and blender_io.is_ours(kad.action):
                 curves = shape_key_curves(track, {kb.name for kb in key.key_blocks})
                 blender_io.write_curves(kad.action, kad.action_slot, ob, curves, start)
+    t1 = time.perf_counter()
     cue = Cue(1, 0.0, 0.0, "")
     rows = glossedit.rows_from([timing.Placement(cue, list(items), track, frames=track.n_frames)], start)
     gloss = inference.format_gloss(items)
@@ -476,6 +479,8 @@ def live_edit(obj, scene, items) -> bool:
         _extend_range(scene, start, start + track.n_frames - 1)
     from . import signs
     signs.show(scene, rows, gloss)
+    state.timings["write"] = t1 - t0
+    state.timings["rows"] = time.perf_counter() - t1
     return True
 
 

@@ -10,7 +10,8 @@ stays the reference: tests compare a live edit with a full regeneration.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import time
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -40,6 +41,7 @@ class LiveState:
     tolerance: float
     finger_tolerance: float
     ease_frames: int
+    timings: dict = field(default_factory=dict)   # seconds per stage of the last edit (bench/pipeline.py)
 
 
 def memoise_signs(synth: Synthesizer) -> Synthesizer:
@@ -145,13 +147,15 @@ def splice_plan(state: LiveState, track: PoseTrack, A: int, B: int, E: int, plan
         part = planner(window(track, A, B), state.rig, state.profile, state.tolerance, state.finger_tolerance)
     shift = B - E
     new = {(c.bone, c.path, c.index): c for c in part.curves}
+    by_key = {}
+    for o in old.curves:
+        by_key.setdefault((o.bone, o.path, o.index), o)
     flip = {}
     for bone in {c.bone for c in part.curves if c.path == "rotation_quaternion"}:
-        olds = [next((o for o in old.curves if (o.bone, o.path, o.index) == (bone, "rotation_quaternion", i)), None)
-                for i in range(4)]
+        olds = [by_key.get((bone, "rotation_quaternion", i)) for i in range(4)]
         news = [new.get((bone, "rotation_quaternion", i)) for i in range(4)]
-        if all(o is not None and (o.frames < A).any() for o in olds) and all(m is not None for m in news):
-            q_old = np.array([o.values[o.frames < A][-1] for o in olds])
+        if all(o is not None and len(o.frames) and o.frames[0] < A for o in olds) and all(m is not None for m in news):
+            q_old = np.array([o.values[o.frames.searchsorted(A) - 1] for o in olds])   # the last key before A
             q_new = np.array([m.values[0] for m in news])
             flip[bone] = -1.0 if float(q_old @ q_new) < 0 else 1.0
     curves = []
@@ -161,24 +165,23 @@ def splice_plan(state: LiveState, track: PoseTrack, A: int, B: int, E: int, plan
             new.pop(k, None)
             curves.append(c)
             continue
-        before = c.frames < A
-        after = c.frames >= E
+        # key frames are ascending: the keys before A and those from E on are a head and a tail
+        ia, ie = c.frames.searchsorted(A), c.frames.searchsorted(E)
         n = new.pop(k, None)
         if n is None and B > A:
             # a channel the re-signed frames do not move (no head motion there): held at its neutral value,
             # as timing.merge_plans does for a cue that does not key it
             n = CurveKeys(c.bone, c.path, c.index, np.array([0, max(B - A - 1, 0)]),
                           np.full(2, float(c.values[0])), c.group)
-        frames = [c.frames[before]]
-        values = [c.values[before]]
-        if n is not None:
+        if n is None:
+            frames = (c.frames[:ia], c.frames[ie:] + shift)
+            values = (c.values[:ia], c.values[ie:])
+        else:
             v = n.values
             if c.path == "rotation_quaternion" and flip.get(c.bone, 1.0) < 0:
                 v = -v     # keep the quaternion on the old curve's side: the 4 components flip together
-            frames.append(n.frames + A)
-            values.append(v)
-        frames.append(c.frames[after] + shift)
-        values.append(c.values[after])
+            frames = (c.frames[:ia], n.frames + A, c.frames[ie:] + shift)
+            values = (c.values[:ia], v, c.values[ie:])
         curves.append(CurveKeys(c.bone, c.path, c.index, np.concatenate(frames), np.concatenate(values), c.group))
     if new:
         raise NotLocal(f"new channels {sorted(new)[:2]}")
@@ -189,10 +192,28 @@ def splice_plan(state: LiveState, track: PoseTrack, A: int, B: int, E: int, plan
     return KeyPlan(curves, warnings, track.n_frames, max_error, {}, dict(part.timings))
 
 
+def unchanged(old: KeyPlan, new: KeyPlan) -> frozenset:
+    """(bone, path, index) of the curves whose keys an edit left exactly as they were: not rewritten."""
+    before = {(c.bone, c.path, c.index): c for c in old.curves}
+    out = set()
+    for c in new.curves:
+        o = before.get((c.bone, c.path, c.index))
+        if o is not None and (o is c or (np.array_equal(o.frames, c.frames) and np.array_equal(o.values, c.values))):
+            out.add((c.bone, c.path, c.index))
+    return frozenset(out)
+
+
 def edit(state: LiveState, new: list, planner) -> tuple[PoseTrack, KeyPlan]:
     """Re-sign after an edit of the item list; the state is updated. Raises NotLocal when a full
     regeneration is needed instead."""
+    t0 = time.perf_counter()
     track, A, B, E = splice_track(state, new)
+    t1 = time.perf_counter()
     plan = state.plan if track is state.track else splice_plan(state, track, A, B, E, planner)
+    t2 = time.perf_counter()
+    part = {} if plan is state.plan else plan.timings
+    state.timings = {"synthesis": t1 - t0, "solve": part.get("solve", 0.0), "reduce": part.get("reduce", 0.0),
+                     "window_frames": B - A}
+    state.timings["splice"] = t2 - t1 - state.timings["solve"] - state.timings["reduce"]
     state.items, state.track, state.plan = list(new), track, plan
     return track, plan

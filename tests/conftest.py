@@ -72,18 +72,52 @@ CORE_MODULES = {"test_rigify.py", "test_user_data.py", "test_face_nla.py", "test
                 "test_character.py", "test_face.py"}   # the skinned human, FBX/glTF round trips, faces
 
 
+# bpy-free tests that take a second or more (pytest --durations=60 -m "not blender" on the shared 2-core
+# machine, load 5-7; seconds measured in brackets): marked `slow`, so `-m "not blender and not slow"` is a
+# quick check while editing. The full suite still runs them. Keyed by file::test (every parameter).
+SLOW_TESTS = {
+    "test_dgs.py::test_dgs_lexicon_and_alphabet_validate",                     # 32.7 (validates every DGS entry)
+    "test_data.py::test_validator_finds_no_problems",                          # 14.3 (every ASL entry)
+    "test_robustness_text.py::test_text_at_the_limit_glosses",                 # 6.1
+    "test_hamnosys.py::test_any_symbol_sequence_gives_a_valid_synthesisable_entry",   # 4.7 (hypothesis)
+    "test_robustness_text.py::test_mixtures_of_words_markup_scripts_and_symbols",     # 2.9 (hypothesis)
+    "test_neural_glosser.py::test_runtime_never_imports_torch",                # 2.2 (a subprocess)
+    "test_lexicon_format.py::test_every_lexicon_file_matches_the_schema",      # 2.0
+    "test_hamnosys.py::test_mapping_agrees_with_signwriting_of_the_same_dgs_signs",   # 1.6
+    "test_pos.py::test_accuracy_on_ud_ewt_test",                               # 1.6
+    "test_dgs.py::test_german_text_to_dgs_gloss",                              # 1.5
+    "test_research_formats.py::test_openpose_folder_and_list",                 # 1.4-1.5 each
+    "test_research_formats.py::test_openpose_missing_people_and_points",       # 1.5
+    "test_research_formats.py::test_round_trip_export_import",                 # 1.3-1.5 each
+    "test_bench.py::test_quality_on_held_out_sentences",                       # 1.4
+    "test_pose_model.py::test_shipped_model_signs_with_counter_stopping",      # 1.4
+    "test_robustness_text.py::test_any_unicode_text",                          # 1.4 (hypothesis)
+    "test_layers.py::test_every_operator_lives_in_operators",                  # 1.4 (parses every module)
+    "test_dgs.py::test_dgs_end_to_end_synthesises_and_fingerspells_with_the_dgs_alphabet",  # 4.2 (loads DGS)
+}
+# fixtures that cost seconds to set up: every test using them is `slow` too
+SLOW_FIXTURES = {"built_zips",      # builds both extension zips (7.8 s) for test_extension/test_studio_extension
+                 "dialogue"}        # test_studio_interpret: the everyday dialogue file interpreted (27 s)
+
+
 def pytest_collection_modifyitems(config, items):
     """`core` by module (see CORE_MODULES); `blender` for every test that uses a Blender fixture
-    (`-m "not blender"` runs the bpy-free tests alone)."""
+    (`-m "not blender"` runs the bpy-free tests alone); `slow` for the bpy-free tests of a second or more
+    (SLOW_TESTS, SLOW_FIXTURES: `-m "not blender and not slow"` runs the rest in well under a minute)."""
     for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
         if item.path.name in CORE_MODULES:
             item.add_marker(pytest.mark.core)
-        if _BPY_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if _BPY_FIXTURES & fixtures:
             item.add_marker(pytest.mark.blender)
+        if f"{item.path.name}::{item.originalname}" in SLOW_TESTS or SLOW_FIXTURES & fixtures:
+            item.add_marker(pytest.mark.slow)
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "blender: needs real Blender (bpy); run the rest alone with -m 'not blender'")
+    config.addinivalue_line("markers", "slow: a bpy-free test of a second or more (tests/conftest.py SLOW_TESTS); "
+                                       "-m 'not blender and not slow' is the quick check")
     config.addinivalue_line(
         "markers", "core: the Blender tests that prove an API version works (also run on bpy 4.5 LTS by "
                    "`python3 build.py test`; select with -m core)")

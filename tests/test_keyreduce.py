@@ -49,3 +49,35 @@ def test_bezier_model_matches_blender(bpy_mod):
         theirs = np.array([fc.evaluate(x) for x in f])
         worst = max(worst, float(np.abs(ours - theirs).max()))
     assert worst < 1e-4
+
+
+def test_written_keys_are_the_modelled_bezier_whatever_the_preferences(bpy_mod):
+    """blender_io.write_fcurve relies on keyframe_points.add giving Bezier, auto-clamped keys (it sets the
+    enums only otherwise): with the user's new-key preferences set to LINEAR / VECTOR, rewritten keys in
+    place (a live edit) are still the curve keyreduce models; LINEAR samples stay LINEAR."""
+    from signllm.rigs.blender_io import ensure_channelbag, write_fcurve
+    bpy = bpy_mod
+    bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
+    edit = bpy.context.preferences.edit
+    old = edit.keyframe_new_interpolation_type, edit.keyframe_new_handle_type
+    edit.keyframe_new_interpolation_type, edit.keyframe_new_handle_type = "LINEAR", "VECTOR"
+    try:
+        ob = bpy.data.objects.new("w", None)
+        bpy.context.scene.collection.objects.link(ob)
+        act = bpy.data.actions.new("w")
+        ob.animation_data_create().action = act
+        slot = act.slots.new(id_type="OBJECT", name="w")
+        ob.animation_data.action_slot = slot
+        cb = ensure_channelbag(act, slot)
+        kx, ky = np.array([0, 7, 19, 30]), np.array([0.0, 1.0, -0.5, 0.2])
+        for values in (ky, ky * 2):        # the second write rewrites the curve in place
+            fc = write_fcurve(cb, "location", 0, "g", kx, values)
+            assert {(k.interpolation, k.handle_left_type, k.handle_right_type) for k in fc.keyframe_points} \
+                == {("BEZIER", "AUTO_CLAMPED", "AUTO_CLAMPED")}
+            f = np.arange(0, 31, dtype=float)
+            assert np.abs(keyreduce.evaluate(kx.astype(float), values, f)
+                          - np.array([fc.evaluate(x) for x in f])).max() < 1e-4
+        fc = write_fcurve(cb, "location", 1, "g", kx, ky, interpolation="LINEAR")
+        assert {k.interpolation for k in fc.keyframe_points} == {"LINEAR"}
+    finally:
+        edit.keyframe_new_interpolation_type, edit.keyframe_new_handle_type = old
