@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 
 CHUNK = 2000   # frames solved and reduced at a time: memory stays flat and reduction linear in length
+THIN = 0.5      # thinning keeps half the budget: the keyed hands and fingertips stay as close as before (memory.md)
 
 
 def plan_keys(track: PoseTrack, rig: RigData, profile: Profile, tolerance: float = 0.003,
@@ -192,7 +193,8 @@ def _thin_columns(parts):
             full = p.cur[idx]
             full[:, j] = r[:, 0]
             return p.err(full, idx)
-        items = [(p.values[:, j:j + 1], p.keys, lambda r, idx, p=p: err_j(r, idx, p), p.tol, p.moving) for p in todo]
+        items = [(p.values[:, j:j + 1], p.keys, lambda r, idx, p=p: err_j(r, idx, p), p.tol * THIN, p.moving)
+                 for p in todo]
         for p, kj in zip(todo, keyreduce.thin_many(items)):
             if len(kj) != len(p.keys):
                 p.cur[:, j] = keyreduce.evaluate(kj.astype(float), p.values[kj, j], np.arange(len(p.values), dtype=float))
