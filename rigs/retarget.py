@@ -173,6 +173,8 @@ class _Part:
         self.values = np.concatenate([c.values for c in chans], axis=1)
         T = len(self.values)
         self.moving = fixed[~keyreduce.still_frames(self.values)[fixed]]
+        # a hold's ends stay: a still channel (a jaw at rest between mouthings) stays exactly still
+        self.holds = keyreduce.hold_bounds(self.values)
         keys = keyreduce.reduce_keys(self.values, err, tol, fixed=self.moving)
         self.keys = keys
         self.cur = keyreduce.evaluate(keys.astype(float), self.values[keys], np.arange(T, dtype=float))
@@ -193,7 +195,8 @@ def _thin_columns(parts):
             full = p.cur[idx]
             full[:, j] = r[:, 0]
             return p.err(full, idx)
-        items = [(p.values[:, j:j + 1], p.keys, lambda r, idx, p=p: err_j(r, idx, p), p.tol * THIN, p.moving)
+        items = [(p.values[:, j:j + 1], p.keys, lambda r, idx, p=p: err_j(r, idx, p), p.tol * THIN,
+                  np.r_[p.moving, p.holds])
                  for p in todo]
         for p, kj in zip(todo, keyreduce.thin_many(items)):
             if len(kj) != len(p.keys):
