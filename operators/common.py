@@ -154,4 +154,7 @@ class JobOperator:
         what = (f"{n} of {len(res.placements)} cues" if len(res.placements) > 1 else f"{signs} glosses")
         self.report({"INFO"}, f"Signed {what} ({res.track.n_frames} frames, {res.plan.n_keys} keys{reused}) on "
                               f"{job.profile.label}")
+        # Blender keeps the finished operator (Adjust Last Operation): without this it would hold the whole
+        # job (track, key plan) while the undo step copies the scene. Live edits and Regenerate keep theirs.
+        self._job = None
         return {"FINISHED"}

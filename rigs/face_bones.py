@@ -9,7 +9,7 @@ import numpy as np
 
 from ..inference.transforms import axis_angle_matrix
 from .face import channel_sum, detect_bones
-from .solve import Channel, _m4, _quat_angle, _quat_channel
+from .solve import Channel, _angle_part, _distance_part, _m4, _quat_channel, _split
 
 _GAZE = ("eyeLookOutLeft", "eyeLookInLeft", "eyeLookInRight", "eyeLookOutRight", "eyeLookUpLeft",
          "eyeLookUpRight", "eyeLookDownLeft", "eyeLookDownRight")
@@ -84,15 +84,18 @@ def solve_face_bones(sol, poses, rig, profile, track):
             sol.channels.append(Channel(bone, "rotation_quaternion", q, "face"))
             refs_rot[bone] = q
         if spec.get("move") or aim:
-            loc = L[:, :3, 3].copy()
-            sol.channels.append(Channel(bone, "location", loc, "face"))
-            refs_loc[bone] = loc
+            ch = Channel(bone, "location", L[:, :3, 3].copy(), "face")
+            sol.channels.append(ch)
+            refs_loc[bone] = ch
     if refs_loc or refs_rot:
-        def err(rec, refs_loc=refs_loc, refs_rot=refs_rot):
+        unit = rig.unit if rig.axes is not None else 1.0   # locations are in armature units once solved
+        terms = {("location", n): _distance_part(c, unit) for n, c in refs_loc.items()}
+        terms.update({("rotation_quaternion", n): _angle_part(q, LEVER) for n, q in refs_rot.items()})
+
+        def err(rec, terms=terms):
             e = np.zeros(T)
-            for n, v in refs_loc.items():
-                e = np.maximum(e, np.linalg.norm(rec[("location", n)] - v, axis=-1))
-            for n, q in refs_rot.items():
-                e = np.maximum(e, _quat_angle(q, rec[("rotation_quaternion", n)]) * LEVER)
+            for k, f in terms.items():
+                e = np.maximum(e, f(rec[k]))
             return e
+        _split(err, "max", terms)     # the largest bone error: each bone is keyed on its own
         sol.error_fns["face"] = err

@@ -456,6 +456,9 @@ def _solve_floating_hand(sol, poses, rig, profile, track, h, side):
         # the channel's values as keyed (armature units after `solve` scales locations back): metres here
         e_loc = np.linalg.norm(rec[("location", hd_n)] - c_loc.values, axis=-1) * (rig.unit if rig.axes is not None else 1.0)
         return e_loc + _quat_angle(c_rot.values, rec[("rotation_quaternion", hd_n)]) * hand_len
+    _split(err, "sum", {("location", hd_n): _distance_part(c_loc, rig.unit if rig.axes is not None else 1.0),
+                        ("rotation_quaternion", hd_n): _angle_part(c_rot.values, hand_len)},
+           {("location", hd_n): 0.6, ("rotation_quaternion", hd_n): 1.0})
     sol.error_fns[grp] = err
 
 
@@ -649,6 +652,9 @@ def _fk_error(levers, refs):
         for bone, lever in levers.items():
             e = e + _quat_angle(refs[bone], rec[("rotation_quaternion", bone)]) * lever
         return e
+    # a sum over the arm: each bone reduced in turn with an equal share of the budget
+    _split(err, "sum", {("rotation_quaternion", b): _angle_part(refs[b], lever) for b, lever in levers.items()},
+           {("rotation_quaternion", b): (k + 1) / len(levers) for k, b in enumerate(levers)})
     return err
 
 
@@ -660,6 +666,12 @@ def _ik_error(ik_n, pole_n, hand_len, arm_len, refs, unit=1.0):
         e_rot = _quat_angle(refs["rotation_quaternion" + ik_n].values, rec[("rotation_quaternion", ik_n)]) * hand_len
         e_pole = np.linalg.norm(rec[("location", pole_n)] - refs["location" + pole_n].values, axis=-1) * 0.1 * unit
         return e_loc + e_rot + e_pole
+    # a sum: the hand's position keeps 60 % of the budget, its rotation 35 %, the pole (an elbow 1 cm off
+    # counts 1 mm) what is left at each frame (measured: the fewest keys, docs/notes/memory.md)
+    _split(err, "sum", {("location", ik_n): _distance_part(refs["location" + ik_n], unit),
+                        ("rotation_quaternion", ik_n): _angle_part(refs["rotation_quaternion" + ik_n].values, hand_len),
+                        ("location", pole_n): _distance_part(refs["location" + pole_n], 0.1 * unit)},
+           {("location", ik_n): 0.6, ("rotation_quaternion", ik_n): 0.95, ("location", pole_n): 1.0})
     return err
 
 
@@ -669,4 +681,35 @@ def _angle_error(refs, lever):
         for bone, q in refs.items():
             e = np.maximum(e, _quat_angle(q, rec[("rotation_quaternion", bone)]) * lever)
         return e
+    _split(err, "max", {("rotation_quaternion", bone): _angle_part(q, lever) for bone, q in refs.items()})
     return err
+
+
+def _split(err, combine, terms, shares=None):
+    """Say how a group's error function splits, so key reduction can key each bone on its own
+    (rigs/retarget._parts): `terms` maps (path, bone) to that channel's error f(values (m,k), frames (m,)
+    or None -> all); `combine` is 'max' (every bone may use the whole budget) or 'sum' (each term, in
+    order, gets a cumulative share of the budget, the last one the rest)."""
+    err.terms, err.combine, err.shares = terms, combine, shares or {}
+
+
+def _angle_part(q_ref, lever):
+    """One bone's rotation error (m at the lever), f(rec (m,4), frames): the angle whatever the sign."""
+    qn = normalize(q_ref)
+
+    def f(rec, idx=None):
+        ref = qn if idx is None else qn[idx]
+        n = np.sqrt(np.einsum("ij,ij->i", rec, rec))
+        d = np.abs(np.einsum("ij,ij->i", ref, rec)) / np.maximum(n, 1e-12)
+        return 2 * np.arccos(np.minimum(d, 1.0)) * lever
+    return f
+
+
+def _distance_part(channel, scale=1.0):
+    """One location's error (m), f(rec (m,3), frames): `channel`'s values read when asked (in armature
+    units by then, `scale` metres each)."""
+    def f(rec, idx=None):
+        v = channel.values
+        d = rec - (v if idx is None else v[idx])
+        return np.sqrt(np.einsum("ij,ij->i", d, d)) * scale
+    return f

@@ -144,7 +144,9 @@ def splice_plan(state: LiveState, track: PoseTrack, A: int, B: int, E: int, plan
     if B <= A:
         part = KeyPlan(n_frames=0)
     else:
-        part = planner(window(track, A, B), state.rig, state.profile, state.tolerance, state.finger_tolerance)
+        # the edited window unthinned: the same error budget, a few more keys, under the 50 ms an edit may take
+        part = planner(window(track, A, B), state.rig, state.profile, state.tolerance, state.finger_tolerance,
+                       thin=False)
     shift = B - E
     new = {(c.bone, c.path, c.index): c for c in part.curves}
     by_key = {}
