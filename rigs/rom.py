@@ -99,6 +99,24 @@ def violations(angles, tol=0.5):
     return out
 
 
+FOREARM_SAMPLES = np.linspace(0.0, 0.85, 6)   # elbow .. just behind the wrist (the wrist itself bends in contact)
+
+
+def forearm_penetration(body, E, W, side, allow=0.002):
+    """How deep (m, >= 0) the forearm from elbow E to wrist W (..., 3) lies in the body. On a character's
+    own skin (`body.skin`): the forearm's skin, a capsule of the measured forearm radius thinning toward the
+    wrist, sampled from the elbow to just behind the wrist (`allow`: skin resting on skin is not inside);
+    on a proportional body only the elbow point (the body there is a rough box)."""
+    skin = getattr(body, "skin", None)
+    r = skin.arm_radius.get(f"fore_{side}") if skin is not None else None
+    if r is None:
+        return body.penetration(E)
+    s = FOREARM_SAMPLES
+    pts = E[..., None, :] + s[:, None] * (W - E)[..., None, :]
+    d, _ = skin.depth(pts)
+    return np.maximum(d + r * (1.0 - 0.25 * s) - allow, 0.0).max(-1)
+
+
 def choose_elbows(S, Wr, a, b, palm, side, pref, body=None, n=36, smooth=2.5, pref_weight=20.0,
                   comfort=150.0):
     """Elbow positions (T, 3) on each frame's swivel circle that keep pronation and the wrist inside their
@@ -133,7 +151,8 @@ def choose_elbows(S, Wr, a, b, palm, side, pref, body=None, n=36, smooth=2.5, pr
     cost = (ex + pref_weight * np.degrees(phi)[None] ** 2 / 90.0 ** 2 * 10.0
             + comfort * sum((ang[k] / (0.5 * (hi - lo))) ** 2 for k, (lo, hi) in LIMITS.items() if k != "elbow"))
     if body is not None:   # an elbow inside the torso is no option; one above the shoulder looks strained
-        cost = cost + 1e4 * (body.penetration(E) / max(body.W, 1e-6)) ** 2 * 100.0
+        pen = forearm_penetration(body, E, Wn, side)
+        cost = cost + 1e6 * (pen / max(body.W, 1e-6)) ** 2 + 2e4 * pen / max(body.W, 1e-6)
         rise = ((E - Sn) @ body.up) / max(a, 1e-9)          # 0: elbow at shoulder height, 1: straight up
         cost = cost + 6000.0 * np.maximum(rise, 0.0) ** 2 + 300.0 * np.maximum(rise + 0.3, 0.0) ** 2
         # nor one swung in front of the chest (toward the midline past the shoulder)
