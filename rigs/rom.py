@@ -99,22 +99,21 @@ def violations(angles, tol=0.5):
     return out
 
 
-FOREARM_SAMPLES = np.linspace(0.0, 0.85, 6)   # elbow .. just behind the wrist (the wrist itself bends in contact)
+FOREARM_SAMPLES = np.linspace(0.0, 0.85, 6)   # elbow .. just behind the wrist (a contact sign's wrist may bend)
 
 
 def forearm_penetration(body, E, W, side, allow=0.002):
     """How deep (m, >= 0) the forearm from elbow E to wrist W (..., 3) lies in the body. On a character's
-    own skin (`body.skin`): the forearm's skin, a capsule of the measured forearm radius thinning toward the
-    wrist, sampled from the elbow to just behind the wrist (`allow`: skin resting on skin is not inside);
-    on a proportional body only the elbow point (the body there is a rough box)."""
+    own skin (`body.skin`): the forearm's skin (its radius measured along it on the mesh), sampled from the
+    elbow to just behind the wrist (`allow`: skin resting on skin is not inside); on a proportional body only
+    the elbow point (the body there is a rough box)."""
     skin = getattr(body, "skin", None)
-    r = skin.arm_radius.get(f"fore_{side}") if skin is not None else None
-    if r is None:
+    if skin is None or f"fore_{side}" not in skin.arm_radius:
         return body.penetration(E)
     s = FOREARM_SAMPLES
     pts = E[..., None, :] + s[:, None] * (W - E)[..., None, :]
     d, _ = skin.depth(pts)
-    return np.maximum(d + r * (1.0 - 0.25 * s) - allow, 0.0).max(-1)
+    return np.maximum(d + skin.forearm_radius(side, s) - allow, 0.0).max(-1)
 
 
 def choose_elbows(S, Wr, a, b, palm, side, pref, body=None, n=36, smooth=2.5, pref_weight=20.0,
