@@ -214,6 +214,36 @@ def clamp_palm(S, E, W, palm, side, angles, bend=None, margin=2.0):
     return np.where(changed[:, None, None], new, palm), changed
 
 
+def turned_into_body(body, W, target, palm, changed, local, allow=0.002, clear=0.008, window=3):
+    """(T, 3) push that takes the wrist out where turning the hand into range (target -> palm) turned it into
+    the character's skin (a salute's fingers into the forehead), or None where nothing did: the hand joints'
+    depth beyond the target hand's own, along the way out, eased over neighbouring frames. W: (T, 3) wrists,
+    local: (T, 21, 3) hand joints in the hand frame. Only on a body with skin (the proportional body is too
+    rough for it)."""
+    if getattr(body, "skin", None) is None or not np.any(changed):
+        return None
+    idx = np.flatnonzero(changed)
+    # the rig's own fingers are not the canonical hand's (up to 1.5 cm longer): a turned hand stays `clear` further out
+    margin = body.skin.joint_margin + clear
+    base = body.penetration(W[idx, None, :] + np.einsum("tij,tkj->tki", target[idx], local[idx]), margin=margin)
+    d, n = body.penetration(W[idx, None, :] + np.einsum("tij,tkj->tki", palm[idx], local[idx]), normals=True,
+                            margin=margin)
+    base = base.max(-1)
+    k = d.argmax(-1)
+    i = np.arange(len(idx))
+    extra = d[i, k] - base
+    if extra.max() <= allow:
+        return None
+    push = np.zeros((len(W), 3))
+    push[idx] = np.where(extra > allow, extra, 0.0)[:, None] * n[i, k]
+    ker = np.exp(-0.5 * (np.arange(-window, window + 1) / (window / 2.0)) ** 2)
+    ker /= ker.sum()
+    pad = np.pad(push, ((window, window), (0, 0)), mode="edge")
+    smooth = np.stack([np.convolve(pad[:, c], ker, mode="valid") for c in range(3)], -1)
+    big = np.linalg.norm(smooth, axis=-1) > np.linalg.norm(push, axis=-1)
+    return np.where(big[:, None], smooth, push)
+
+
 def clamp_hand_params(params):
     """Handshape articulation (..., 21 degrees, inference/hand.py order) with finger MCP, PIP, DIP and thumb
     MCP, IP flexion clamped into their ranges; returns (params, number of values changed)."""
