@@ -214,34 +214,44 @@ def clamp_palm(S, E, W, palm, side, angles, bend=None, margin=2.0):
     return np.where(changed[:, None, None], new, palm), changed
 
 
-def turned_into_body(body, W, target, palm, changed, local, allow=0.002, clear=0.008, window=3):
-    """(T, 3) push that takes the wrist out where turning the hand into range (target -> palm) turned it into
-    the character's skin (a salute's fingers into the forehead), or None where nothing did: the hand joints'
-    depth beyond the target hand's own, along the way out, eased over neighbouring frames. W: (T, 3) wrists,
-    local: (T, 21, 3) hand joints in the hand frame. Only on a body with skin (the proportional body is too
-    rough for it)."""
+def turned_into_body(body, W, target, palm, changed, local, W_target=None, allow=0.002, clear=0.012, touch=0.004,
+                     window=3):
+    """(T, 3) shift of the wrist for a hand turned into its range (target -> palm, about the wrist), or None
+    where none is needed. Only on a body with skin (the proportional body is too rough for it):
+    - a hand in space that the turn took into the skin (a salute's fingers into the forehead) moves out by
+      the depth its joints gained, along the way out;
+    - a hand that touches the body (the target within `touch` of the skin: a contact sign) keeps its
+      touching point where the target had it (the hand turns about its contact, not its wrist: THANK-YOU's
+      fingertips stay at the chin).
+    Eased over neighbouring frames. W: (T, 3) wrists now, W_target: where the target hand's wrist is (default
+    W), local: (T, 21, 3) hand joints in the hand frame."""
     if getattr(body, "skin", None) is None or not np.any(changed):
         return None
     idx = np.flatnonzero(changed)
-    # the rig's own fingers are not the canonical hand's (up to 1.5 cm longer): a turned hand stays `clear` further out
-    margin = body.skin.joint_margin + clear
-    base = body.penetration(W[idx, None, :] + np.einsum("tij,tkj->tki", target[idx], local[idx]), margin=margin)
-    d, n = body.penetration(W[idx, None, :] + np.einsum("tij,tkj->tki", palm[idx], local[idx]), normals=True,
-                            margin=margin)
-    base = base.max(-1)
-    k = d.argmax(-1)
     i = np.arange(len(idx))
+    Wt = W if W_target is None else W_target
+    Jt = Wt[idx, None, :] + np.einsum("tij,tkj->tki", target[idx], local[idx])
+    Jc = W[idx, None, :] + np.einsum("tij,tkj->tki", palm[idx], local[idx])
+    jm = body.skin.joint_margin
+    touching = body.penetration(Jt, margin=jm + touch).max(-1) > 0.0
+    # in space: the rig's own fingers are not the canonical hand's (up to 1.5 cm longer), so a turned hand
+    # stays `clear` further out than the joints alone need
+    base = body.penetration(Jt, margin=jm + clear).max(-1)
+    d, n = body.penetration(Jc, normals=True, margin=jm + clear)
+    k = d.argmax(-1)
     extra = d[i, k] - base
-    if extra.max() <= allow:
+    out = np.where((extra > allow)[:, None], extra[:, None] * n[i, k], 0.0)
+    # touching: the joint nearest the skin in the target stays where it was
+    near = (body.skin.depth(Jt)[0] + jm).argmax(-1)
+    out = np.where(touching[:, None], Jt[i, near] - Jc[i, near], out)
+    if np.linalg.norm(out, axis=-1).max() <= allow:
         return None
     push = np.zeros((len(W), 3))
-    push[idx] = np.where(extra > allow, extra, 0.0)[:, None] * n[i, k]
+    push[idx] = out
     ker = np.exp(-0.5 * (np.arange(-window, window + 1) / (window / 2.0)) ** 2)
     ker /= ker.sum()
     pad = np.pad(push, ((window, window), (0, 0)), mode="edge")
-    smooth = np.stack([np.convolve(pad[:, c], ker, mode="valid") for c in range(3)], -1)
-    big = np.linalg.norm(smooth, axis=-1) > np.linalg.norm(push, axis=-1)
-    return np.where(big[:, None], smooth, push)
+    return np.stack([np.convolve(pad[:, c], ker, mode="valid") for c in range(3)], -1)
 
 
 def clamp_hand_params(params):

@@ -323,7 +323,8 @@ def solve(track, rig, profile):
                                            bend)
             # a hand turned into range must not turn into the body (a salute's fingers into the forehead): the
             # wrist moves out instead, and the arm is solved again
-            push = rom.turned_into_body(body, end, track.palm[:, h], palm, clamped, local) if rnd < 3 else None
+            push = rom.turned_into_body(body, end, track.palm[:, h], palm, clamped, local,
+                                        track.wrist[:, h]) if rnd < 3 else None
             if push is None:
                 break
             wrist = end + push
