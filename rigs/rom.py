@@ -214,8 +214,8 @@ def clamp_palm(S, E, W, palm, side, angles, bend=None, margin=2.0):
     return np.where(changed[:, None, None], new, palm), changed
 
 
-def turned_into_body(body, W, target, palm, changed, local, W_target=None, allow=0.002, clear=0.012, touch=0.004,
-                     window=3):
+def turned_into_body(body, W, target, palm, changed, local, W_target=None, signing=None, allow=0.002, clear=0.012,
+                     touch=0.004, window=3):
     """(T, 3) shift of the wrist for a hand turned into its range (target -> palm, about the wrist), or None
     where none is needed. Only on a body with skin (the proportional body is too rough for it):
     - a hand in space that the turn took into the skin (a salute's fingers into the forehead) moves out by
@@ -224,7 +224,7 @@ def turned_into_body(body, W, target, palm, changed, local, W_target=None, allow
       touching point where the target had it (the hand turns about its contact, not its wrist: THANK-YOU's
       fingertips stay at the chin).
     Eased over neighbouring frames. W: (T, 3) wrists now, W_target: where the target hand's wrist is (default
-    W), local: (T, 21, 3) hand joints in the hand frame."""
+    W), local: (T, 21, 3) hand joints in the hand frame, signing: (T,) frames of a sign (default all)."""
     if getattr(body, "skin", None) is None or not np.any(changed):
         return None
     idx = np.flatnonzero(changed)
@@ -234,6 +234,8 @@ def turned_into_body(body, W, target, palm, changed, local, W_target=None, allow
     Jc = W[idx, None, :] + np.einsum("tij,tkj->tki", palm[idx], local[idx])
     jm = body.skin.joint_margin
     touching = body.penetration(Jt, margin=jm + touch).max(-1) > 0.0
+    if signing is not None:     # (T,) bool, frames of a sign: a hand arriving in a transition is still in space
+        touching &= np.asarray(signing, bool)[idx]
     # in space: the rig's own fingers are not the canonical hand's (up to 1.5 cm longer), so a turned hand
     # stays `clear` further out than the joints alone need
     base = body.penetration(Jt, margin=jm + clear).max(-1)

@@ -296,6 +296,10 @@ def solve(track, rig, profile):
 
     def hand_joints(h, side, palm):
         local = chand.joints_local(params[:, h], track.hand_scale, side)
+        signing = np.zeros(T, bool)
+        for sg in track.segments:
+            if sg.kind == "sign":
+                signing[sg.start:sg.end] = True
         return track.wrist[:, h, None, :] + np.einsum("tij,tkj->tki", palm, local)
     for h, side in enumerate(HAND_SIDES):
         if profile.mode == "floating":
@@ -314,6 +318,10 @@ def solve(track, rig, profile):
                                    track.elbow[:, h], body)
         wrist = track.wrist[:, h]
         local = chand.joints_local(params[:, h], track.hand_scale, side)
+        signing = np.zeros(T, bool)
+        for sg in track.segments:
+            if sg.kind == "sign":
+                signing[sg.start:sg.end] = True
         for rnd in range(4):
             mid, end = two_bone_ik(S, wrist, a, b, E - S)
             bend = normalize(mid - (S + end) * 0.5)
@@ -323,8 +331,8 @@ def solve(track, rig, profile):
                                            bend)
             # a hand turned into range must not turn into the body (a salute's fingers into the forehead): the
             # wrist moves out instead, and the arm is solved again
-            push = rom.turned_into_body(body, end, track.palm[:, h], palm, clamped, local,
-                                        track.wrist[:, h]) if rnd < 3 else None
+            push = rom.turned_into_body(body, end, track.palm[:, h], palm, clamped, local, track.wrist[:, h],
+                                        signing) if rnd < 3 else None
             if push is None:
                 break
             wrist = end + push
