@@ -867,12 +867,11 @@ class Synthesizer:
         forearm into it): where it would sink in, the elbow swings outward and forward (the elbow is the
         solver's pole), by the smallest of a few steps that clears it, eased over neighbouring frames."""
         skin = self.body.skin
-        r = skin.arm_radius.get(f"fore_{side}")
-        if r is None:
+        if skin.arm_radius.get(f"fore_{side}") is None:
             return mid
         shoulder = self.body.joints[f"shoulder_{side}"]
         s = np.linspace(0.15, 0.95, 7)[:, None, None]
-        radius = r * (1.0 - 0.25 * s[:, :, 0])               # the forearm thins toward the wrist
+        radius = skin.forearm_radius(side, s[:, :, 0])       # the forearm thins toward the wrist
 
         def depth(m):
             pts = m[None] + s * (wrist - m)[None]            # (7, T, 3) along the forearm

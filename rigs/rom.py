@@ -99,6 +99,23 @@ def violations(angles, tol=0.5):
     return out
 
 
+FOREARM_SAMPLES = np.linspace(0.0, 0.85, 6)   # elbow .. just behind the wrist (a contact sign's wrist may bend)
+
+
+def forearm_penetration(body, E, W, side, allow=0.002):
+    """How deep (m, >= 0) the forearm from elbow E to wrist W (..., 3) lies in the body. On a character's
+    own skin (`body.skin`): the forearm's skin (its radius measured along it on the mesh), sampled from the
+    elbow to just behind the wrist (`allow`: skin resting on skin is not inside); on a proportional body only
+    the elbow point (the body there is a rough box)."""
+    skin = getattr(body, "skin", None)
+    if skin is None or f"fore_{side}" not in skin.arm_radius:
+        return body.penetration(E)
+    s = FOREARM_SAMPLES
+    pts = E[..., None, :] + s[:, None] * (W - E)[..., None, :]
+    d, _ = skin.depth(pts)
+    return np.maximum(d + skin.forearm_radius(side, s) - allow, 0.0).max(-1)
+
+
 def choose_elbows(S, Wr, a, b, palm, side, pref, body=None, n=36, smooth=2.5, pref_weight=20.0,
                   comfort=150.0):
     """Elbow positions (T, 3) on each frame's swivel circle that keep pronation and the wrist inside their
@@ -133,7 +150,8 @@ def choose_elbows(S, Wr, a, b, palm, side, pref, body=None, n=36, smooth=2.5, pr
     cost = (ex + pref_weight * np.degrees(phi)[None] ** 2 / 90.0 ** 2 * 10.0
             + comfort * sum((ang[k] / (0.5 * (hi - lo))) ** 2 for k, (lo, hi) in LIMITS.items() if k != "elbow"))
     if body is not None:   # an elbow inside the torso is no option; one above the shoulder looks strained
-        cost = cost + 1e4 * (body.penetration(E) / max(body.W, 1e-6)) ** 2 * 100.0
+        pen = forearm_penetration(body, E, Wn, side)
+        cost = cost + 1e6 * (pen / max(body.W, 1e-6)) ** 2 + 2e4 * pen / max(body.W, 1e-6)
         rise = ((E - Sn) @ body.up) / max(a, 1e-9)          # 0: elbow at shoulder height, 1: straight up
         cost = cost + 6000.0 * np.maximum(rise, 0.0) ** 2 + 300.0 * np.maximum(rise + 0.3, 0.0) ** 2
         # nor one swung in front of the chest (toward the midline past the shoulder)
@@ -194,6 +212,48 @@ def clamp_palm(S, E, W, palm, side, angles, bend=None, margin=2.0):
     y = (D @ v[..., None])[..., 0]
     new = rotation_between(f, y) @ D
     return np.where(changed[:, None, None], new, palm), changed
+
+
+def turned_into_body(body, W, target, palm, changed, local, W_target=None, signing=None, allow=0.002, clear=0.012,
+                     touch=0.004, window=3):
+    """(T, 3) shift of the wrist for a hand turned into its range (target -> palm, about the wrist), or None
+    where none is needed. Only on a body with skin (the proportional body is too rough for it):
+    - a hand in space that the turn took into the skin (a salute's fingers into the forehead) moves out by
+      the depth its joints gained, along the way out;
+    - a hand that touches the body (the target within `touch` of the skin: a contact sign) keeps its
+      touching point where the target had it (the hand turns about its contact, not its wrist: THANK-YOU's
+      fingertips stay at the chin).
+    Eased over neighbouring frames. W: (T, 3) wrists now, W_target: where the target hand's wrist is (default
+    W), local: (T, 21, 3) hand joints in the hand frame, signing: (T,) frames of a sign (default all)."""
+    if getattr(body, "skin", None) is None or not np.any(changed):
+        return None
+    idx = np.flatnonzero(changed)
+    i = np.arange(len(idx))
+    Wt = W if W_target is None else W_target
+    Jt = Wt[idx, None, :] + np.einsum("tij,tkj->tki", target[idx], local[idx])
+    Jc = W[idx, None, :] + np.einsum("tij,tkj->tki", palm[idx], local[idx])
+    jm = body.skin.joint_margin
+    touching = body.penetration(Jt, margin=jm + touch).max(-1) > 0.0
+    if signing is not None:     # (T,) bool, frames of a sign: a hand arriving in a transition is still in space
+        touching &= np.asarray(signing, bool)[idx]
+    # in space: the rig's own fingers are not the canonical hand's (up to 1.5 cm longer), so a turned hand
+    # stays `clear` further out than the joints alone need
+    base = body.penetration(Jt, margin=jm + clear).max(-1)
+    d, n = body.penetration(Jc, normals=True, margin=jm + clear)
+    k = d.argmax(-1)
+    extra = d[i, k] - base
+    out = np.where((extra > allow)[:, None], extra[:, None] * n[i, k], 0.0)
+    # touching: the joint nearest the skin in the target stays where it was
+    near = (body.skin.depth(Jt)[0] + jm).argmax(-1)
+    out = np.where(touching[:, None], Jt[i, near] - Jc[i, near], out)
+    if np.linalg.norm(out, axis=-1).max() <= allow:
+        return None
+    push = np.zeros((len(W), 3))
+    push[idx] = out
+    ker = np.exp(-0.5 * (np.arange(-window, window + 1) / (window / 2.0)) ** 2)
+    ker /= ker.sum()
+    pad = np.pad(push, ((window, window), (0, 0)), mode="edge")
+    return np.stack([np.convolve(pad[:, c], ker, mode="valid") for c in range(3)], -1)
 
 
 def clamp_hand_params(params):

@@ -30,6 +30,7 @@ _MOUTH_BELOW_NOSE = 0.43
 _EYES_ABOVE_NOSE = 0.42
 _FOREHEAD_ABOVE_EYES = 0.40
 _EYE_HALF_SPACING = 0.032     # metres at an adult 0.39 m shoulder width (interpupillary ~63 mm)
+FOREARM_AT = np.linspace(0.0, 1.0, 6)   # where along the forearm its radius is measured
 _CLEARANCE = 0.015            # metres: a 'near' (non-touching) head location stays at least this far off the skin
 
 
@@ -175,6 +176,17 @@ class SkinBody:
     margin: float = 0.0                      # joint centres count as inside this far out of the skin
     counts: dict = field(default_factory=dict)
     joint_margin: np.ndarray = None          # (21,) per hand joint: tips are on the skin, knuckles a radius in
+    forearm: dict = field(default_factory=dict)   # 'L', 'R' -> skin radius (m) at FOREARM_AT along elbow -> wrist
+
+    def forearm_radius(self, side, s):
+        """The forearm's skin radius at fractions `s` along elbow -> wrist: measured on the mesh (a forearm is
+        ~40 mm thick below the elbow, ~22 at the wrist), else the median capsule radius thinning to the wrist."""
+        s = np.asarray(s, float)
+        prof = self.forearm.get(side)
+        if prof is not None:
+            return np.interp(s, FOREARM_AT, prof)
+        r = self.arm_radius.get(f"fore_{side}", 0.0)
+        return r * (1.0 - 0.25 * s)
 
     def regions(self):
         return [self.head, self.torso] + list(self.thighs)
@@ -358,6 +370,21 @@ def fit_skin_body(vertices, weights, body, margin=None, landmark_points=None):
             pts = V[labels == f"{seg}_{side}"]
             if len(pts):
                 arm_radius[f"{seg}_{side}"] = float(np.median(_seg_dist(pts, j[f"{ka}_{side}"], j[f"{kb}_{side}"])))
+    forearm = {}
+    for side in ("L", "R"):   # the forearm's thickness along it (90th percentile of the skin's distance per slice)
+        e, w = j[f"elbow_{side}"], j[f"wrist_{side}"]
+        pts = V[labels == f"fore_{side}"]
+        ew = w - e
+        t = (pts - e) @ ew / max(float(ew @ ew), 1e-12)
+        dist = np.linalg.norm(pts - e - t[:, None] * ew, axis=-1)
+        prof = []
+        for at in FOREARM_AT:
+            sel = np.abs(t - at) < 0.1
+            prof.append(float(np.percentile(dist[sel], 90)) if sel.sum() >= 8 else np.nan)
+        prof = np.array(prof)
+        if np.isfinite(prof).sum() >= 2:
+            ok = np.isfinite(prof)
+            forearm[side] = np.interp(FOREARM_AT, FOREARM_AT[ok], prof[ok])
     for side in ("L", "R"):   # the wrist's own thickness: the mesh's wrist is not centred on its joint
         e, w = j[f"elbow_{side}"], j[f"wrist_{side}"]
         ax = (w - e) / np.linalg.norm(w - e)
@@ -381,7 +408,7 @@ def fit_skin_body(vertices, weights, body, margin=None, landmark_points=None):
     if wrists:
         jm[0] = max(jm[0], max(wrists))
     jm[list(chand.TIPS.values())] = 0.0
-    return SkinBody(head, torso, thighs, arm_radius, landmarks, heights, float(margin), counts, jm + 0.004)
+    return SkinBody(head, torso, thighs, arm_radius, landmarks, heights, float(margin), counts, jm + 0.004, forearm)
 
 
 def _face_landmarks(pts, body, head, unit):

@@ -329,6 +329,10 @@ def solve(track, rig, profile):
 
     def hand_joints(h, side, palm):
         local = chand.joints_local(params[:, h], track.hand_scale, side)
+        signing = np.zeros(T, bool)
+        for sg in track.segments:
+            if sg.kind == "sign":
+                signing[sg.start:sg.end] = True
         return track.wrist[:, h, None, :] + np.einsum("tij,tkj->tki", palm, local)
     for h, side in enumerate(HAND_SIDES):
         if profile.mode == "floating":
@@ -345,9 +349,26 @@ def solve(track, rig, profile):
         # elbow can give is clamped (the hand turns toward the nearest reachable orientation) and reported
         E, ang = rom.choose_elbows(np.broadcast_to(S, (T, 3)), track.wrist[:, h], a, b, track.palm[:, h], side,
                                    track.elbow[:, h], body)
-        mid, end = two_bone_ik(S, track.wrist[:, h], a, b, E - S)
-        bend = normalize(mid - (S + end) * 0.5)
-        palm, clamped = rom.clamp_palm(np.broadcast_to(S, (T, 3)), mid, end, track.palm[:, h], side, ang, bend)
+        wrist = track.wrist[:, h]
+        local = chand.joints_local(params[:, h], track.hand_scale, side)
+        signing = np.zeros(T, bool)
+        for sg in track.segments:
+            if sg.kind == "sign":
+                signing[sg.start:sg.end] = True
+        for rnd in range(4):
+            mid, end = two_bone_ik(S, wrist, a, b, E - S)
+            bend = normalize(mid - (S + end) * 0.5)
+            if rnd:
+                ang = rom.arm_angles(np.broadcast_to(S, (T, 3)), mid, end, track.palm[:, h], side, bend)
+            palm, clamped = rom.clamp_palm(np.broadcast_to(S, (T, 3)), mid, end, track.palm[:, h], side, ang,
+                                           bend)
+            # a hand turned into range must not turn into the body (a salute's fingers into the forehead): the
+            # wrist moves out instead, and the arm is solved again
+            push = rom.turned_into_body(body, end, track.palm[:, h], palm, clamped, local, track.wrist[:, h],
+                                        signing) if rnd < 3 else None
+            if push is None:
+                break
+            wrist = end + push
         if clamped.any():
             worst = rom.violations(ang)
             what = ", ".join(f"{k.replace('_', ' ')} {v[1]:.0f} deg" for k, v in worst.items())
