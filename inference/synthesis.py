@@ -433,10 +433,10 @@ class Synthesizer:
             out[self.nd] = Chunk.hold(base, n)
         start = self._posture(spec, self.dom, base)
         dom = self._apply_moves(start, entry.get("move", []), n, self.dom, spec, base)
-        if spec.get("contact") and spec["loc"] in self.ph.locations:
-            dom = self._natural_turn(dom, spec["contact"], self.dom)
-            if getattr(self.body, "skin", None) is not None:
-                dom = self._pivot_clear(dom, spec["contact"], self.dom)
+        if getattr(self.body, "skin", None) is not None and spec.get("contact") and spec["loc"] in self.ph.locations:
+            # on a character's own skin (the proportional body has no pivot against collisions): into human range
+            # about the contact point, then out of the body about it
+            dom = self._pivot_clear(self._natural_turn(dom, spec["contact"], self.dom), spec["contact"], self.dom)
         out[self.dom] = dom
         if sym == "base" and entry.get("base_follows"):
             out[self.nd] = self._carried(out[self.nd], dom)
@@ -518,8 +518,13 @@ class Synthesizer:
         pts, margin = pts[:, :-2], margin[:-2].copy()   # the forearm is the elbow's business here
         margin[0] = margin[9]                            # and the wrist bends
         rel = pts - c[:, None]                                                                  # from the contact
-        cands = [np.eye(3)] + [axis_angle_matrix(ax, a) for ax in (body.left, body.up, body.forward)
-                               for a in self._PIVOTS]
+        axes = (body.left, body.up, body.forward)
+        single = [axis_angle_matrix(ax, a) for ax in axes for a in self._PIVOTS]
+        # and tilts about two body axes at once (GIRL's thumb on the jaw: one axis cleared the knuckles only
+        # by a turn the arm cannot give)
+        pairs = [axis_angle_matrix(axes[i], a) @ axis_angle_matrix(axes[j], b) for i in range(3)
+                 for j in range(i + 1, 3) for a in self._PIVOTS[:6] for b in self._PIVOTS[:6]]
+        cands = [np.eye(3)] + single + pairs
         base_pen = None
         best, best_cost = None, np.inf
         for k, R in enumerate(cands):
@@ -529,10 +534,12 @@ class Synthesizer:
                 if pen <= 0.001:
                     best = None
                     break
-            angle = 0.0 if k == 0 else abs(self._PIVOTS[(k - 1) % len(self._PIVOTS)])
+            angle = float(np.arccos(np.clip((np.trace(R) - 1) / 2, -1, 1)))
+            cost = pen + 0.01 * angle
+            if cost >= best_cost:
+                continue
             # a tilt the arm cannot give (the solver would turn the hand back about the wrist): 1 mm a degree
-            cost = pen + 0.01 * angle + 0.001 * self._unnatural(c + (chunk.pos - c) @ R.T,
-                                                                np.einsum("ij,tjk->tik", R, chunk.rot), side)
+            cost += 0.001 * self._unnatural(c + (chunk.pos - c) @ R.T, np.einsum("ij,tjk->tik", R, chunk.rot), side)
             if cost < best_cost:
                 best, best_cost = R, cost
         pos, rot = chunk.pos, chunk.rot
