@@ -13,7 +13,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 # ASL signs that touch the body (chest, chin, mouth, nose, cheek, forehead, temple, ear, neck, stomach). Measured but
 # not asserted (docs/notes/skin.md, contact.md): SORRY (now the front of the A fist on the chest, Handspeak's form:
-# 8-13 mm) and SHOULDER (the dominant hand on its own dominant shoulder, no public description found: 3-21 mm).
+# 8-13 mm) and SHOULDER (now on the non-dominant shoulder, branch lexb: 9 mm on the default skeleton, others
+# not yet measured).
 CONTACT_SIGNS = ["MY", "MOTHER", "FATHER", "HELLO", "THINK", "KNOW", "EAT", "PLEASE", "ME", "GIRL", "BOY",
                  "THANK-YOU", "GOOD", "WOMAN", "MAN", "DEAF", "HOME", "WATER", "HAPPY", "SMELL", "PHONE", "NECKTIE",
                  "HEART", "STOMACH", "WRONG", "LIE"]
