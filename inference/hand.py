@@ -106,10 +106,12 @@ def surface_point(joints, name):
         return (j[..., 17, :] + j[..., 0, :]) * 0.5 - _X * PALM_THICKNESS * 0.4
     if name == "knuckles":
         return j[..., 9, :] - _Z * FINGER_THICKNESS * 0.5
+    if name == "fist":   # the palm side of a closed hand: the curled middle finger's middle knuckle (A on the chest)
+        return j[..., 10, :] + _Z * FINGER_THICKNESS * 0.5
     raise KeyError(name)
 
 
-SURFACES = ("palm", "back", "wrist", "fingertips", "index_side", "pinky_side", "knuckles",
+SURFACES = ("palm", "back", "wrist", "fingertips", "index_side", "pinky_side", "knuckles", "fist",
             *(f"{f}_tip" for f in TIPS), *(f"{f}_pad" for f in TIPS))
 
 

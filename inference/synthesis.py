@@ -449,7 +449,9 @@ class Synthesizer:
         start = self._posture(spec, self.dom, base)
         dom = self._apply_moves(start, entry.get("move", []), n, self.dom, spec, base)
         if getattr(self.body, "skin", None) is not None and spec.get("contact") and spec["loc"] in self.ph.locations:
-            dom = self._pivot_clear(dom, spec["contact"], self.dom)
+            # on a character's own skin (the proportional body has no pivot against collisions): into human range
+            # about the contact point, then out of the body about it
+            dom = self._pivot_clear(self._natural_turn(dom, spec["contact"], self.dom), spec["contact"], self.dom)
         out[self.dom] = dom
         if sym == "base" and entry.get("base_follows"):
             out[self.nd] = self._carried(out[self.nd], dom)
@@ -467,6 +469,55 @@ class Synthesizer:
                 mir = Chunk(mir.pos[idx], mir.rot[idx], mir.params[idx])
             out[self.nd] = mir
         return out
+
+    def _relaxed_pole(self, side):
+        """The elbow direction of a relaxed arm: down, out and back (the solver's preference)."""
+        return -self.body.up + 0.45 * self.body.side_vec(side) - 0.25 * self.body.forward
+
+    def _arm_angles(self, pos, rot, side):
+        """(angles, clamped palms, changed) of a hand path with the elbow the rig solver would choose (rigs/rom.py:
+        the elbow on its swivel circle that keeps pronation and the wrist inside human ranges of motion)."""
+        from ..rigs import rom      # pure numpy; the solver turns what no elbow can give about the wrist
+        a, b = self.body.arm_lengths(side)
+        S = np.broadcast_to(self.body.joints[f"shoulder_{side}"], pos.shape)
+        pref, _ = two_bone_ik(S, pos, a, b, self._relaxed_pole(side))
+        E, ang = rom.choose_elbows(S, pos, a, b, rot, side, pref, self.body)
+        mid, end = two_bone_ik(S, pos, a, b, E - S)
+        bend = normalize(mid - (S + end) * 0.5)
+        new, changed = rom.clamp_palm(S, mid, end, rot, side, ang, bend, margin=self._ROM_MARGIN)
+        return ang, new, changed
+
+    def _unnatural(self, pos, rot, side):
+        """Degrees the solver would turn this hand path (its worst frame) to bring it into human ranges."""
+        _, new, changed = self._arm_angles(pos, rot, side)
+        if not changed.any():
+            return 0.0
+        cos = (np.einsum("tij,tij->t", new[changed], rot[changed]) - 1) / 2
+        return float(np.degrees(np.arccos(np.clip(cos, -1, 1))).max())
+
+    _ROM_MARGIN = 6.0      # degrees inside the ranges: the solver's own elbow choice over the whole text differs a little
+
+    def _natural_turn(self, chunk, surface, side, rounds=4):
+        """A contact sign whose lexicon orientation no elbow can give within human ranges of motion (THINK's
+        index at the temple with the palm back and fingers in-up needs 130 degrees of supination): the rig
+        solver would turn the hand about its wrist into range and the touch would be lost by 3-15 cm. Here the
+        hand turns about its contact point instead, by one rotation for the whole sign (the nearest natural
+        orientation, averaged over the sign's frames), so the contact point's path is kept."""
+        local = np.stack([self.local_point(p, surface, side) for p in chunk.params])          # (T, 3)
+        c = chunk.pos + np.einsum("tij,tj->ti", chunk.rot, local)                               # contact points
+        pos, rot = chunk.pos, chunk.rot
+        turned = False
+        for _ in range(rounds):
+            _, new, changed = self._arm_angles(pos, rot, side)
+            if not changed.any():
+                break
+            D = np.einsum("tij,tkj->tik", new[changed], rot[changed]).mean(0)
+            u, _, vt = np.linalg.svd(D)
+            R = u @ np.diag([1.0, 1.0, np.linalg.det(u @ vt)]) @ vt
+            pos = c + np.einsum("ij,tj->ti", R, pos - c)
+            rot = np.einsum("ij,tjk->tik", R, rot)
+            turned = True
+        return Chunk(pos, rot, chunk.params) if turned else chunk
 
     def compound_chunks(self, entry, duration=None):
         """{side: Chunk} of a compound (BED + ROOM = BEDROOM, BOY + FRIEND = BOYFRIEND): its parts, each signed as
@@ -528,8 +579,13 @@ class Synthesizer:
         pts, margin = pts[:, :-2], margin[:-2].copy()   # the forearm is the elbow's business here
         margin[0] = margin[9]                            # and the wrist bends
         rel = pts - c[:, None]                                                                  # from the contact
-        cands = [np.eye(3)] + [axis_angle_matrix(ax, a) for ax in (body.left, body.up, body.forward)
-                               for a in self._PIVOTS]
+        axes = (body.left, body.up, body.forward)
+        single = [axis_angle_matrix(ax, a) for ax in axes for a in self._PIVOTS]
+        # and tilts about two body axes at once (GIRL's thumb on the jaw: one axis cleared the knuckles only
+        # by a turn the arm cannot give)
+        pairs = [axis_angle_matrix(axes[i], a) @ axis_angle_matrix(axes[j], b) for i in range(3)
+                 for j in range(i + 1, 3) for a in self._PIVOTS[:6] for b in self._PIVOTS[:6]]
+        cands = [np.eye(3)] + single + pairs
         base_pen = None
         best, best_cost = None, np.inf
         for k, R in enumerate(cands):
@@ -539,8 +595,12 @@ class Synthesizer:
                 if pen <= 0.001:
                     best = None
                     break
-            angle = 0.0 if k == 0 else abs(self._PIVOTS[(k - 1) % len(self._PIVOTS)])
+            angle = float(np.arccos(np.clip((np.trace(R) - 1) / 2, -1, 1)))
             cost = pen + 0.01 * angle
+            if cost >= best_cost:
+                continue
+            # a tilt the arm cannot give (the solver would turn the hand back about the wrist): 1 mm a degree
+            cost += 0.001 * self._unnatural(c + (chunk.pos - c) @ R.T, np.einsum("ij,tjk->tik", R, chunk.rot), side)
             if cost < best_cost:
                 best, best_cost = R, cost
         pos, rot = chunk.pos, chunk.rot

@@ -318,6 +318,27 @@ def _twist_shares(rig, fa_n, hd_n, elbow, wrist):
     return shares
 
 
+def _split_forearm_swing(rig, fa_n, hd_n, shares, R_fa, f, tau, mid, end):
+    """(T, 3, 3) small swing of the forearm that puts the wrist back on its target when the forearm is split
+    into bones off one line (MakeHuman lowerarm02 lies 4.7 mm off the lowerarm01 -> wrist line): each piece
+    rolls by its own share of the twist about the elbow -> wrist axis, which carries an off-line piece, and
+    the wrist, sideways (up to 3.5 mm on that skeleton); identity for a forearm in one piece."""
+    path = []
+    p = rig[hd_n].parent
+    while p is not None and p != fa_n and len(path) < 4:
+        path.append(p)
+        p = rig[p].parent
+    if p != fa_n or not path:
+        return np.broadcast_to(np.eye(3), R_fa.shape)
+    chain = [fa_n] + path[::-1] + [hd_n]
+    R0 = axis_angle_matrix(f, -tau * shares[fa_n]) @ R_fa @ rig[fa_n].rest[:3, :3].T   # rest -> posed, no roll
+    wrist = mid.copy()
+    for k, n in enumerate(chain[:-1]):
+        v = rig[chain[k + 1]].head - rig[n].head
+        wrist = wrist + (axis_angle_matrix(f, tau * shares.get(n, shares[fa_n])) @ (R0 @ v)[..., None])[..., 0]
+    return rotation_between(wrist - mid, end - mid)
+
+
 def solve(track, rig, profile):
     """Channels for every keyed bone of `profile` that reproduce `track` on `rig`."""
     T = track.n_frames
@@ -402,6 +423,7 @@ def solve(track, rig, profile):
             tau = _twist_about(R_hand @ np.swapaxes(R_carry, -1, -2), f)
             shares = rest.value(("twist", fa_n, hd_n), lambda: _twist_shares(rig, fa_n, hd_n, fa.head, hd.head))
             R_fa = axis_angle_matrix(f, tau * shares[fa_n]) @ R_fa
+            R_fa = _split_forearm_swing(rig, fa_n, hd_n, shares, R_fa, f, tau, mid, end) @ R_fa
             L = poses.local(ua_n, _m4(R_ua, np.broadcast_to(S, (T, 3))))
             sol.channels.append(Channel(ua_n, "rotation_quaternion", _quat_channel(L), grp))
             L = poses.local(fa_n, _m4(R_fa, mid))

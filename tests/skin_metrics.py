@@ -109,11 +109,12 @@ class SkinProbe:
             x, z = R[:, 0], R[:, 2]
             wrist = self.rig[self.profile.measure("hand", side)].head
             fm = self.profile.fingers(side, "finger_measure")
-            tips, knuck = {}, {}
+            tips, knuck, middle = {}, {}, {}
             for f, chain in fm.items():
                 if chain and all(b and b in self.rig for b in chain):
                     tips[f] = _finger_end(self.rig, self.profile, f, side, chain)
                     knuck[f] = self.rig[chain[0]].head
+                    middle[f] = self.rig[chain[1]].head if len(chain) > 1 else None
             sx = 1.0 if side == "R" else -1.0     # +x of the hand frame is the thumb side for both hands here
             near = lambda c, r: np.linalg.norm(P - c, axis=-1) < r * scale  # noqa: E731
             s = {}
@@ -125,6 +126,8 @@ class SkinProbe:
                 s["palm"] = hand[near(c, 0.035) & ((P - c) @ z > 0)]
                 s["back"] = hand[near(c, 0.035) & ((P - c) @ z < 0)]
                 s["knuckles"] = hand[near(knuck["middle"], 0.02) & ((P - knuck["middle"]) @ z < 0)]
+            if middle.get("middle") is not None:     # a fist's front: around the middle finger's middle knuckle
+                s["fist"] = hand[near(middle["middle"], 0.014)]
             tipsets = [s[k] for k in ("index_tip", "middle_tip", "ring_tip") if k in s]
             if tipsets:
                 s["fingertips"] = np.concatenate(tipsets)
