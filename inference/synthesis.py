@@ -150,7 +150,7 @@ class Synthesizer:
         rot = np.stack([np.cross(y, z), y, z], -1)
         # clear of the torso (a heavier body model): step forward until no hand joint is inside it
         for _ in range(8):
-            joints = pos + hand.joints_local(params, self.scale, side) @ rot.T
+            joints = pos + hand.joints_local(params, self.scale, side, self.body.hand_geometry(side)) @ rot.T
             if self.body.penetration(joints).max() <= 0.0:
                 break
             pos = pos + 0.02 * b.W * fwd
@@ -180,7 +180,7 @@ class Synthesizer:
         # skin thickness (hand.PALM_THICKNESS...) is in metres for the default hand: work at that size and
         # scale the point, so a hand twice the size is also twice as thick (contacts scale with the rig)
         s0 = BodyModel.default().hand_scale
-        j = hand.joints_local(params, s0, "R")
+        j = hand.joints_local(params, s0, "R", self.body.hand_geometry(side))
         p = (hand.surface_point(j, surface) if surface else (j[0] + j[9]) * 0.5) * (self.scale / s0)
         if side == "L":
             p = p * np.array([-1.0, 1.0, 1.0])
@@ -726,7 +726,7 @@ class Synthesizer:
     def _hand_points(self, wrists, palms, params, side):
         """(points (T, K, 3), per-point margin or None): the 21 joints; on a character's skin also the palm's
         edges (the heel of the hand is wider than the joints' lines) and the forearm's end behind the wrist."""
-        local = hand.joints_local(params, self.scale, side)
+        local = hand.joints_local(params, self.scale, side, self.body.hand_geometry(side))
         skin = getattr(self.body, "skin", None)
         margin = None
         if skin is not None:

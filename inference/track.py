@@ -44,7 +44,7 @@ class PoseTrack:
         """(T, 2, 21, 3) world positions of the 21 hand joints of both hands."""
         out = np.empty(self.hand_params.shape[:2] + (21, 3))
         for h, side in enumerate(HAND_SIDES):
-            local = hand.joints_local(self.hand_params[:, h], self.hand_scale, side)
+            local = hand.joints_local(self.hand_params[:, h], self.hand_scale, side, _geometry(self.body, side))
             out[:, h] = self.wrist[:, h, None, :] + np.einsum("tij,tkj->tki", self.palm[:, h], local)
         return out
 
@@ -93,3 +93,9 @@ def still_cuts(track, chunk):
             break
         cuts.append(int(cand[np.argmin(np.abs(cand - target))]))
     return cuts + [T]
+
+
+def _geometry(body, side):
+    """The body's own hand on `side` (a body model without one, or an older one: the canonical hand)."""
+    get = getattr(body, "hand_geometry", None)
+    return get(side) if get is not None else None

@@ -124,7 +124,46 @@ def measure_body(rig, profile):
     if mid and all(b and b in rig for b in mid):
         tip = _finger_end(rig, profile, "middle", "R", mid)
         scale = float(np.linalg.norm(tip - rig[profile.measure("hand", "R")].head) / chand.HAND_LENGTH)
-    return BodyModel(j, hand_scale=scale)
+    body = BodyModel(j, hand_scale=scale)
+    body.hands.update(measure_hands(rig, profile, scale))
+    return body
+
+
+def measure_hands(rig, profile, scale, vertices=None, weights=None, hand_points=None):
+    """{side: inference.hand.HandGeometry}: each hand as the rig has it (rigs/hand_geometry.py). With the mesh
+    (vertices (N, 3) canonical rest, weights (N, G) over rig.bones) the fingertips reach its skin; a hand
+    without any finger bone is measured rigid from `hand_points` ({side: (M, 3)} its mesh points) when given,
+    else left canonical. A hand with only some finger bones is left canonical too."""
+    from . import hand_geometry
+    names = list(rig.bones)
+    dom = np.asarray(weights).argmax(axis=1) if weights is not None else None
+    out = {}
+    for side in HAND_SIDES:
+        fm = profile.fingers(side, "finger_measure")
+        wrist = rig[profile.measure("hand", side)].head
+        frame = hand_frame_rest(rig, profile, side)
+        full = all(len(fm[f]) == 3 and all(b and b in rig for b in fm[f]) for f in FINGERS)
+        if full:
+            heads = {f: np.stack([rig[b].head for b in fm[f]]) for f in FINGERS}
+            ends = {f: _finger_end(rig, profile, f, side, fm[f]) for f in FINGERS}
+            tips = None
+            if dom is not None:
+                V = np.asarray(vertices, float)
+                tips = {f: V[dom == names.index(fm[f][-1])] for f in FINGERS}
+            out[side] = hand_geometry.from_chains(wrist, frame, heads, ends, side, scale, tips)
+        elif not any(b and b in rig for f in FINGERS for b in fm[f]) and hand_points and side in hand_points:
+            g = hand_geometry.rigid_from_mesh(hand_points[side], wrist, frame, side, scale)
+            if g is not None:
+                out[side] = g
+    return out
+
+
+def _own_hand_frame(rig, profile, side, body):
+    """The hand's axes at rest: the bone-derived frame, turned to the mesh hand's own where it was measured
+    (a rig without finger bones)."""
+    R = hand_frame_rest(rig, profile, side)
+    g = body.hand_geometry(side) if hasattr(body, "hand_geometry") else None
+    return R if g is None or g.frame is None else R @ g.frame
 
 
 def _finger_end(rig, profile, finger, side, chain):
@@ -293,14 +332,16 @@ def solve(track, rig, profile):
     poses = _Poses(rig, T)
     body = track.body
     params, _ = rom.clamp_hand_params(track.hand_params)   # fingers inside their ranges of motion
+    fingerless = []
 
     def hand_joints(h, side, palm):
-        local = chand.joints_local(params[:, h], track.hand_scale, side)
+        local = chand.joints_local(params[:, h], track.hand_scale, side, body.hands.get(side))
         return track.wrist[:, h, None, :] + np.einsum("tij,tkj->tki", palm, local)
     for h, side in enumerate(HAND_SIDES):
         if profile.mode == "floating":
             _solve_floating_hand(sol, poses, rig, profile, track, h, side)
-            _solve_fingers(sol, poses, rig, profile, side, hand_joints(h, side, track.palm[:, h]))
+            if _solve_fingers(sol, poses, rig, profile, side, hand_joints(h, side, track.palm[:, h])):
+                fingerless.append(side)
             continue
         ua_n, fa_n, hd_n = (profile.measure(p, side) for p in ("upper_arm", "forearm", "hand"))
         ua, fa, hd = rig[ua_n], rig[fa_n], rig[hd_n]
@@ -323,7 +364,7 @@ def solve(track, rig, profile):
             sol.warnings.append(f"{'Left' if side == 'L' else 'Right'} hand{where}: the target needs a joint beyond "
                                 f"human range ({what} past the limit on {int(clamped.sum())} frames); the hand was "
                                 "turned to the nearest natural pose")
-        R_off = hand_frame_rest(rig, profile, side).T @ hd.rest[:3, :3]
+        R_off = _own_hand_frame(rig, profile, side, body).T @ hd.rest[:3, :3]
         R_hand = palm @ R_off
         sol.targets[side] = {"wrist": end, "hand_rot": R_hand, "hand_bone": hd_n, "elbow": mid}
         grp = f"arm{side}"
@@ -389,7 +430,14 @@ def solve(track, rig, profile):
                                            {c.path + c.bone: c for c in sol.channels if c.group == grp},
                                            rig.unit if rig.axes is not None else 1.0)
         # the fingers follow the hand as turned into range
-        _solve_fingers(sol, poses, rig, profile, side, hand_joints(h, side, palm))
+        if _solve_fingers(sol, poses, rig, profile, side, hand_joints(h, side, palm)):
+            fingerless.append(side)
+    if fingerless:
+        rigid = all(getattr(body.hands.get(s), "rigid", None) is not None for s in fingerless)
+        sol.warnings.append(
+            "The rig has no finger bones (finger bones missing on the "
+            + " hand and the ".join(fingerless) + " hand): its hands keep the shape they are modelled in, "
+            "fingers straight where a sign bends them" + ("; contacts and collision use that shape" if rigid else ""))
     _solve_head(sol, poses, rig, profile, track)
     from .face_bones import solve_face_bones   # here: face_bones uses this module's helpers
     solve_face_bones(sol, poses, rig, profile, track)
@@ -409,7 +457,7 @@ def _solve_floating_hand(sol, poses, rig, profile, track, h, side):
     """A hand without an arm (half-body avatar): placed and oriented directly, location + rotation keys."""
     hd_n = profile.measure("hand", side)
     hd = rig[hd_n]
-    R_hand = track.palm[:, h] @ (hand_frame_rest(rig, profile, side).T @ hd.rest[:3, :3])
+    R_hand = track.palm[:, h] @ (_own_hand_frame(rig, profile, side, track.body).T @ hd.rest[:3, :3])
     end = track.wrist[:, h]
     sol.targets[side] = {"wrist": end, "hand_rot": R_hand, "hand_bone": hd_n}
     grp = f"arm{side}"
@@ -441,7 +489,8 @@ def _finger_geometry(rig, profile, side, f, chain, k):
 def _solve_fingers(sol, poses, rig, profile, side, J, contact=(0.035, 0.02)):
     """Each finger bone swung onto its segment of the synthesised hand; then the thumb is bent (two-bone
     IK on its last two bones) so that where the canonical thumb tip touches a fingertip (O, F, flat-O),
-    the rig's thumb tip touches the rig's fingertip too, whatever the rig's finger proportions."""
+    the rig's thumb tip touches the rig's fingertip too, whatever the rig's finger proportions.
+    True when the hand has no finger bones at all (nothing keyed, the caller warns)."""
     grp = f"fingers{side}"
     chains = profile.fingers(side)
     found = {}
@@ -535,11 +584,14 @@ def _solve_fingers(sol, poses, rig, profile, side, J, contact=(0.035, 0.02)):
         g = f"{grp}.{finger_of[name]}"
         sol.channels.append(Channel(name, "rotation_quaternion", q, g))
         per.setdefault(g, {})[name] = q
+    if missing and not found and len(missing) == sum(len(c) for c in chains.values()):
+        return True     # no finger bones at all: solve() tells the user once for both hands
     if missing:
         sol.warnings.append(f"{len(missing)} finger bones missing on the {side} hand ({missing[0]}, ...): "
                             "those fingers are not animated")
     for g, refs in per.items():
         sol.error_fns[g] = _angle_error(refs, 0.04)
+    return False
 
 
 def _solve_head(sol, poses, rig, profile, track):
