@@ -618,7 +618,7 @@ class Synthesizer:
                     start = frame
                 append(sc, max(len(c) for c in sc.values()))
             if entry["dom"].get("contact") and entry["dom"].get("loc") in self.ph.locations:
-                touching.append((start, frame))
+                touching.append((start, frame, entry["dom"]["contact"]))
             segments.append(Segment(item.gloss, "sign", start, frame, item.words, item.span, "lexicon",
                                     bool(entry.get("review", False))))
             marks.append((start, frame, item.marks, item, k))
@@ -632,16 +632,40 @@ class Synthesizer:
         palm = np.stack([np.concatenate([c.rot for c in chunks[s]]) for s in HAND_SIDES], 1)
         params = np.stack([np.concatenate([c.params for c in chunks[s]]) for s in HAND_SIDES], 1)
         self._touching = np.zeros(len(wrist), bool)
-        for a, b in touching:
+        for a, b, _ in touching:
             self._touching[a:b] = True
         wrist = self._keep_out_of_body(wrist, palm, params)
         self._touching = None
         wrist = self._clamp_reach(wrist)
         elbow = self._elbows(wrist)
         head, brows, face = self._nonmanuals(len(wrist), marks, segments, wrist)
-        track = PoseTrack(fps, self.body, wrist, palm, params, elbow, head, brows, segments, self.scale, face)
+        track = PoseTrack(fps, self.body, wrist, palm, params, elbow, head, brows, segments, self.scale, face,
+                          self._contact_points(len(wrist), params, touching))
         track.check()
         return track
+
+    def _contact_points(self, n, params, touching):
+        """(n, 2, 3) hand-frame point the dominant hand touches with during contact signs, eased to the wrist
+        (0) over 0.15 s on either side, so a solver turning the hand about it moves the wrist smoothly."""
+        h = HAND_SIDES.index(self.dom)
+        pts = np.zeros((n, 3))
+        weight = np.zeros(n)
+        win = max(1, int(round(0.15 * self.s.fps)))
+        ramp = minjerk(np.arange(1, win + 1) / (win + 1.0))
+        for a, b, surface in touching:
+            if b <= a:
+                continue
+            pts[a:b] = [self.local_point(params[t, h], surface, self.dom) for t in range(a, b)]
+            weight[a:b] = 1.0
+            for idx, w, ref in ((np.arange(a - win, a), ramp, pts[a]), (np.arange(b, b + win), ramp[::-1], pts[b - 1])):
+                ok = (idx >= 0) & (idx < n)
+                idx, w = idx[ok], w[ok]
+                take = w > weight[idx]
+                pts[idx[take]] = ref
+                weight[idx[take]] = w[take]
+        out = np.zeros((n, 2, 3))
+        out[:, h] = weight[:, None] * pts
+        return out
 
     def _running(self, entry, citation):
         """A sign inside a phrase, shortened toward `running` x its citation length, but never below

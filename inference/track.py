@@ -35,6 +35,9 @@ class PoseTrack:
     segments: list = field(default_factory=list)
     hand_scale: float = 1.0
     face: dict = field(default_factory=dict)   # ARKit face channel name -> (T,) in [0, 1] (inference/nonmanual.py)
+    # (T, 2, 3) hand-frame point each hand touches the body with (0 = the wrist): where a rig's wrist cannot take
+    # the palm's orientation, the solver turns the hand about this point, so the touch stays on the skin
+    contact: np.ndarray = None
 
     @property
     def n_frames(self):
@@ -69,7 +72,8 @@ def window(track, a, b):
             for s in track.segments if s.end > a and s.start < b]
     return PoseTrack(track.fps, track.body, track.wrist[a:b], track.palm[a:b], track.hand_params[a:b],
                      track.elbow[a:b], track.head[a:b], track.brows[a:b], segs, track.hand_scale,
-                     {k: v[a:b] for k, v in track.face.items()})
+                     {k: v[a:b] for k, v in track.face.items()},
+                     None if track.contact is None else track.contact[a:b])
 
 
 def still_cuts(track, chunk):

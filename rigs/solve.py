@@ -356,6 +356,16 @@ def solve(track, rig, profile):
         mid, end = two_bone_ik(S, track.wrist[:, h], a, b, E - S)
         bend = normalize(mid - (S + end) * 0.5)
         palm, clamped = rom.clamp_palm(np.broadcast_to(S, (T, 3)), mid, end, track.palm[:, h], side, ang, bend)
+        pivot = None if track.contact is None else track.contact[:, h]
+        for _ in range(3 if pivot is not None and clamped.any() and np.any(pivot) else 0):
+            # a hand turned into range while it touches the body turns about the touching point, not the
+            # wrist: the wrist moves so that point stays where the track put it (EAT's fingertips on the lips)
+            goal = track.wrist[:, h] + np.einsum("tij,tj->ti", track.palm[:, h] - palm, pivot)
+            E, ang = rom.choose_elbows(np.broadcast_to(S, (T, 3)), goal, a, b, track.palm[:, h], side,
+                                       track.elbow[:, h], body)
+            mid, end = two_bone_ik(S, goal, a, b, E - S)
+            bend = normalize(mid - (S + end) * 0.5)
+            palm, clamped = rom.clamp_palm(np.broadcast_to(S, (T, 3)), mid, end, track.palm[:, h], side, ang, bend)
         if clamped.any():
             worst = rom.violations(ang)
             what = ", ".join(f"{k.replace('_', ' ')} {v[1]:.0f} deg" for k, v in worst.items())
