@@ -59,7 +59,7 @@ def rigid_from_mesh(points, wrist, frame, side, scale):
 
     Axes: y from the wrist toward the fingertips (the farthest skin), x across the fingers (their widest spread,
     toward the thumb, which sticks out on its side), z = x cross y (out of the palm, as in inference/hand.py).
-    Joints: the four fingertips are the farthest skin points of four strips across the fingers, the thumb tip the
+    Joints: the four fingertips are the four peaks of the skin's reach across the fingers, the thumb tip the
     skin point farthest to the thumb side below them; knuckles and the thumb's base at the canonical places scaled
     to this hand's length, joints between them on the straight line (the mesh's fingers do not bend)."""
     q = _local(points, wrist, frame, side, scale)
@@ -84,13 +84,8 @@ def rigid_from_mesh(points, wrist, frame, side, scale):
     L = float(m[:, 1].max())
     k = L / chand.HAND_LENGTH
     joints = np.zeros((21, 3))
-    band = m[m[:, 1] > 0.7 * L]
-    edges = np.linspace(band[:, 0].max(), band[:, 0].min(), 5)   # index (thumb side) .. pinky
     palm_z = float(np.median(m[(m[:, 1] > 0.3 * L) & (m[:, 1] < 0.55 * L), 2]))
-    for i in range(4):
-        lo, hi = min(edges[i], edges[i + 1]), max(edges[i], edges[i + 1])
-        strip = band[(band[:, 0] >= lo) & (band[:, 0] <= hi)]
-        tip = strip[strip[:, 1].argmax()] if len(strip) else np.array([(lo + hi) / 2, L, palm_z])
+    for i, tip in enumerate(_fingertips(m[m[:, 1] > 0.7 * L], k)):
         base = np.array([tip[0], chand._MCP_POS[i, 1] * k, palm_z])
         cum = np.cumsum(chand._SEG_LEN[i]) / chand._SEG_LEN[i].sum()
         joints[5 + 4 * i] = base
@@ -105,3 +100,29 @@ def rigid_from_mesh(points, wrist, frame, side, scale):
         F = F * _MIRROR[:, None] * _MIRROR[None, :]
     g = chand.HandGeometry.canonical()
     return chand.HandGeometry(g.mcp, g.seg, g.thumb_cmc, g.thumb_len, rigid=joints, frame=F)
+
+
+def _fingertips(band, k):
+    """Index..pinky tips (4, 3) of the fingers' far ends (points in the hand frame): the four highest peaks of
+    the skin's reach along y across x, at least half a finger's spacing apart (fingers that touch have no gap
+    between them, but each has its own tip)."""
+    width = 0.002 * k
+    cells = np.floor((band[:, 0] - band[:, 0].min()) / width).astype(int)
+    n = int(cells.max()) + 1
+    best = np.full(n, -1)
+    for c in range(n):
+        sel = np.flatnonzero(cells == c)
+        if len(sel):
+            best[c] = sel[band[sel, 1].argmax()]
+    reach = np.where(best >= 0, band[np.maximum(best, 0), 1], -np.inf)
+    tips = []
+    gap = int(round(0.010 * k / width))
+    for _ in range(4):
+        c = int(reach.argmax())
+        if not np.isfinite(reach[c]):
+            break
+        tips.append(band[best[c]])
+        reach[max(0, c - gap):c + gap + 1] = -np.inf
+    while len(tips) < 4:                    # a mitten: the missing tips beside the ones found
+        tips.append(tips[-1] - np.array([0.018 * k, 0.0, 0.0]))
+    return np.array(sorted(tips, key=lambda t: -t[0]))
