@@ -357,15 +357,9 @@ def solve(track, rig, profile):
         bend = normalize(mid - (S + end) * 0.5)
         palm, clamped = rom.clamp_palm(np.broadcast_to(S, (T, 3)), mid, end, track.palm[:, h], side, ang, bend)
         pivot = None if track.contact is None else track.contact[:, h]
-        for _ in range(3 if pivot is not None and clamped.any() and np.any(pivot) else 0):
-            # a hand turned into range while it touches the body turns about the touching point, not the
-            # wrist: the wrist moves so that point stays where the track put it (EAT's fingertips on the lips)
-            goal = track.wrist[:, h] + np.einsum("tij,tj->ti", track.palm[:, h] - palm, pivot)
-            E, ang = rom.choose_elbows(np.broadcast_to(S, (T, 3)), goal, a, b, track.palm[:, h], side,
-                                       track.elbow[:, h], body)
-            mid, end = two_bone_ik(S, goal, a, b, E - S)
-            bend = normalize(mid - (S + end) * 0.5)
-            palm, clamped = rom.clamp_palm(np.broadcast_to(S, (T, 3)), mid, end, track.palm[:, h], side, ang, bend)
+        if pivot is not None and clamped.any() and np.any(pivot):
+            E, ang, mid, end, palm, clamped = _turn_about_contact(
+                track, h, side, S, a, b, body, pivot, (E, ang, mid, end, palm, clamped))
         if clamped.any():
             worst = rom.violations(ang)
             what = ", ".join(f"{k.replace('_', ' ')} {v[1]:.0f} deg" for k, v in worst.items())
@@ -461,6 +455,53 @@ def solve(track, rig, profile):
                 tg["elbow"] = rig.to_armature(tg["elbow"])
             tg["hand_rot"] = rig.rot_to_armature(tg["hand_rot"])
     return sol
+
+
+def _turn_about_contact(track, h, side, S, a, b, body, pivot, first, rounds=6):
+    """A hand turned into the wrist's range while it touches the body turns about the touching point
+    (`pivot`, hand frame, from track.contact), not the wrist: the wrist moves until that point is where the
+    track put it (EAT's fingertips on the lips). Moving the wrist changes the arm and so the range the hand is
+    turned into, so the wrist is corrected a few times; each touching span keeps the round that brings its
+    point closest (the first, unmoved one where the corrections do not converge: an arm at its limits)."""
+    T = track.n_frames
+    Sb = np.broadcast_to(S, (T, 3))
+    touch = track.wrist[:, h] + np.einsum("tij,tj->ti", track.palm[:, h], pivot)
+    on = np.linalg.norm(pivot, axis=-1) > 1e-9
+    cap = 0.5 * chand.HAND_LENGTH * track.hand_scale
+
+    def miss(end, palm):
+        return np.where(on, np.linalg.norm(touch - end - np.einsum("tij,tj->ti", palm, pivot), axis=-1), 0.0)
+
+    rounds_out = [first]
+    errs = [miss(first[3], first[4])]
+    goal = track.wrist[:, h].copy()
+    for _ in range(rounds):
+        E, ang, mid, end, palm, clamped = rounds_out[-1]
+        d = np.where(on[:, None], touch - end - np.einsum("tij,tj->ti", palm, pivot), 0.0)
+        if np.abs(d).max() < 5e-4:
+            break
+        shift = goal + d - track.wrist[:, h]
+        n = np.linalg.norm(shift, axis=-1, keepdims=True)
+        goal = track.wrist[:, h] + shift * np.minimum(1.0, cap / np.maximum(n, 1e-12))
+        E, ang = rom.choose_elbows(Sb, goal, a, b, track.palm[:, h], side, track.elbow[:, h], body)
+        mid, end = two_bone_ik(S, goal, a, b, E - S)
+        bend = normalize(mid - (S + end) * 0.5)
+        palm, clamped = rom.clamp_palm(Sb, mid, end, track.palm[:, h], side, ang, bend)
+        rounds_out.append((E, ang, mid, end, palm, clamped))
+        errs.append(miss(end, palm))
+    pick = np.zeros(T, int)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], on.astype(int), [0]])))
+    for s0, s1 in zip(edges[::2], edges[1::2]):
+        pick[s0:s1] = int(np.argmin([e[s0:s1].mean() for e in errs]))
+    out = []
+    for k in range(6):
+        parts = [r[k] for r in rounds_out]
+        if k == 1:    # ang: a dict of (T,) arrays
+            out.append({key: np.choose(pick, [p[key] for p in parts]) for key in parts[0]})
+        else:
+            stack = np.stack(parts)
+            out.append(stack[pick, np.arange(T)])
+    return tuple(out)
 
 
 def _solve_floating_hand(sol, poses, rig, profile, track, h, side):
