@@ -51,14 +51,12 @@ class HandGeometry:
     mcp: (4, 3) knuckles of index..pinky; seg: (4, 3) phalanx lengths, the last one to the fingertip's skin;
     thumb_cmc: (3,) the thumb's base; thumb_len: (3,) its lengths, the last to its tip's skin.
     rigid: (21, 3) joints of a hand that cannot bend (a rig without finger bones: the mesh keeps its modelled
-    fingers whatever the sign asks), used instead of any articulation. frame: (3, 3) this hand's axes in the
-    rig's bone-derived hand frame (columns; identity when the bones give the hand's own axes)."""
+    fingers whatever the sign asks), used instead of any articulation."""
     mcp: np.ndarray
     seg: np.ndarray
     thumb_cmc: np.ndarray
     thumb_len: np.ndarray
     rigid: np.ndarray = None
-    frame: np.ndarray = None
 
     @classmethod
     def canonical(cls):

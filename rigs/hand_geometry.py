@@ -6,7 +6,7 @@ beyond the last bone differ by a centimetre or more, which is a centimetre off t
 solver swings each finger bone onto the canonical segment's direction, so a hand model with the rig's own
 knuckles and lengths (the last one to the mesh's fingertip) puts every joint, and so every contact surface,
 where the rig's hand really is. A rig without finger bones cannot bend its mesh's fingers at all: its hand is
-measured as the mesh models it (`rigid`), in the mesh's own hand frame.
+measured as the mesh models it (`rigid`).
 """
 import numpy as np
 
@@ -53,15 +53,16 @@ def from_chains(wrist, frame, heads, ends, side, scale, tip_points=None):
 
 
 def rigid_from_mesh(points, wrist, frame, side, scale):
-    """HandGeometry of a hand that cannot bend (no finger bones): its 21 joints where the mesh models them,
-    in the mesh hand's own frame (returned as `frame`, in the rig's bone-derived hand frame `frame`, which
-    without knuckles only guesses from the forearm). None for too few points.
+    """HandGeometry of a hand that cannot bend (no finger bones): its 21 joints where the mesh models them, in
+    the rig's bone-derived hand frame `frame` (without knuckles only a guess from the forearm: the mesh's fingers
+    may point well off its y axis, and that is where contact and collision must see them). None for too few
+    points.
 
-    Axes: y from the wrist toward the fingertips (the farthest skin), x across the fingers (their widest spread,
-    toward the thumb, which sticks out on its side), z = x cross y (out of the palm, as in inference/hand.py).
-    Joints: the four fingertips are the four peaks of the skin's reach across the fingers, the thumb tip the
-    skin point farthest to the thumb side below them; knuckles and the thumb's base at the canonical places scaled
-    to this hand's length, joints between them on the straight line (the mesh's fingers do not bend)."""
+    The mesh hand's own axes are found first (y from the wrist toward the fingertips, the farthest skin; x across
+    the fingers, their widest spread, toward the thumb, which sticks out on its side; z = x cross y): the four
+    fingertips are the four peaks of the skin's reach across the fingers, the thumb tip the skin point farthest to
+    the thumb side below them; knuckles and the thumb's base at the canonical places scaled to this hand's length,
+    joints between them on the straight line (the mesh's fingers do not bend)."""
     q = _local(points, wrist, frame, side, scale)
     if len(q) < 50:
         return None
@@ -79,7 +80,7 @@ def rigid_from_mesh(points, wrist, frame, side, scale):
         across = -across
     z = normalize(np.cross(across, y))
     x = np.cross(y, z)
-    F = np.stack([x, y, z], -1)                  # mesh axes in the (mirrored) bone-derived frame
+    F = np.stack([x, y, z], -1)                  # the mesh hand's axes in the (mirrored) bone-derived frame
     m = q @ F                                    # points in the mesh's hand frame
     L = float(m[:, 1].max())
     k = L / chand.HAND_LENGTH
@@ -96,10 +97,8 @@ def rigid_from_mesh(points, wrist, frame, side, scale):
     cum = np.cumsum(chand._THUMB_LEN) / chand._THUMB_LEN.sum()
     joints[1] = cmc
     joints[2:5] = cmc + cum[:, None] * (ttip - cmc)
-    if side == "L":          # the frame in the left hand's own (unmirrored) axes
-        F = F * _MIRROR[:, None] * _MIRROR[None, :]
     g = chand.HandGeometry.canonical()
-    return chand.HandGeometry(g.mcp, g.seg, g.thumb_cmc, g.thumb_len, rigid=joints, frame=F)
+    return chand.HandGeometry(g.mcp, g.seg, g.thumb_cmc, g.thumb_len, rigid=joints @ F.T)
 
 
 def _fingertips(band, k):

@@ -158,14 +158,6 @@ def measure_hands(rig, profile, scale, vertices=None, weights=None, hand_points=
     return out
 
 
-def _own_hand_frame(rig, profile, side, body):
-    """The hand's axes at rest: the bone-derived frame, turned to the mesh hand's own where it was measured
-    (a rig without finger bones)."""
-    R = hand_frame_rest(rig, profile, side)
-    g = body.hand_geometry(side) if hasattr(body, "hand_geometry") else None
-    return R if g is None or g.frame is None else R @ g.frame
-
-
 def _finger_end(rig, profile, finger, side, chain):
     """Rest position of the fingertip: the tip bone's head, else the last bone's end (see _last_end)."""
     t = profile.tip(finger, side)
@@ -368,7 +360,7 @@ def solve(track, rig, profile):
             sol.warnings.append(f"{'Left' if side == 'L' else 'Right'} hand{where}: the target needs a joint beyond "
                                 f"human range ({what} past the limit on {int(clamped.sum())} frames); the hand was "
                                 "turned to the nearest natural pose")
-        R_off = _own_hand_frame(rig, profile, side, body).T @ hd.rest[:3, :3]
+        R_off = hand_frame_rest(rig, profile, side).T @ hd.rest[:3, :3]
         R_hand = palm @ R_off
         sol.targets[side] = {"wrist": end, "hand_rot": R_hand, "hand_bone": hd_n, "elbow": mid}
         grp = f"arm{side}"
@@ -508,7 +500,7 @@ def _solve_floating_hand(sol, poses, rig, profile, track, h, side):
     """A hand without an arm (half-body avatar): placed and oriented directly, location + rotation keys."""
     hd_n = profile.measure("hand", side)
     hd = rig[hd_n]
-    R_hand = track.palm[:, h] @ (_own_hand_frame(rig, profile, side, track.body).T @ hd.rest[:3, :3])
+    R_hand = track.palm[:, h] @ (hand_frame_rest(rig, profile, side).T @ hd.rest[:3, :3])
     end = track.wrist[:, h]
     sol.targets[side] = {"wrist": end, "hand_rot": R_hand, "hand_bone": hd_n}
     grp = f"arm{side}"

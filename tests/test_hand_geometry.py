@@ -91,25 +91,23 @@ def _flat_hand_cloud(F):
 @pytest.mark.parametrize("side", ["R", "L"])
 def test_rigid_hand_measured_from_a_fingerless_mesh(side):
     """No finger bones: the hand frame the bones give is a guess from the forearm (here 30 degrees off the
-    mesh's); the rigid hand recovers the mesh's own axes and puts fingertips and thumb tip on its skin."""
+    mesh hand's own axes); the rigid hand's joints, in that frame, are on the mesh's fingertips and thumb tip."""
     from signllm.rigs.hand_geometry import rigid_from_mesh
     off = _rot([0.2, 0.3, 1.0], 30.0)                          # the mesh hand's axes in the bone-derived frame
     local, tips = _flat_hand_cloud(off)
-    mirror = np.array([-1.0, 1.0, 1.0])
     bone_frame = _rot([1.0, 0.0, 0.2], 40.0)
     wrist = np.array([-0.3, 0.0, 1.2])
-    q = local * mirror if side == "L" else local
+    q = local * np.array([-1.0, 1.0, 1.0]) if side == "L" else local     # a left hand: the mirror image
     g = rigid_from_mesh(wrist + q @ bone_frame.T, wrist, bone_frame, side, 1.0)
-    F = g.frame * mirror[:, None] * mirror[None, :] if side == "L" else g.frame
-    angle = np.degrees(np.arccos(np.clip((np.trace(F.T @ off) - 1) / 2, -1, 1)))
-    assert angle < 4.0, angle
-    # joints (hand frame) mapped back through the measured frame land on the mesh's tips
-    J = g.rigid @ F.T
-    for f, k in (("index", 8), ("middle", 12), ("pinky", 20), ("thumb", 4)):
-        assert np.linalg.norm(J[k] - tips[f]) < 0.006, (f, np.linalg.norm(J[k] - tips[f]))
-    # rigid: whatever the sign asks, the joints stay (a fist is still the flat mesh hand)
-    fist = chand.joints_local(np.full(21, 80.0), 1.0, "R", g)
-    np.testing.assert_allclose(fist, chand.joints_local(np.zeros(21), 1.0, "R", g))
+    for f, k in (("index", 8), ("middle", 12), ("ring", 16), ("pinky", 20), ("thumb", 4)):
+        assert np.linalg.norm(g.rigid[k] - tips[f]) < 0.006, (f, np.linalg.norm(g.rigid[k] - tips[f]))
+    # knuckles on the line from the wrist toward each fingertip's side, the palm's heel at the wrist
+    assert np.linalg.norm(g.rigid[0]) < 1e-9
+    assert np.all(np.linalg.norm(g.rigid[[5, 9, 13, 17]], axis=-1) < np.linalg.norm(g.rigid[[8, 12, 16, 20]], axis=-1))
+    # rigid: whatever the sign asks, the joints stay (a fist is still the flat mesh hand), mirrored for the left
+    fist = chand.joints_local(np.full(21, 80.0), 1.0, side, g)
+    np.testing.assert_allclose(fist, chand.joints_local(np.zeros(21), 1.0, side, g))
+    np.testing.assert_allclose(fist[12], tips["middle"] * (np.array([-1.0, 1.0, 1.0]) if side == "L" else 1.0), atol=0.006)
 
 
 def test_synthesis_contacts_with_the_characters_hand():
