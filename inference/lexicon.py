@@ -23,7 +23,8 @@ MOVE_TYPES = {
 }
 HAND_KEYS = {"hs", "loc", "contact", "palm", "fingers", "near"}
 ENTRY_KEYS = {"gloss", "words", "dom", "base", "hands", "sym", "move", "duration", "review", "notes", "nonmanual",
-              "base_follows", "cross", "mouth"}
+              "base_follows", "cross", "mouth", "parts"}
+HAND_ONLY_KEYS = {"dom", "base", "hands", "sym", "move", "base_follows", "cross"}   # a compound has none of these
 GLOSS_RE = re.compile(r"^#?[A-Z0-9][A-Z0-9\-+']*(?:\.[A-Z0-9]+)?$")
 
 
@@ -46,6 +47,12 @@ class Lexicon:
                 raise DataError(f"{os.path.basename(path)}: 'signs' must be a list")
             for entry in signs:
                 self._add(entry, os.path.basename(path))
+        for g, e in self.signs.items():
+            for part in e.get("parts", []):
+                if part not in self.signs:
+                    raise DataError(f"{self.source_of[g]}: {g}: part {part} is not a sign of this lexicon")
+                if self.signs[part].get("parts"):
+                    raise DataError(f"{self.source_of[g]}: {g}: part {part} is itself a compound; list its parts")
         self.max_phrase = max((len(w.split()) for w in self.by_word), default=1)
 
     def _add(self, entry, fname):
@@ -130,6 +137,16 @@ def check_entry(e, phon):
     words = e.get("words", [])
     if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
         errors.append("words must be a list of strings")
+    if "parts" in e:   # a compound: its parts are signs of the lexicon (checked once all files are loaded)
+        parts = e["parts"]
+        if not isinstance(parts, list) or len(parts) < 2 or not all(isinstance(p, str) and GLOSS_RE.match(p)
+                                                                     for p in parts):
+            errors.append("parts must list two or more glosses")
+        errors.extend(f"a compound (parts) takes no {k!r}: its parts carry the form" for k in sorted(HAND_ONLY_KEYS & set(e)))
+        d = e.get("duration", 0.5)
+        if not isinstance(d, (int, float)) or not 0.1 <= d <= 3.0:
+            errors.append("duration must be 0.1..3.0 seconds")
+        return errors
     hands_n = e.get("hands", 1)
     if hands_n not in (1, 2):
         errors.append("hands must be 1 or 2")
@@ -189,6 +206,8 @@ def check_entry(e, phon):
 def end_handshape(entry):
     """The handshape a sign ends in: the last `change` movement's `hs`, else the start handshape.
     Signs that open, close or flick code both ends this way (data/README.md)."""
+    if entry.get("parts"):
+        raise ValueError(f"{entry.get('gloss')} is a compound: ask its last part ({entry['parts'][-1]})")
     end = entry["dom"]["hs"]
     for m in entry.get("move", []):
         if m.get("type") == "change" and m.get("hs"):

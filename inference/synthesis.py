@@ -96,6 +96,7 @@ class Chunk:
 
 
 CROSS_DEPTH = 0.045   # metres the other hand of a crossed mirror sign stays behind the dominant hand
+COMPOUND_TRANSITION = 0.12   # seconds between the parts of a compound (BEDROOM = BED + ROOM), at speed 1
 
 
 def _other(side):
@@ -192,6 +193,8 @@ class Synthesizer:
             if base is None:
                 raise SignLLMError(f"location {loc} needs a base hand")
             surf = self.ph.hand_locations[loc]
+            if surf == "forearm":
+                return self._forearm_point(base)
             pt = base.pos + base.rot @ self.local_point(base.params, surf, self.nd)
             z = base.rot[:, 2]
             normal = {"palm": z, "back": -z}.get(surf, normalize(pt - base.pos))
@@ -422,6 +425,8 @@ class Synthesizer:
     # -- signs ---------------------------------------------------------------------------------
     def sign_chunks(self, entry, duration=None):
         """{side: Chunk} for one lexicon entry (sides not in the dict are idle)."""
+        if entry.get("parts"):
+            return self.compound_chunks(entry, duration)
         dur = float(duration if duration is not None else entry.get("duration", 0.5)) / self.s.speed
         n = max(2, int(round(dur * self.s.fps)))
         spec = entry["dom"]
@@ -452,6 +457,52 @@ class Synthesizer:
                 mir = Chunk(mir.pos[idx], mir.rot[idx], mir.params[idx])
             out[self.nd] = mir
         return out
+
+    def compound_chunks(self, entry, duration=None):
+        """{side: Chunk} of a compound (BED + ROOM = BEDROOM, BOY + FRIEND = BOYFRIEND): its parts, each signed as
+        its own entry, one after the other in the compound's duration, joined by a short transition. The parts
+        share the time in proportion to their own durations, so a compound is shorter than its parts said apart.
+        A hand one part does not use waits where the next part that uses it starts (the other hand comes up
+        during a one-handed first part), or stays where the last part that used it ended."""
+        parts = [self.lex.get(g) for g in entry["parts"]]
+        if any(p is None for p in parts):
+            raise SignLLMError(f"compound {entry.get('gloss')}: no sign for part(s) "
+                               f"{', '.join(g for g, p in zip(entry['parts'], parts) if p is None)}")
+        total = float(duration if duration is not None else entry.get("duration", 0.5))
+        gaps = COMPOUND_TRANSITION * (len(parts) - 1)
+        own = np.array([float(p.get("duration", 0.5)) for p in parts])
+        durs = own * max(total - gaps, 0.25 * len(parts)) / own.sum()
+        chunks = [self.sign_chunks(p, d) for p, d in zip(parts, durs)]
+        lengths = [max(len(c) for c in cc.values()) for cc in chunks]
+        n_tr = max(1, int(round(COMPOUND_TRANSITION / self.s.speed * self.s.fps)))
+        out = {}
+        for side in set().union(*chunks):
+            filled = []
+            for k, cc in enumerate(chunks):
+                if side in cc:
+                    filled.append(cc[side])
+                    continue
+                later = next((c[side] for c in chunks[k + 1:] if side in c), None)
+                filled.append(Chunk.hold(later.first() if later is not None else filled[-1].last(), lengths[k]))
+            pieces = [filled[0]]
+            for a, b in zip(filled, filled[1:]):
+                pieces += [self._transition(a.last(), b.first(), n_tr), b]
+            out[side] = Chunk(np.concatenate([c.pos for c in pieces]), np.concatenate([c.rot for c in pieces]),
+                              np.concatenate([c.params for c in pieces]))
+        return out
+
+    def _two_handed(self, entry):
+        """Whether a sign (or any part of a compound) uses both hands."""
+        if entry.get("parts"):
+            return any(self._two_handed(self.lex.get(g) or {}) for g in entry["parts"])
+        return entry.get("hands", 1) == 2
+
+    def _touches_body(self, entry):
+        """Whether a sign (or any part of a compound) starts in contact with the body."""
+        if entry.get("parts"):
+            return any(self._touches_body(self.lex.get(g) or {}) for g in entry["parts"])
+        dom = entry.get("dom") or {}
+        return bool(dom.get("contact")) and dom.get("loc") in self.ph.locations
 
     _PIVOTS = np.radians([12.0, -12.0, 25.0, -25.0, 40.0, -40.0, 55.0, -55.0])
 
@@ -607,7 +658,8 @@ class Synthesizer:
                 if duration is None and not self._phrase_final(items, k):   # running signing: holds shortened
                     sc = self._running(entry, sc)
                 self._place(sc, item)
-                if r == 0 and prev_sign and entry.get("hands", 1) == 1 and not entry["dom"].get("contact"):
+                if r == 0 and prev_sign and not entry.get("parts") and entry.get("hands", 1) == 1 \
+                        and not entry["dom"].get("contact"):
                     self._coarticulate(sc[self.dom], cur[self.dom])
                 shift = step * (r - (reps - 1) / 2.0)
                 for c in sc.values():
@@ -617,10 +669,12 @@ class Synthesizer:
                 if start is None:
                     start = frame
                 append(sc, max(len(c) for c in sc.values()))
-            if entry["dom"].get("contact") and entry["dom"].get("loc") in self.ph.locations:
-                touching.append((start, frame, entry["dom"]["contact"]))
+            if self._touches_body(entry):
+                # the touching surface of a sign that starts on the body (a compound's parts: none, the wrist)
+                touching.append((start, frame, (entry.get("dom") or {}).get("contact") if not entry.get("parts")
+                                 else None))
             segments.append(Segment(item.gloss, "sign", start, frame, item.words, item.span, "lexicon",
-                                    bool(entry.get("review", False))))
+                                    bool(entry.get("review", False)), item.text))
             marks.append((start, frame, item.marks, item, k))
             prev_sign = True
         append({}, max(1, int(round(self.s.final_hold * fps))))
@@ -653,7 +707,7 @@ class Synthesizer:
         win = max(1, int(round(0.15 * self.s.fps)))
         ramp = minjerk(np.arange(1, win + 1) / (win + 1.0))
         for a, b, surface in touching:
-            if b <= a:
+            if b <= a or not surface:
                 continue
             pts[a:b] = [self.local_point(params[t, h], surface, self.dom) for t in range(a, b)]
             weight[a:b] = 1.0
@@ -699,7 +753,7 @@ class Synthesizer:
         """Where a hand the sign does not use goes: it stays up if the next sign needs it, else it rests."""
         nxt = next((it for it in items[k + 1:k + 2] if it.kind == "sign"), None)
         entry = self.lex.get(nxt.gloss) if nxt is not None and self.lex is not None else None
-        if entry is not None and entry.get("hands", 1) == 2 and \
+        if entry is not None and self._two_handed(entry) and \
                 np.linalg.norm(current.pos - self.rest[side].pos) > 1e-6:
             return current
         return self.rest[side]
@@ -794,11 +848,30 @@ class Synthesizer:
             out[:, h] = s + v * np.minimum(1.0, lim / np.maximum(d, 1e-9))
         return out
 
+    def _elbow_pole(self, side):
+        return -self.body.up + 0.45 * self.body.side_vec(side) - 0.25 * self.body.forward   # relaxed: down, out, back
+
+    FOREARM_AT = 0.45        # base_forearm: this share of the way from the base wrist to its elbow
+    FOREARM_RADIUS = 0.03    # metres from the forearm's centre line to its skin (default body)
+
+    def _forearm_point(self, base):
+        """(point, outward normal) of `base_forearm`: the middle of the base forearm, on the side the back of the
+        base hand faces (its top for a palm-down arm: COUNTRY, ARM, POOR). The elbow is placed as the solver
+        places it (`_elbows`: the same arm lengths and pole), so the point lies on the forearm that is drawn."""
+        a, b = self.body.arm_lengths(self.nd)
+        elbow, _ = two_bone_ik(self.body.joints[f"shoulder_{self.nd}"], base.pos[None], a, b, self._elbow_pole(self.nd))
+        axis = elbow[0] - base.pos
+        centre = base.pos + self.FOREARM_AT * axis
+        d = normalize(axis)
+        back = -base.rot[:, 2]
+        normal = normalize(back - (back @ d) * d)
+        return centre + normal * self.FOREARM_RADIUS * self.size, normal
+
     def _elbows(self, wrist):
         out = np.empty_like(wrist)
         for h, side in enumerate(HAND_SIDES):
             a, b = self.body.arm_lengths(side)
-            pole = -self.body.up + 0.45 * self.body.side_vec(side) - 0.25 * self.body.forward   # relaxed: down, out, back
+            pole = self._elbow_pole(side)
             mid, _ = two_bone_ik(self.body.joints[f"shoulder_{side}"], wrist[:, h], a, b, pole)
             if getattr(self.body, "skin", None) is not None:
                 mid = self._forearm_clear(side, wrist[:, h], mid, a, b)

@@ -1,5 +1,5 @@
 """PoseTrack: the synthesis output on the canonical skeleton, the only thing rigs/ consumes."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -20,6 +20,7 @@ class Segment:
     span: tuple = (0, 0)
     source: str = "lexicon"
     review: bool = False
+    label: str = ""     # the item as the editable gloss writes it (IX-a, a-GIVE-b); gloss stays the lexicon key
 
 
 @dataclass
@@ -68,7 +69,7 @@ class PoseTrack:
 
 def window(track, a, b):
     """Frames [a, b) of a track as a track of its own (segments clipped and shifted), for chunked solving."""
-    segs = [Segment(s.gloss, s.kind, max(s.start, a) - a, min(s.end, b) - a, s.words, s.span, s.source, s.review)
+    segs = [replace(s, start=max(s.start, a) - a, end=min(s.end, b) - a)
             for s in track.segments if s.end > a and s.start < b]
     return PoseTrack(track.fps, track.body, track.wrist[a:b], track.palm[a:b], track.hand_params[a:b],
                      track.elbow[a:b], track.head[a:b], track.brows[a:b], segs, track.hand_scale,

@@ -104,6 +104,8 @@ def sign_problems(synth, entry, track):
     """Every problem of one synthesised sign: the track checks, an unreachable contact and hands inside each
     other. Shared with inference.hamnosys.make_synthesizable, which degrades HamNoSys signs until this is empty."""
     out = _track_problems(track, synth.body)
+    if entry.get("parts"):   # a compound: each part's contact and hands are checked as that part's own sign
+        return out
     miss = contact_miss(synth, entry, track)
     if miss is not None and miss > CONTACT_LIMIT:
         out.append(f"the {entry['dom']['contact']} never comes within {miss * 100:.1f} cm of the {entry['dom']['loc']} "

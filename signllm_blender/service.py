@@ -325,7 +325,7 @@ def _markers(job, start):
     signs = [s for s in res.track.segments if s.kind != "pause"]
     if timed or len(signs) > MAX_SIGN_MARKERS:
         return [(cue_marker_name(p), start + p.start) for p in res.placements]
-    return [(s.gloss, s.start + start) for s in signs]
+    return [(s.label or s.gloss, s.start + start) for s in signs]
 
 
 def _extend_range(scene, start, end):

@@ -24,6 +24,11 @@ GROUP_SECONDS = 30.0   # timed cues starting in the same 30 s are solved togethe
 GROUP_CHUNKS = 4       # untimed chunks (sentence groups) solved together
 
 
+def _synth_key(rate, items, shortened):
+    """One cue's synthesis in a cache: its rate, the exact items (a condensed list differs) and the holds."""
+    return round(rate, 6), tuple((it.kind, it.text, it.marks) for it in items), shortened
+
+
 class Cancelled(Exception):
     """The user cancelled the job; nothing was written."""
 
@@ -217,7 +222,7 @@ class SignJob:
 
         def measurer(items, shortened=False):
             def measure(rate):
-                key = (round(rate, 6), len(items), shortened)
+                key = _synth_key(rate, items, shortened)
                 if key not in cache:
                     cache[key] = self._synth(items, rate, cue, shortened)
                 return cache[key].n_frames
@@ -230,7 +235,7 @@ class SignJob:
         if o.policy == "interpret":
             return self._interpret(p, c0, c1, lo, hi, measurer, cache, where)
         p.rate, p.frames, fits = timing.fit_rate(measure, p.window, lo, hi)
-        p.track = cache[(round(p.rate, 6), len(p.items), False)]
+        p.track = cache[_synth_key(p.rate, p.items, False)]
         notes = []
         if p.delay:
             notes.append(f"starts {p.delay / fps:.2f} s late (the previous cue ran over)")
@@ -270,13 +275,13 @@ class SignJob:
         if c1 - p.start > 0:
             p.rate, p.frames, fits = timing.fit_rate(measure, c1 - p.start, lo, hi)
         if fits and p.delay <= lag:
-            p.track = cache[(round(p.rate, 6), len(p.items), False)]
+            p.track = cache[_synth_key(p.rate, p.items, False)]
             p.status = "ok" if not p.delay else "lagging"
             if p.delay:
                 p.message = f"{where}: starts {p.delay / fps:.2f} s behind the speech (within the lag)"
             return p
         p.rate, p.frames = hi, measure(hi)
-        p.track = cache[(round(hi, 6), len(p.items), False)]
+        p.track = cache[_synth_key(hi, p.items, False)]
         if p.frames <= limit and p.delay <= lag:
             p.status = "lagging"
             p.message = (f"{where}: signed at {hi:.2g}x, ending {max(0, p.end - c1) / fps:.2f} s after the speech "
@@ -297,7 +302,7 @@ class SignJob:
         if best is not None and best[3] < p.frames:
             items, dropped, cap, frames = best
             p.items, p.dropped, p.rate, p.frames = items, dropped, cap, frames
-            p.track = cache[(round(cap, 6), len(items), True)]
+            p.track = cache[_synth_key(cap, items, True)]
             shortened = True
         else:
             shortened = False

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..inference.gloss import GlossItem
 from ..inference.synthesis import Chunk, Posture, Synthesizer
-from ..inference.track import HAND_SIDES, PoseTrack, Segment, window
+from ..inference.track import HAND_SIDES, PoseTrack, window
 from ..rigs.keyplan import CurveKeys, KeyPlan
 from . import timing
 
@@ -128,7 +128,7 @@ def splice_track(state: LiveState, new: list) -> tuple[PoseTrack, int, int, int]
              for s in win.segments[max(k0 + 1, 0) - lo:(k1 if k1 < len(new) else len(new)) - lo]]
     if k1 < len(new):
         segs += [replace(s, start=s.start + shift_o, end=s.end + shift_o) for s in tr.segments[b_old + 2:]]
-    segs = [Segment(s.gloss, s.kind, s.start, s.end, s.words, s.span, s.source, s.review) for s in segs]
+    segs = [replace(s) for s in segs]
     out = PoseTrack(tr.fps, tr.body, arrays["wrist"], arrays["palm"], arrays["hand_params"], arrays["elbow"],
                     arrays["head"], arrays["brows"], segs, tr.hand_scale)
     if k1 >= len(new):      # the new ending eases into the rest pose, as the job does for a whole text

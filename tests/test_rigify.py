@@ -27,6 +27,16 @@ def test_hands_land_on_targets(bpy_mod, rigify_scene, which, hand_bone):
     assert scene.frame_end - scene.frame_start + 1 >= res.track.n_frames
 
 
+def test_markers_show_loci_as_the_gloss_writes_them(bpy_mod, rigify_scene):
+    """Pointing and directional verbs are marked with their loci (IX-a, a-GIVE-b), as in the editable gloss."""
+    from signllm.signllm_blender import service
+    scene, _, rig = rigify_scene
+    res = service.generate(rig, scene, text="She gave him the book.")
+    names = [m.name for m in sorted(scene.timeline_markers, key=lambda m: m.frame)]
+    assert names == ["IX-a", "a-GIVE-b", "BOOK"], names
+    assert [s.gloss for s in res.track.segments if s.kind == "sign"] == ["IX-3", "GIVE", "BOOK"]
+
+
 def test_generated_rig_keys_ik_controls_and_fingers(rigify_scene):
     from signllm.signllm_blender import service
     scene, _, rig = rigify_scene

@@ -18,6 +18,9 @@ def main():
     ap.add_argument("--columns", type=int, default=7)
     ap.add_argument("--resolution", type=int, default=300)
     ap.add_argument("--gloss", help="gloss to sign instead of fs-LETTERS (one tile per sign)")
+    ap.add_argument("--at", default="0.5",
+                    help="with --gloss: comma-separated fractions of each sign to show (0.5 = mid-sign; "
+                         "'0.25,0.8' shows both parts of a compound)")
     args = ap.parse_args()
     import build
     build.import_package()
@@ -35,7 +38,9 @@ def main():
     lang = load_language("ASL")
     frames = []
     if args.gloss:
-        frames = [(s.start + s.end) // 2 for s in tr.segments if s.kind != "pause"]
+        fracs = [float(x) for x in args.at.split(",")]
+        frames = [s.start + int(round(f * (s.end - s.start - 1))) for s in tr.segments if s.kind != "pause"
+                  for f in fracs]
     else:
         params = tr.hand_params[:, 1]
         f0 = 0

@@ -74,22 +74,25 @@ def number(n):
         return entry(g, {"hs": "A", "loc": "spelling", "palm": "back", "fingers": "up"},
                      [{"type": "change", "hs": DIGIT_HS[n - 10], "palm": "forward"}], 0.55,
                      f"A-hand facing the signer twists out into {n - 10}")
+    if n == 21:
+        return entry(g, {"hs": "L", "loc": "spelling", "palm": "forward", "fingers": "up"},
+                     [{"type": "change", "hs": "1"}, {"type": "straight", "dir": "out", "size": "xs"}], 0.5,
+                     "L then 1: the thumb folds in, with a small move to the dominant side (a thumb that bends "
+                     "twice is also seen). " + SOURCES_TWENTIES)
     if n == 20:
         return entry(g, {"hs": "L", "loc": "spelling", "palm": "forward", "fingers": "up"},
                      [{"type": "change", "hs": "baby O", "repeat": 2}], 0.5,
                      "L-hand: index and thumb close twice")
-    if n == 21:
-        return entry(g, {"hs": "L", "loc": "spelling", "palm": "forward", "fingers": "up"},
-                     [{"type": "change", "hs": "1", "repeat": 2}], 0.5,
-                     "L-hand, the thumb bends twice (approximated by folding the thumb in)", review=True)
     if n == 23:
         return entry(g, {"hs": "3", "loc": "spelling", "palm": "forward", "fingers": "up"},
-                     [{"type": "change", "hs": "L", "repeat": 2}], 0.5,
-                     "3-hand, the middle finger bends twice (approximated by folding it)", review=True)
+                     flutter("L"), 0.55,
+                     "3-hand, the middle finger flutters: it bends down and straightens again, twice, ending as 3 "
+                     "(the bent finger is shown folded, as in L). " + SOURCES_23_25)
     if n == 25:
         return entry(g, {"hs": "5", "loc": "spelling", "palm": "forward", "fingers": "up"},
-                     [{"type": "change", "hs": "open 8", "repeat": 2}], 0.5,
-                     "5-hand, the middle finger bends twice")
+                     flutter("open 8"), 0.55,
+                     "5-hand, the middle finger flutters: it bends forward (open 8) and straightens again, twice, "
+                     "ending as 5. " + SOURCES_23_25)
     if n == 100:
         return entry(g, digit_posture(1), [{"type": "change", "hs": "C", "palm": "in"}], 0.55,
                      "1 then C (C for hundred)")
@@ -99,7 +102,28 @@ def number(n):
                      f"{t} then {t} again: a small bounce to the dominant side")
     move = [{"type": "change", "hs": DIGIT_HS[u], "palm": "in" if u == 0 else "forward"},
             {"type": "straight", "dir": "out", "size": "xs"}]
+    if t == 2:   # the twenties start from L, not V (21, 24, 26-29)
+        return entry(g, dict(digit_posture(2), hs="L"), move, 0.55,
+                     f"L then {u}: the twenties start from an L hand (thumb and index), which changes into the unit "
+                     f"digit with a small move to the dominant side. " + SOURCES_TWENTIES)
     return entry(g, digit_posture(t), move, 0.55, f"{t} then {u} (digits in sequence, palm out)")
+
+
+SOURCES_TWENTIES = (
+    "Checked against (lexb): Lifeprint/ASLU 'L' (the L shape is the usual first part of 21, 24 and 26-29; 22 uses V) "
+    "and W. C. Stokoe, 'Sign Language Structure' (1960), table of numerals, reprinted in SASLJ vol. 2 no. 2 "
+    "(21 and 23-29: L changing into the unit digit, which may move slightly to the right).")
+SOURCES_23_25 = (
+    "Checked against (lexb): Lifeprint/ASLU 'L' (23 and 25 have their own handshapes, 3 and 5, with a fluttering "
+    "middle finger).")
+
+
+def flutter(bent):
+    """A finger that flutters twice (23, 25): to the bent shape and back to the start shape, twice; the sign ends
+    in its start handshape."""
+    start = {"open 8": "5", "L": "3"}[bent]
+    return [{"type": "change", "hs": bent}, {"type": "change", "hs": start},
+            {"type": "change", "hs": bent}, {"type": "change", "hs": start}]
 
 
 def extra():
@@ -108,15 +132,22 @@ def extra():
               "C-hand after a digit (2 HUNDRED = 200)"),
         entry("THOUSAND", {"hs": "bent B", "loc": "base_palm", "contact": "fingertips", "palm": "down",
                            "fingers": "forward-in"}, [{"type": "tap"}], 0.5,
-              "fingertips of the bent B tap the base palm (M-like). Reviewed (lexicon review 2026-12): matches the common citation form")
+              "fingertips of the bent B tap the base palm (M-like). Reviewed (lexicon review 2026-12): matches the "
+              "common citation form. Checked against (lexb): W. C. Stokoe, 'Sign Language Structure' (1960), table "
+              "of numerals, reprinted in SASLJ vol. 2 no. 2 (1000: the tips of the bent M fingers touch the palm of "
+              "the held-out other hand, after the digit); the bent B shows the same bent fingertips on the palm")
         | {"hands": 2, "sym": "base", "base": {"hs": "open B", "loc": "neutral", "palm": "up", "fingers": "forward-in"}},
         entry("DOLLAR", {"hs": "flat O", "loc": "base_fingers", "contact": "fingertips", "palm": "in",
                          "fingers": "forward-in"}, [{"type": "brush", "dir": "forward-in", "size": "s", "repeat": 2}],
               0.6, "dominant hand grips the base fingers and slides off twice (a bill). Reviewed (lexicon review 2026-12): matches the common citation form; matches 'Bills' in J. S. Long, The Sign Language: A Manual of Signs (1918, Wikisource)")
         | {"hands": 2, "sym": "base", "base": {"hs": "B", "loc": "neutral", "palm": "back", "fingers": "in"}},
-        entry("CENT", {"hs": "1", "loc": "forehead", "contact": "index_tip", "palm": "in", "fingers": "back"},
+        entry("CENT", {"hs": "1", "loc": "temple", "contact": "index_tip", "palm": "back", "fingers": "in"},
               [{"type": "straight", "dir": "forward", "size": "s"}], 0.45,
-              "index touches the forehead and moves out, then the number. Reviewed (lexicon review 2026-12): matches the common citation form"),
+              "index touches the dominant side of the forehead and moves forward off it; the number follows in front "
+              "of the forehead. Checked against (lexb): W. C. Stokoe, 'Sign Language Structure' (1960), money "
+              "section, reprinted in SASLJ vol. 2 no. 2 (cents: the index (G) hand, palm toward the signer, first "
+              "touches the right part of the forehead, then the numeral is signed in front of the forehead); fixed: "
+              "was the forehead centre with the palm toward the midline"),
     ]
 
 
