@@ -124,14 +124,13 @@ def measure_body(rig, profile):
     if mid and all(b and b in rig for b in mid):
         tip = _finger_end(rig, profile, "middle", "R", mid)
         scale = float(np.linalg.norm(tip - rig[profile.measure("hand", "R")].head) / chand.HAND_LENGTH)
-    body = BodyModel(j, hand_scale=scale)
-    body.hands.update(measure_hands(rig, profile, scale))
-    return body
+    return BodyModel(j, hand_scale=scale)
 
 
 def measure_hands(rig, profile, scale, vertices=None, weights=None, hand_points=None):
-    """{side: inference.hand.HandGeometry}: each hand as the rig has it (rigs/hand_geometry.py). With the mesh
-    (vertices (N, 3) canonical rest, weights (N, G) over rig.bones) the fingertips reach its skin; a hand
+    """{side: inference.hand.HandGeometry}: each hand as the rig has it (rigs/hand_geometry.py), for a rig that
+    deforms a mesh (signllm_blender/skin.py; a rig without one keeps the canonical hand scaled by hand_scale). With
+    the mesh (vertices (N, 3) canonical rest, weights (N, G) over rig.bones) the fingertips reach its skin; a hand
     without any finger bone is measured rigid from `hand_points` ({side: (M, 3)} its mesh points) when given,
     else left canonical. A hand with only some finger bones is left canonical too."""
     from . import hand_geometry
@@ -469,9 +468,8 @@ def _turn_about_contact(track, h, side, S, a, b, body, pivot, first, rounds=6):
     goal = track.wrist[:, h].copy()
     for _ in range(rounds):
         E, ang, mid, end, palm, clamped = rounds_out[-1]
-        d = np.where(on[:, None], touch - end - np.einsum("tij,tj->ti", palm, pivot), 0.0)
-        if np.abs(d).max() < 5e-4:
-            break
+        d = np.where(on[:, None], touch - end - np.einsum("tij,tj->ti", palm, pivot), 0.0)   # every round: a
+        # span's result must not depend on other spans (a live edit solves a window of the text)
         shift = goal + d - track.wrist[:, h]
         n = np.linalg.norm(shift, axis=-1, keepdims=True)
         goal = track.wrist[:, h] + shift * np.minimum(1.0, cap / np.maximum(n, 1e-12))
