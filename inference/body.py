@@ -31,6 +31,11 @@ class BodyModel:
     left: np.ndarray = field(default_factory=lambda: np.array([1.0, 0.0, 0.0]))
     hand_scale: float = 1.1
     skin: object = None   # the character's own skin (rigs.skin_body.SkinBody) when the rig has a mesh
+    hands: dict = field(default_factory=dict)   # side -> hand.HandGeometry: the rig's own hand (canonical if absent)
+
+    def hand_geometry(self, side):
+        """The character's own hand on `side` (inference.hand.HandGeometry), None for the canonical one."""
+        return self.hands.get(side)
 
     @classmethod
     def default(cls):

@@ -6,6 +6,8 @@ A handshape is a 21-number articulation vector (degrees): for index, middle, rin
 [mcp flex, pip flex, dip flex, spread] and for the thumb [spread, lift, oppose, mcp flex, ip flex].
 Angles interpolate well, so transitions between handshapes are done in this space.
 """
+from dataclasses import dataclass
+
 import numpy as np
 
 from .transforms import normalize, rotate
@@ -39,43 +41,74 @@ FINGER_THICKNESS = 0.015
 # heel of the hand is wider than the joints' lines, so collision with a character's skin samples it too
 PALM_EDGES = np.array([[0.028, 0.015, 0.0], [-0.030, 0.015, 0.0], [-0.040, 0.050, 0.0], [0.030, 0.050, 0.0]])
 
+
+
+@dataclass(frozen=True)
+class HandGeometry:
+    """A character's own hand, where the canonical proportions would put contacts off its skin: hand frame,
+    right-hand convention, metres divided by the body's hand_scale (so `joints_local`'s scale still applies).
+
+    mcp: (4, 3) knuckles of index..pinky; seg: (4, 3) phalanx lengths, the last one to the fingertip's skin;
+    thumb_cmc: (3,) the thumb's base; thumb_len: (3,) its lengths, the last to its tip's skin.
+    rigid: (21, 3) joints of a hand that cannot bend (a rig without finger bones: the mesh keeps its modelled
+    fingers whatever the sign asks), used instead of any articulation."""
+    mcp: np.ndarray
+    seg: np.ndarray
+    thumb_cmc: np.ndarray
+    thumb_len: np.ndarray
+    rigid: np.ndarray = None
+
+    @classmethod
+    def canonical(cls):
+        return cls(_MCP_POS.copy(), _SEG_LEN.copy(), _THUMB_CMC.copy(), _THUMB_LEN.copy())
+
+
 _X = np.array([1.0, 0.0, 0.0])
 _Y = np.array([0.0, 1.0, 0.0])
 _Z = np.array([0.0, 0.0, 1.0])
 
 
-def joints_local(params, scale=1.0, side="R"):
-    """Joint positions (..., 21, 3) in the hand frame for articulation vectors (..., 21) in degrees."""
+def joints_local(params, scale=1.0, side="R", geometry=None):
+    """Joint positions (..., 21, 3) in the hand frame for articulation vectors (..., 21) in degrees;
+    `geometry` (HandGeometry): a character's own hand instead of the canonical proportions."""
     p = np.radians(np.asarray(params, dtype=float))
     batch = p.shape[:-1]
+    g = geometry
+    if g is not None and g.rigid is not None:
+        out = np.broadcast_to(np.asarray(g.rigid, float), batch + (21, 3)).copy()
+        if side == "L":
+            out[..., 0] *= -1.0
+        return out * scale
+    mcp_pos, seg_len = (_MCP_POS, _SEG_LEN) if g is None else (np.asarray(g.mcp, float), np.asarray(g.seg, float))
     out = np.zeros(batch + (21, 3))
     for i in range(4):
         mcp, pip, dip, spread = (p[..., 4 * i + k] for k in range(4))
         d0 = np.stack([np.sin(spread), np.cos(spread), np.zeros_like(spread)], -1)
         axis = np.cross(d0, _Z)
-        base = _MCP_POS[i] * np.ones(batch + (3,))
+        base = mcp_pos[i] * np.ones(batch + (3,))
         pts = [base]
         acc = np.zeros_like(mcp)
         for seg, ang in enumerate((mcp, pip, dip)):
             acc = acc + ang
-            pts.append(pts[-1] + _SEG_LEN[i, seg] * rotate(axis, acc, d0))
+            pts.append(pts[-1] + seg_len[i, seg] * rotate(axis, acc, d0))
         out[..., 5 + 4 * i: 9 + 4 * i, :] = np.stack(pts, -2)
-    out[..., 1:5, :] = _thumb_chain(p[..., THUMB])
+    out[..., 1:5, :] = _thumb_chain(p[..., THUMB]) if g is None else \
+        _thumb_chain(p[..., THUMB], np.asarray(g.thumb_cmc, float), np.asarray(g.thumb_len, float))
     if side == "L":
         out[..., 0] *= -1.0
     return out * scale
 
 
-def _thumb_chain(t):
+def _thumb_chain(t, cmc=_THUMB_CMC, lengths=_THUMB_LEN):
     spread, lift, oppose, mcp, ip = (t[..., k] for k in range(5))
     u = np.stack([np.sin(spread), np.cos(spread), np.zeros_like(spread)], -1)
     m = u * np.cos(lift)[..., None] + _Z * np.sin(lift)[..., None]
     z_perp = normalize(_Z - np.sum(_Z * m, -1, keepdims=True) * m)
     k = rotate(m, oppose, z_perp)
-    p0 = _THUMB_CMC * np.ones(m.shape)
-    p1 = p0 + _THUMB_LEN[0] * m
-    p2 = p1 + _THUMB_LEN[1] * rotate(k, mcp, m)
-    p3 = p2 + _THUMB_LEN[2] * rotate(k, mcp + ip, m)
+    p0 = cmc * np.ones(m.shape)
+    p1 = p0 + lengths[0] * m
+    p2 = p1 + lengths[1] * rotate(k, mcp, m)
+    p3 = p2 + lengths[2] * rotate(k, mcp + ip, m)
     return np.stack([p0, p1, p2, p3], -2)
 
 

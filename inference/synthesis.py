@@ -159,7 +159,7 @@ class Synthesizer:
         rot = np.stack([np.cross(y, z), y, z], -1)
         # clear of the torso (a heavier body model): step forward until no hand joint is inside it
         for _ in range(8):
-            joints = pos + hand.joints_local(params, self.scale, side) @ rot.T
+            joints = pos + hand.joints_local(params, self.scale, side, self.body.hand_geometry(side)) @ rot.T
             if self.body.penetration(joints).max() <= 0.0:
                 break
             pos = pos + 0.02 * b.W * fwd
@@ -189,7 +189,7 @@ class Synthesizer:
         # skin thickness (hand.PALM_THICKNESS...) is in metres for the default hand: work at that size and
         # scale the point, so a hand twice the size is also twice as thick (contacts scale with the rig)
         s0 = BodyModel.default().hand_scale
-        j = hand.joints_local(params, s0, "R")
+        j = hand.joints_local(params, s0, "R", self.body.hand_geometry(side))
         p = (hand.surface_point(j, surface) if surface else (j[0] + j[9]) * 0.5) * (self.scale / s0)
         if side == "L":
             p = p * np.array([-1.0, 1.0, 1.0])
@@ -740,7 +740,9 @@ class Synthesizer:
                     start = frame
                 append(sc, max(len(c) for c in sc.values()))
             if self._touches_body(entry):
-                touching.append((start, frame))
+                # the touching surface of a sign that starts on the body (a compound's parts: none, the wrist)
+                touching.append((start, frame, (entry.get("dom") or {}).get("contact") if not entry.get("parts")
+                                 else None))
             segments.append(Segment(item.gloss, "sign", start, frame, item.words, item.span, "lexicon",
                                     bool(entry.get("review", False)), item.text))
             marks.append((start, frame, item.marks, item, k))
@@ -754,16 +756,40 @@ class Synthesizer:
         palm = np.stack([np.concatenate([c.rot for c in chunks[s]]) for s in HAND_SIDES], 1)
         params = np.stack([np.concatenate([c.params for c in chunks[s]]) for s in HAND_SIDES], 1)
         self._touching = np.zeros(len(wrist), bool)
-        for a, b in touching:
+        for a, b, _ in touching:
             self._touching[a:b] = True
         wrist = self._keep_out_of_body(wrist, palm, params)
         self._touching = None
         wrist = self._clamp_reach(wrist)
         elbow = self._elbows(wrist)
         head, brows, face = self._nonmanuals(len(wrist), marks, segments, wrist)
-        track = PoseTrack(fps, self.body, wrist, palm, params, elbow, head, brows, segments, self.scale, face)
+        track = PoseTrack(fps, self.body, wrist, palm, params, elbow, head, brows, segments, self.scale, face,
+                          self._contact_points(len(wrist), params, touching))
         track.check()
         return track
+
+    def _contact_points(self, n, params, touching):
+        """(n, 2, 3) hand-frame point the dominant hand touches with during contact signs, eased to the wrist
+        (0) over 0.15 s on either side, so a solver turning the hand about it moves the wrist smoothly."""
+        h = HAND_SIDES.index(self.dom)
+        pts = np.zeros((n, 3))
+        weight = np.zeros(n)
+        win = max(1, int(round(0.15 * self.s.fps)))
+        ramp = minjerk(np.arange(1, win + 1) / (win + 1.0))
+        for a, b, surface in touching:
+            if b <= a or not surface:
+                continue
+            pts[a:b] = [self.local_point(params[t, h], surface, self.dom) for t in range(a, b)]
+            weight[a:b] = 1.0
+            for idx, w, ref in ((np.arange(a - win, a), ramp, pts[a]), (np.arange(b, b + win), ramp[::-1], pts[b - 1])):
+                ok = (idx >= 0) & (idx < n)
+                idx, w = idx[ok], w[ok]
+                take = w > weight[idx]
+                pts[idx[take]] = ref
+                weight[idx[take]] = w[take]
+        out = np.zeros((n, 2, 3))
+        out[:, h] = weight[:, None] * pts
+        return out
 
     def _running(self, entry, citation):
         """A sign inside a phrase, shortened toward `running` x its citation length, but never below
@@ -848,7 +874,7 @@ class Synthesizer:
     def _hand_points(self, wrists, palms, params, side):
         """(points (T, K, 3), per-point margin or None): the 21 joints; on a character's skin also the palm's
         edges (the heel of the hand is wider than the joints' lines) and the forearm's end behind the wrist."""
-        local = hand.joints_local(params, self.scale, side)
+        local = hand.joints_local(params, self.scale, side, self.body.hand_geometry(side))
         skin = getattr(self.body, "skin", None)
         margin = None
         if skin is not None:

@@ -36,6 +36,9 @@ class PoseTrack:
     segments: list = field(default_factory=list)
     hand_scale: float = 1.0
     face: dict = field(default_factory=dict)   # ARKit face channel name -> (T,) in [0, 1] (inference/nonmanual.py)
+    # (T, 2, 3) hand-frame point each hand touches the body with (0 = the wrist): where a rig's wrist cannot take
+    # the palm's orientation, the solver turns the hand about this point, so the touch stays on the skin
+    contact: np.ndarray = None
 
     @property
     def n_frames(self):
@@ -45,7 +48,7 @@ class PoseTrack:
         """(T, 2, 21, 3) world positions of the 21 hand joints of both hands."""
         out = np.empty(self.hand_params.shape[:2] + (21, 3))
         for h, side in enumerate(HAND_SIDES):
-            local = hand.joints_local(self.hand_params[:, h], self.hand_scale, side)
+            local = hand.joints_local(self.hand_params[:, h], self.hand_scale, side, _geometry(self.body, side))
             out[:, h] = self.wrist[:, h, None, :] + np.einsum("tij,tkj->tki", self.palm[:, h], local)
         return out
 
@@ -70,7 +73,8 @@ def window(track, a, b):
             for s in track.segments if s.end > a and s.start < b]
     return PoseTrack(track.fps, track.body, track.wrist[a:b], track.palm[a:b], track.hand_params[a:b],
                      track.elbow[a:b], track.head[a:b], track.brows[a:b], segs, track.hand_scale,
-                     {k: v[a:b] for k, v in track.face.items()})
+                     {k: v[a:b] for k, v in track.face.items()},
+                     None if track.contact is None else track.contact[a:b])
 
 
 def still_cuts(track, chunk):
@@ -94,3 +98,9 @@ def still_cuts(track, chunk):
             break
         cuts.append(int(cand[np.argmin(np.abs(cand - target))]))
     return cuts + [T]
+
+
+def _geometry(body, side):
+    """The body's own hand on `side` (a body model without one, or an older one: the canonical hand)."""
+    get = getattr(body, "hand_geometry", None)
+    return get(side) if get is not None else None

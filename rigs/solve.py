@@ -128,6 +128,36 @@ def measure_body(rig, profile):
     return BodyModel(j, hand_scale=scale)
 
 
+def measure_hands(rig, profile, scale, vertices=None, weights=None, hand_points=None):
+    """{side: inference.hand.HandGeometry}: each hand as the rig has it (rigs/hand_geometry.py), for a rig that
+    deforms a mesh (signllm_blender/skin.py; a rig without one keeps the canonical hand scaled by hand_scale). With
+    the mesh (vertices (N, 3) canonical rest, weights (N, G) over rig.bones) the fingertips reach its skin; a hand
+    without any finger bone is measured rigid from `hand_points` ({side: (M, 3)} its mesh points) when given,
+    else left canonical. A hand with only some finger bones is left canonical too."""
+    from . import hand_geometry
+    names = list(rig.bones)
+    dom = np.asarray(weights).argmax(axis=1) if weights is not None else None
+    out = {}
+    for side in HAND_SIDES:
+        fm = profile.fingers(side, "finger_measure")
+        wrist = rig[profile.measure("hand", side)].head
+        frame = hand_frame_rest(rig, profile, side)
+        full = all(len(fm[f]) == 3 and all(b and b in rig for b in fm[f]) for f in FINGERS)
+        if full:
+            heads = {f: np.stack([rig[b].head for b in fm[f]]) for f in FINGERS}
+            ends = {f: _finger_end(rig, profile, f, side, fm[f]) for f in FINGERS}
+            tips = None
+            if dom is not None:
+                V = np.asarray(vertices, float)
+                tips = {f: V[dom == names.index(fm[f][-1])] for f in FINGERS}
+            out[side] = hand_geometry.from_chains(wrist, frame, heads, ends, side, scale, tips)
+        elif not any(b and b in rig for f in FINGERS for b in fm[f]) and hand_points and side in hand_points:
+            g = hand_geometry.rigid_from_mesh(hand_points[side], wrist, frame, side, scale)
+            if g is not None:
+                out[side] = g
+    return out
+
+
 def _finger_end(rig, profile, finger, side, chain):
     """Rest position of the fingertip: the tip bone's head, else the last bone's end (see _last_end)."""
     t = profile.tip(finger, side)
@@ -347,18 +377,16 @@ def solve(track, rig, profile):
     poses = _Poses(rig, T, rest)
     body = track.body
     params, _ = rom.clamp_hand_params(track.hand_params)   # fingers inside their ranges of motion
+    fingerless = []
 
     def hand_joints(h, side, palm):
-        local = chand.joints_local(params[:, h], track.hand_scale, side)
-        signing = np.zeros(T, bool)
-        for sg in track.segments:
-            if sg.kind == "sign":
-                signing[sg.start:sg.end] = True
+        local = chand.joints_local(params[:, h], track.hand_scale, side, body.hands.get(side))
         return track.wrist[:, h, None, :] + np.einsum("tij,tkj->tki", palm, local)
     for h, side in enumerate(HAND_SIDES):
         if profile.mode == "floating":
             _solve_floating_hand(sol, poses, rig, profile, track, h, side)
-            _solve_fingers(sol, poses, rig, profile, side, hand_joints(h, side, track.palm[:, h]))
+            if _solve_fingers(sol, poses, rig, profile, side, hand_joints(h, side, track.palm[:, h])):
+                fingerless.append(side)
             continue
         ua_n, fa_n, hd_n = (profile.measure(p, side) for p in ("upper_arm", "forearm", "hand"))
         ua, fa, hd = rig[ua_n], rig[fa_n], rig[hd_n]
@@ -371,11 +399,14 @@ def solve(track, rig, profile):
         E, ang = rom.choose_elbows(np.broadcast_to(S, (T, 3)), track.wrist[:, h], a, b, track.palm[:, h], side,
                                    track.elbow[:, h], body)
         wrist = track.wrist[:, h]
-        local = chand.joints_local(params[:, h], track.hand_scale, side)
+        local = chand.joints_local(params[:, h], track.hand_scale, side, body.hands.get(side))
         signing = np.zeros(T, bool)
         for sg in track.segments:
             if sg.kind == "sign":
                 signing[sg.start:sg.end] = True
+        # frames where the track names the hand's touching point (track.contact): turned about it below
+        pivot = None if track.contact is None else track.contact[:, h]
+        on = np.zeros(T, bool) if pivot is None else np.linalg.norm(pivot, axis=-1) > 1e-9
         for rnd in range(4):
             mid, end = two_bone_ik(S, wrist, a, b, E - S)
             bend = normalize(mid - (S + end) * 0.5)
@@ -385,11 +416,14 @@ def solve(track, rig, profile):
                                            bend)
             # a hand turned into range must not turn into the body (a salute's fingers into the forehead): the
             # wrist moves out instead, and the arm is solved again
-            push = rom.turned_into_body(body, end, track.palm[:, h], palm, clamped, local, track.wrist[:, h],
+            push = rom.turned_into_body(body, end, track.palm[:, h], palm, clamped & ~on, local, track.wrist[:, h],
                                         signing) if rnd < 3 else None
             if push is None:
                 break
             wrist = end + push
+        if (clamped & on).any():
+            E, ang, mid, end, palm, clamped = _turn_about_contact(
+                track, h, side, S, a, b, body, pivot, (E, ang, mid, end, palm, clamped), wrist)
         if clamped.any():
             worst = rom.violations(ang)
             what = ", ".join(f"{k.replace('_', ' ')} {v[1]:.0f} deg" for k, v in worst.items())
@@ -464,7 +498,14 @@ def solve(track, rig, profile):
                                            {c.path + c.bone: c for c in sol.channels if c.group == grp},
                                            rig.unit if rig.axes is not None else 1.0)
         # the fingers follow the hand as turned into range
-        _solve_fingers(sol, poses, rig, profile, side, hand_joints(h, side, palm))
+        if _solve_fingers(sol, poses, rig, profile, side, hand_joints(h, side, palm)):
+            fingerless.append(side)
+    if fingerless:
+        rigid = all(getattr(body.hands.get(s), "rigid", None) is not None for s in fingerless)
+        sol.warnings.append(
+            "The rig has no finger bones (finger bones missing on the "
+            + " hand and the ".join(fingerless) + " hand): its hands keep the shape they are modelled in, "
+            "fingers straight where a sign bends them" + ("; contacts and collision use that shape" if rigid else ""))
     _solve_head(sol, poses, rig, profile, track)
     from .face_bones import solve_face_bones   # here: face_bones uses this module's helpers
     solve_face_bones(sol, poses, rig, profile, track)
@@ -478,6 +519,54 @@ def solve(track, rig, profile):
                 tg["elbow"] = rig.to_armature(tg["elbow"])
             tg["hand_rot"] = rig.rot_to_armature(tg["hand_rot"])
     return sol
+
+
+def _turn_about_contact(track, h, side, S, a, b, body, pivot, first, wrist0=None, rounds=6):
+    """A hand turned into the wrist's range while it touches the body turns about the touching point
+    (`pivot`, hand frame, from track.contact), not the wrist: the wrist moves until that point is where the
+    track put it (EAT's fingertips on the lips). Moving the wrist changes the arm and so the range the hand is
+    turned into, so the wrist is corrected a few times; each touching span keeps the round that brings its
+    point closest (the first, unmoved one where the corrections do not converge: an arm at its limits).
+    `wrist0`: the wrists `first` was solved for (default the track's; frames off contact keep them)."""
+    T = track.n_frames
+    base = track.wrist[:, h] if wrist0 is None else wrist0
+    Sb = np.broadcast_to(S, (T, 3))
+    touch = track.wrist[:, h] + np.einsum("tij,tj->ti", track.palm[:, h], pivot)
+    on = np.linalg.norm(pivot, axis=-1) > 1e-9
+    cap = 0.5 * chand.HAND_LENGTH * track.hand_scale
+
+    def miss(end, palm):
+        return np.where(on, np.linalg.norm(touch - end - np.einsum("tij,tj->ti", palm, pivot), axis=-1), 0.0)
+
+    rounds_out = [first]
+    errs = [miss(first[3], first[4])]
+    goal = base.copy()
+    for _ in range(rounds):
+        E, ang, mid, end, palm, clamped = rounds_out[-1]
+        d = np.where(on[:, None], touch - end - np.einsum("tij,tj->ti", palm, pivot), 0.0)   # every round: a
+        # span's result must not depend on other spans (a live edit solves a window of the text)
+        shift = goal + d - base
+        n = np.linalg.norm(shift, axis=-1, keepdims=True)
+        goal = base + shift * np.minimum(1.0, cap / np.maximum(n, 1e-12))
+        E, ang = rom.choose_elbows(Sb, goal, a, b, track.palm[:, h], side, track.elbow[:, h], body)
+        mid, end = two_bone_ik(S, goal, a, b, E - S)
+        bend = normalize(mid - (S + end) * 0.5)
+        palm, clamped = rom.clamp_palm(Sb, mid, end, track.palm[:, h], side, ang, bend)
+        rounds_out.append((E, ang, mid, end, palm, clamped))
+        errs.append(miss(end, palm))
+    pick = np.zeros(T, int)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], on.astype(int), [0]])))
+    for s0, s1 in zip(edges[::2], edges[1::2]):
+        pick[s0:s1] = int(np.argmin([e[s0:s1].mean() for e in errs]))
+    out = []
+    for k in range(6):
+        parts = [r[k] for r in rounds_out]
+        if k == 1:    # ang: a dict of (T,) arrays
+            out.append({key: np.choose(pick, [p[key] for p in parts]) for key in parts[0]})
+        else:
+            stack = np.stack(parts)
+            out.append(stack[pick, np.arange(T)])
+    return tuple(out)
 
 
 def _solve_floating_hand(sol, poses, rig, profile, track, h, side):
@@ -541,7 +630,8 @@ def _levels(rig, names):
 def _solve_fingers(sol, poses, rig, profile, side, J, contact=(0.035, 0.02)):
     """Each finger bone swung onto its segment of the synthesised hand; then the thumb is bent (two-bone
     IK on its last two bones) so that where the canonical thumb tip touches a fingertip (O, F, flat-O),
-    the rig's thumb tip touches the rig's fingertip too, whatever the rig's finger proportions."""
+    the rig's thumb tip touches the rig's fingertip too, whatever the rig's finger proportions.
+    True when the hand has no finger bones at all (nothing keyed, the caller warns)."""
     grp = f"fingers{side}"
     chains = profile.fingers(side)
     found = {}
@@ -651,11 +741,14 @@ def _solve_fingers(sol, poses, rig, profile, side, J, contact=(0.035, 0.02)):
         g = f"{grp}.{finger_of[name]}"
         sol.channels.append(Channel(name, "rotation_quaternion", q, g))
         per.setdefault(g, {})[name] = q
+    if missing and not found and len(missing) == sum(len(c) for c in chains.values()):
+        return True     # no finger bones at all: solve() tells the user once for both hands
     if missing:
         sol.warnings.append(f"{len(missing)} finger bones missing on the {side} hand ({missing[0]}, ...): "
                             "those fingers are not animated")
     for g, refs in per.items():
         sol.error_fns[g] = _angle_error(refs, 0.04)
+    return False
 
 
 def _solve_head(sol, poses, rig, profile, track):

@@ -160,13 +160,13 @@ def read_character(obj, scene):
     body = measure_body(rig, profile)
     check_proportions(body, profile.label)
     top = profile.bone("head_top")
-    return rig, profile, _with_skin(obj, rig, body, bool(top and top in rig))
+    return rig, profile, _with_skin(obj, rig, body, bool(top and top in rig), profile)
 
 
-def _with_skin(obj, rig, body, head_top_bone=False):
-    """Contact and collision on the character's own skin when the rig deforms a body mesh."""
+def _with_skin(obj, rig, body, head_top_bone=False, profile=None):
+    """Contact and collision on the character's own skin (and hands) when the rig deforms a body mesh."""
     from .skin import skin_body
-    return skin_body(obj, rig, body, head_top_bone)
+    return skin_body(obj, rig, body, head_top_bone, profile)
 
 
 def rig_key(obj, rig, profile):

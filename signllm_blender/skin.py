@@ -5,7 +5,7 @@ One way: this reader (bpy) -> rigs.skin_body (pure fit) -> BodyModel.skin -> syn
 import numpy as np
 
 from ..rigs import blender_io
-from ..rigs.skin_body import fit_skin_body
+from ..rigs.skin_body import fit_skin_body, label_vertices
 
 MIN_VERTICES = 200      # a smaller bound mesh is a prop or a marker, not a body
 
@@ -66,9 +66,10 @@ def rest_skin(obj, rig):
     return np.concatenate(verts), np.concatenate(weights), np.concatenate(is_vertex)
 
 
-def skin_body(obj, rig, body, head_top_bone=False):
+def skin_body(obj, rig, body, head_top_bone=False, profile=None):
     """`body` with the character's fitted skin (contact on the skin, collision with it), or `body`
-    unchanged when the rig deforms no mesh that covers a head and a torso.
+    unchanged when the rig deforms no mesh that covers a head and a torso. With the rig's `profile` the hands
+    are measured too (rigs.solve.measure_hands): fingertips on the mesh's, a fingerless rig's hand as modelled.
 
     Without a head-top bone (`head_top_bone` False) the rig's head_top came from the head bone's tail, which
     importers invent for a leaf bone (glTF: 2.7 cm lower on the Mixamo human, 3 cm higher on MakeHuman's);
@@ -84,4 +85,9 @@ def skin_body(obj, rig, body, head_top_bone=False):
         body.joints["head_top"] = body.joints["head_base"] + body.up * top
         skin = fit_skin_body(data[0], data[1], body, landmark_points=data[2]) or skin
     body.skin = skin
+    if profile is not None:
+        from ..rigs.solve import measure_hands
+        labels = label_vertices(data[0], data[1], body)
+        hands = {s: data[0][labels == f"hand_{s}"] for s in ("L", "R")}
+        body.hands.update(measure_hands(rig, profile, body.hand_scale, data[0], data[1], hands))
     return body

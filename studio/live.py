@@ -80,7 +80,11 @@ def changed_span(old: list, new: list) -> tuple[int, int, int]:
 
 
 def _cat(parts):
-    return {name: np.concatenate([getattr(t, name)[a:b] for t, a, b in parts]) for name in _ARRAYS}
+    out = {name: np.concatenate([getattr(t, name)[a:b] for t, a, b in parts]) for name in _ARRAYS}
+    if any(t.contact is not None for t, _, _ in parts):     # touching points (inference/track.py), 0 where absent
+        out["contact"] = np.concatenate([t.contact[a:b] if t.contact is not None else np.zeros((b - a, 2, 3))
+                                         for t, a, b in parts])
+    return out
 
 
 def splice_track(state: LiveState, new: list) -> tuple[PoseTrack, int, int, int]:
@@ -132,7 +136,7 @@ def splice_track(state: LiveState, new: list) -> tuple[PoseTrack, int, int, int]
         segs += [replace(s, start=s.start + shift_o, end=s.end + shift_o) for s in tr.segments[b_old + 2:]]
     segs = [replace(s) for s in segs]
     out = PoseTrack(tr.fps, tr.body, arrays["wrist"], arrays["palm"], arrays["hand_params"], arrays["elbow"],
-                    arrays["head"], arrays["brows"], segs, tr.hand_scale)
+                    arrays["head"], arrays["brows"], segs, tr.hand_scale, contact=arrays.get("contact"))
     if k1 >= len(new):      # the new ending eases into the rest pose, as the job does for a whole text
         out = timing.ease_to_rest(out, state.ease_frames)
     return out, A, B, E

@@ -132,8 +132,14 @@ def stitch(placements, total=None):
     for p in placed:     # face channels: zero (rest) outside the cues that move them
         for n, v in p.track.face.items():
             face.setdefault(n, np.zeros(T))[p.start:p.start + p.track.n_frames] = v
+    contact = None       # touching points: the wrist (0) outside the cues' contact signs
+    for p in placed:
+        if p.track.contact is not None:
+            if contact is None:
+                contact = np.zeros((T,) + p.track.contact.shape[1:])
+            contact[p.start:p.start + p.track.n_frames] = p.track.contact
     out = PoseTrack(ref.fps, ref.body, arrays["wrist"], arrays["palm"], arrays["hand_params"],
-                    arrays["elbow"], arrays["head"], arrays["brows"], segments, ref.hand_scale, face)
+                    arrays["elbow"], arrays["head"], arrays["brows"], segments, ref.hand_scale, face, contact)
     return out
 
 

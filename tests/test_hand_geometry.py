@@ -1,0 +1,139 @@
+"""The character's own hand (rigs/hand_geometry.py), bpy-free: measured on synthetic hands whose knuckles, phalanges
+and fingertip skin are known, then used by synthesis for contact. The Blender side (real characters, deformed
+mesh) is tests/test_skin.py."""
+import numpy as np
+import pytest
+
+from signllm.inference import hand as chand
+from signllm.inference.transforms import axis_angle_matrix
+
+FINGERS = ("thumb", "index", "middle", "ring", "pinky")
+# a hand unlike the canonical one: a longer palm, shorter fingers (hand frame, right hand, metres)
+MCP = np.array([[0.034, 0.104, 0.0], [0.009, 0.106, 0.0], [-0.012, 0.100, 0.0], [-0.032, 0.092, 0.0]])
+SEG = np.array([[0.027, 0.024, 0.026], [0.034, 0.027, 0.027], [0.030, 0.026, 0.028], [0.023, 0.016, 0.021]])
+THUMB_CMC = np.array([0.027, 0.034, 0.015])
+THUMB_LEN = np.array([0.029, 0.039, 0.028])
+
+
+def _rot(axis, deg):
+    return axis_angle_matrix(np.asarray(axis, float)[None], np.radians([deg]))[0]
+
+
+def _synthetic_hand(side, frame, wrist, scale):
+    """Bone heads, bone-derived ends and fingertip skin clouds of a straight hand (canonical space)."""
+    mirror = np.array([-1.0, 1.0, 1.0]) if side == "L" else np.ones(3)
+    to_world = lambda q: wrist + (np.asarray(q) * mirror * scale) @ frame.T  # noqa: E731
+    heads, ends, tips, truth_tips = {}, {}, {}, {}
+    rng = np.random.default_rng(3)
+    for f in FINGERS:
+        if f == "thumb":
+            base, lens, d = THUMB_CMC, THUMB_LEN, np.array([0.6, 0.8, 0.0])
+        else:
+            i = FINGERS.index(f) - 1
+            base, lens, d = MCP[i], SEG[i], np.array([0.0, 1.0, 0.0])
+        h = [base, base + lens[0] * d, base + (lens[0] + lens[1]) * d]
+        heads[f] = np.stack([to_world(p) for p in h])
+        ends[f] = to_world(h[2] + 0.8 * lens[1] * d)           # what the bones alone say (rigs.solve._last_end)
+        # the skin of the last phalanx: a 7 mm tube ending in a cap at the true tip (lens[2] beyond its head)
+        t = rng.uniform(0.0, 1.0, 400)
+        ang = rng.uniform(0, 2 * np.pi, 400)
+        perp = np.stack([np.cos(ang), np.zeros(400), np.sin(ang)], -1) if f != "thumb" else \
+            np.stack([0.8 * np.cos(ang), -0.6 * np.cos(ang), np.sin(ang)], -1)
+        cloud = h[2] + (t * (lens[2] - 0.007))[:, None] * d + 0.007 * np.sqrt(1 - t[:, None] ** 8) * perp
+        cloud = np.concatenate([cloud, (h[2] + lens[2] * d)[None]])
+        tips[f] = np.stack([to_world(p) for p in cloud])
+        truth_tips[f] = h[2] + lens[2] * d
+    return heads, ends, tips, truth_tips
+
+
+@pytest.mark.parametrize("side", ["R", "L"])
+def test_geometry_from_bones_and_fingertip_skin(side):
+    from signllm.rigs.hand_geometry import from_chains
+    frame = _rot([0.3, -0.5, 0.8], 70.0)
+    wrist, scale = np.array([0.4, -0.1, 1.3]), 0.92
+    heads, ends, tips, truth = _synthetic_hand(side, frame, wrist, scale)
+    g = from_chains(wrist, frame, heads, ends, side, scale, tips)
+    np.testing.assert_allclose(g.mcp, MCP, atol=1e-9)
+    np.testing.assert_allclose(g.seg[:, :2], SEG[:, :2], atol=1e-9)
+    np.testing.assert_allclose(g.seg[:, 2], SEG[:, 2], atol=2e-4)        # the fingertip's skin, not the bones' 0.8
+    np.testing.assert_allclose(g.thumb_cmc, THUMB_CMC, atol=1e-9)
+    np.testing.assert_allclose(g.thumb_len, THUMB_LEN, atol=2e-4)
+    # the hand model with this geometry puts a straight finger's tip joint on that skin, in the hand frame
+    j = chand.joints_local(np.zeros(21), 1.0, "R", g)
+    assert np.linalg.norm(j[12] - truth["middle"]) < 3e-4
+    assert np.linalg.norm(chand.joints_local(np.zeros(21), 1.0, "R")[12] - truth["middle"]) > 0.005
+    # without the skin, the bones' own estimate (0.8 of the middle phalanx) is kept
+    g0 = from_chains(wrist, frame, heads, ends, side, scale)
+    np.testing.assert_allclose(g0.seg[:, 2], 0.8 * SEG[:, 1], atol=1e-9)
+
+
+def _flat_hand_cloud(F):
+    """Points of a flat hand modelled with straight fingers (palm box, four finger rods, an outward thumb) in a
+    hand frame F (columns), tips known."""
+    rng = np.random.default_rng(5)
+    pts = [np.stack([rng.uniform(-0.04, 0.04, 3000), rng.uniform(0.0, 0.095, 3000), rng.uniform(-0.012, 0.012, 3000)], -1)]
+    tips = {}
+    for f, x, L in (("index", 0.03, 0.165), ("middle", 0.008, 0.178), ("ring", -0.013, 0.172), ("pinky", -0.033, 0.150)):
+        y = rng.uniform(0.09, L - 0.008, 600)
+        a = rng.uniform(0, 2 * np.pi, 600)
+        pts.append(np.stack([x + 0.008 * np.cos(a), y, 0.008 * np.sin(a)], -1))
+        tips[f] = np.array([x, L, 0.0])
+        pts.append(tips[f][None])
+    t = rng.uniform(0, 1, 500)
+    d = np.array([0.8, 0.6, 0.0])
+    pts.append(np.array([0.03, 0.02, 0.0]) + (t * 0.075)[:, None] * d)
+    tips["thumb"] = np.array([0.03, 0.02, 0.0]) + 0.075 * d
+    pts.append(tips["thumb"][None])
+    P = np.concatenate(pts)
+    return P @ F.T, {k: F @ v for k, v in tips.items()}
+
+
+@pytest.mark.parametrize("side", ["R", "L"])
+def test_rigid_hand_measured_from_a_fingerless_mesh(side):
+    """No finger bones: the hand frame the bones give is a guess from the forearm (here 30 degrees off the
+    mesh hand's own axes); the rigid hand's joints, in that frame, are on the mesh's fingertips and thumb tip."""
+    from signllm.rigs.hand_geometry import rigid_from_mesh
+    off = _rot([0.2, 0.3, 1.0], 30.0)                          # the mesh hand's axes in the bone-derived frame
+    local, tips = _flat_hand_cloud(off)
+    bone_frame = _rot([1.0, 0.0, 0.2], 40.0)
+    wrist = np.array([-0.3, 0.0, 1.2])
+    q = local * np.array([-1.0, 1.0, 1.0]) if side == "L" else local     # a left hand: the mirror image
+    g = rigid_from_mesh(wrist + q @ bone_frame.T, wrist, bone_frame, side, 1.0)
+    for f, k in (("index", 8), ("middle", 12), ("ring", 16), ("pinky", 20), ("thumb", 4)):
+        assert np.linalg.norm(g.rigid[k] - tips[f]) < 0.006, (f, np.linalg.norm(g.rigid[k] - tips[f]))
+    # knuckles on the line from the wrist toward each fingertip's side, the palm's heel at the wrist
+    assert np.linalg.norm(g.rigid[0]) < 1e-9
+    assert np.all(np.linalg.norm(g.rigid[[5, 9, 13, 17]], axis=-1) < np.linalg.norm(g.rigid[[8, 12, 16, 20]], axis=-1))
+    # rigid: whatever the sign asks, the joints stay (a fist is still the flat mesh hand), mirrored for the left
+    fist = chand.joints_local(np.full(21, 80.0), 1.0, side, g)
+    np.testing.assert_allclose(fist, chand.joints_local(np.zeros(21), 1.0, side, g))
+    np.testing.assert_allclose(fist[12], tips["middle"] * (np.array([-1.0, 1.0, 1.0]) if side == "L" else 1.0), atol=0.006)
+
+
+def test_synthesis_contacts_with_the_characters_hand():
+    """A body with its own hand: the contact surface (EAT's flat-O fingertips) reaches its point with that hand's
+    proportions, which the canonical hand would miss by a centimetre; contact signs carry the touching point
+    (track.contact) the solver turns a clamped hand about."""
+    from signllm.inference.body import BodyModel
+    from signllm.inference.gloss import GlossItem
+    from signllm.inference.languages import load_language
+    from signllm.inference.synthesis import Synthesizer
+    from signllm.inference.validate import contact_miss
+    lang = load_language("ASL")
+    g = chand.HandGeometry(MCP, SEG, THUMB_CMC, THUMB_LEN)
+    own = BodyModel.default()
+    own.hands = {"R": g, "L": g}
+    synth = Synthesizer(lang.phonology, lang.lexicon, lang.alphabet, own)
+    canon = Synthesizer(lang.phonology, lang.lexicon, lang.alphabet, BodyModel.default())
+    entry = lang.lexicon.get("EAT")
+    tr = synth.synthesize([GlossItem("EAT")])
+    assert contact_miss(synth, entry, tr) < 0.002
+    # the same track read with the canonical hand: its fingertips are elsewhere
+    assert contact_miss(canon, entry, tr) > 0.008
+    seg = next(s for s in tr.segments if s.kind == "sign")
+    from signllm.inference.track import HAND_SIDES
+    h = HAND_SIDES.index(synth.dom)
+    flat_o = lang.phonology.handshape(entry["dom"]["hs"])
+    np.testing.assert_allclose(tr.contact[seg.start + 1, h], synth.local_point(flat_o, "fingertips", synth.dom),
+                               atol=1e-9)
+    assert not tr.contact[0].any() and not tr.contact[-1].any() and not tr.contact[:, 1 - h].any()
