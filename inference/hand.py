@@ -63,6 +63,37 @@ class HandGeometry:
         return cls(_MCP_POS.copy(), _SEG_LEN.copy(), _THUMB_CMC.copy(), _THUMB_LEN.copy())
 
 
+# Flexion ranges (degrees) of the joints a handshape bends, AAOS (Greene & Heckman 1994; the sources are cited in
+# rigs/rom.py, which limits the arm with the same tables): finger MCP 90 (hyperextension 45), PIP 100, DIP 90,
+# thumb MCP 50, IP 80. The thumb's carpometacarpal angles (spread, lift, oppose) are not limited here.
+FINGER_MCP = (-45.0, 90.0)
+FINGER_PIP = (0.0, 100.0)
+FINGER_DIP = (0.0, 90.0)
+THUMB_MCP = (0.0, 50.0)
+THUMB_IP = (0.0, 80.0)
+_LO = np.array([*(FINGER_MCP[0], FINGER_PIP[0], FINGER_DIP[0], -np.inf) * 4, -np.inf, -np.inf, -np.inf,
+                THUMB_MCP[0], THUMB_IP[0]])
+_HI = np.array([*(FINGER_MCP[1], FINGER_PIP[1], FINGER_DIP[1], np.inf) * 4, np.inf, np.inf, np.inf,
+                THUMB_MCP[1], THUMB_IP[1]])
+
+
+def clamp_params(params):
+    """Articulation (..., 21 degrees) with finger MCP, PIP, DIP and thumb MCP, IP flexion clamped into their
+    ranges; returns (params, number of values changed). The synthesiser and the rig solver both use it, so
+    contact and collision are computed on the hand the rig shows."""
+    p = np.asarray(params, float)
+    q = np.clip(p, _LO, _HI)
+    return q, int(np.count_nonzero(np.abs(q - p) > 1e-9))
+
+
+def out_of_range(params):
+    """Names of the joints of one articulation vector (21 degrees) outside the ranges above (data checks)."""
+    p = np.asarray(params, float)
+    names = [f"{f} {j}" for f in FINGERS for j in ("MCP", "PIP", "DIP", "spread")] + \
+        ["thumb spread", "thumb lift", "thumb oppose", "thumb MCP", "thumb IP"]
+    return [f"{names[i]} {p[i]:g} (range {_LO[i]:g}..{_HI[i]:g})" for i in np.flatnonzero((p < _LO - 1e-6) | (p > _HI + 1e-6))]
+
+
 _X = np.array([1.0, 0.0, 0.0])
 _Y = np.array([0.0, 1.0, 0.0])
 _Z = np.array([0.0, 0.0, 1.0])

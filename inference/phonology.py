@@ -83,12 +83,16 @@ class Phonology:
         if len(t) != 5:
             raise DataError(f"handshapes.json: {name!r} thumb needs [spread, lift, oppose, mcp, ip]")
         p[hand.THUMB] = t
+        bad = hand.out_of_range(p)
+        if bad:
+            raise DataError(f"handshapes.json: {name!r} bends a joint beyond the human range: {'; '.join(bad)}")
         contact = spec.get("contact") or {}
         if "thumb" in contact:
             target = contact["thumb"]
             if not (target.endswith("_tip") and target[:-4] in hand.TIPS):
                 raise DataError(f"handshapes.json: {name!r} thumb contact {target!r} is not a fingertip")
             p = hand.solve_thumb_contact(p, hand.TIPS[target[:-4]], target_offset=hand.FINGER_THICKNESS * 0.8)
+            p = hand.clamp_params(p)[0]     # the solved contact may ask a little more of the thumb MCP
         return p
 
     def canonical(self, name):

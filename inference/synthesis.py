@@ -755,11 +755,16 @@ class Synthesizer:
         wrist = np.stack([np.concatenate([c.pos for c in chunks[s]]) for s in HAND_SIDES], 1)
         palm = np.stack([np.concatenate([c.rot for c in chunks[s]]) for s in HAND_SIDES], 1)
         params = np.stack([np.concatenate([c.params for c in chunks[s]]) for s in HAND_SIDES], 1)
+        params = hand.clamp_params(params)[0]     # the hand the rig can show (HamNoSys or user shapes)
         self._touching = np.zeros(len(wrist), bool)
-        for a, b, _ in touching:
+        self._touch_at = np.full((len(wrist), 3), np.nan)    # hand-frame point of the touching surface
+        h_dom = HAND_SIDES.index(self.dom)
+        for a, b, surface in touching:
             self._touching[a:b] = True
+            if surface and b > a:
+                self._touch_at[a:b] = self.local_point(params[a:b, h_dom], surface, self.dom)
         wrist = self._keep_out_of_body(wrist, palm, params)
-        self._touching = None
+        self._touching = self._touch_at = None
         wrist = self._clamp_reach(wrist)
         elbow = self._elbows(wrist)
         head, brows, face = self._nonmanuals(len(wrist), marks, segments, wrist)
@@ -855,8 +860,9 @@ class Synthesizer:
             if len(sel) == 0:
                 continue
             touching = self._touching[sel] if getattr(self, "_touching", None) is not None and side == self.dom else None
+            touch_at = self._touch_at[sel] if touching is not None else None
             for _ in range(rounds):
-                d_sel, n_sel = self._deepest(out[sel, h], palm[sel, h], params[sel, h], side, touching)
+                d_sel, n_sel = self._deepest(out[sel, h], palm[sel, h], params[sel, h], side, touching, touch_at)
                 d_sel = d_sel - allow * 0.5
                 if d_sel.max() <= allow * 0.5:
                     break
@@ -886,20 +892,29 @@ class Synthesizer:
             local = np.concatenate([local, np.broadcast_to(edges, local.shape[:-2] + edges.shape)], axis=-2)
         return wrists[:, None, :] + np.einsum("tij,tkj->tki", palms, local), margin
 
-    def _deepest(self, wrists, palms, params, side, touching=None, block=2048):
+    PRESS_RADIUS = 0.03   # m (default body) around a touching surface where the hand may press into soft skin
+
+    def _deepest(self, wrists, palms, params, side, touching=None, touch_at=None, block=2048):
         """Per frame, the deepest hand joint's depth inside the body and its way out (blocks of frames,
         so a long text's collision test needs little memory). `touching`: frames of a body-contact sign,
-        where the forearm is left to the elbow (_forearm_clear) and the wrist may bend."""
+        where the forearm is left to the elbow (_forearm_clear) and the wrist may bend. `touch_at`: on
+        those frames the hand-frame point of the touching surface (NaN: none); the hand's skin within
+        PRESS_RADIUS of it presses into the body as skin does at a contact (the heel of the thumb
+        beside a flat palm on the chest), so it does not hold the touching surface off the skin."""
         depth = np.empty(len(wrists))
         normal = np.empty((len(wrists), 3))
-        for a in range(0, len(wrists), block):
-            b = a + block
+        for a, b in ((a, a + block) for a in range(0, len(wrists), block)):
             joints, margin = self._hand_points(wrists[a:b], palms[a:b], params[a:b], side)
             m = margin
             if margin is not None and touching is not None:
                 m = np.repeat(margin[None], len(joints), 0)
-                m[touching[a:b], -2:] = -1.0
-                m[touching[a:b], 0] = margin[9]     # the wrist bends there: its own thickness is the elbow's
+                t = touching[a:b]
+                m[t, -2:] = -1.0
+                m[t, 0] = margin[9]     # the wrist bends there: its own thickness is the elbow's
+                if touch_at is not None:
+                    at = wrists[a:b] + np.einsum("tij,tj->ti", palms[a:b], touch_at[a:b])
+                    near = np.linalg.norm(joints - at[:, None], axis=-1) - margin < self.PRESS_RADIUS * self.size
+                    m[t[:, None] & near & ~np.isnan(at[:, :1])] = -1.0
             d, n = self.body.penetration(joints, normals=True, margin=m)
             k = d.argmax(axis=1)
             ii = np.arange(len(k))

@@ -25,6 +25,7 @@ the knuckles), so any bone roll or bone direction of an imported rig measures th
 """
 import numpy as np
 
+from ..inference import hand as chand
 from ..inference.transforms import axis_angle_matrix, normalize, rotation_between
 
 # degrees; (low, high) of the signed angles defined above
@@ -32,11 +33,9 @@ ELBOW_FLEXION = (0.0, 145.0)
 PRONATION = (-80.0, 80.0)       # -supination .. +pronation
 WRIST_FLEXION = (-70.0, 80.0)   # -extension .. +flexion
 WRIST_DEVIATION = (-30.0, 20.0)  # -ulnar .. +radial
-FINGER_MCP = (-45.0, 90.0)
-FINGER_PIP = (0.0, 100.0)
-FINGER_DIP = (0.0, 90.0)
-THUMB_MCP = (0.0, 50.0)
-THUMB_IP = (0.0, 80.0)
+# finger and thumb flexion: one table with the synthesiser (inference/hand.py), so both bend the same hand
+FINGER_MCP, FINGER_PIP, FINGER_DIP = chand.FINGER_MCP, chand.FINGER_PIP, chand.FINGER_DIP
+THUMB_MCP, THUMB_IP = chand.THUMB_MCP, chand.THUMB_IP
 
 LIMITS = {"elbow": ELBOW_FLEXION, "pronation": PRONATION, "wrist_flexion": WRIST_FLEXION,
           "wrist_deviation": WRIST_DEVIATION}
@@ -259,10 +258,4 @@ def turned_into_body(body, W, target, palm, changed, local, W_target=None, signi
 def clamp_hand_params(params):
     """Handshape articulation (..., 21 degrees, inference/hand.py order) with finger MCP, PIP, DIP and thumb
     MCP, IP flexion clamped into their ranges; returns (params, number of values changed)."""
-    p = np.array(params, float, copy=True)
-    for i in range(4):
-        for k, (lo, hi) in enumerate((FINGER_MCP, FINGER_PIP, FINGER_DIP)):
-            p[..., 4 * i + k] = np.clip(p[..., 4 * i + k], lo, hi)
-    p[..., 19] = np.clip(p[..., 19], *THUMB_MCP)
-    p[..., 20] = np.clip(p[..., 20], *THUMB_IP)
-    return p, int(np.sum(np.abs(p - np.asarray(params, float)) > 1e-9))
+    return chand.clamp_params(params)

@@ -1,6 +1,6 @@
 """Close-ups of contact signs at their touching frame, front and side (docs/character/fingers_contacts.png):
 EAT, GOOD and MY on the default human with the Mixamo skeleton (its own hand geometry) and with the CMU skeleton (no
-finger bones: the mesh's straight fingers). Run: .venv/bin/python tools/fingers_closeup.py [out.png]
+finger bones: the mesh's straight fingers). Run: .venv/bin/python tools/fingers_closeup.py [out.png [SIGN ...]]
 """
 import os
 import sys
@@ -40,7 +40,7 @@ def _camera(scene):
     return cam
 
 
-def main(out):
+def main(out, signs=SIGNS):
     lang = load_language("ASL")
     paths = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -50,7 +50,7 @@ def main(out):
             scene = bpy.context.scene
             cam = _camera(scene)
             rig, _, body = service.read_character(ob, scene)
-            res = service.generate(ob, scene, gloss=" ".join(SIGNS))
+            res = service.generate(ob, scene, gloss=" ".join(signs))
             M = np.array(ob.matrix_world, float)
             for seg in res.track.segments:
                 if seg.kind != "sign":
@@ -71,9 +71,10 @@ def main(out):
                     bpy.ops.render.render(write_still=True)
                     paths.append(path)
             print(skeleton, res.warnings, flush=True)
-        contact_sheet.tile(paths, out, columns=2 * len(SIGNS))
+        contact_sheet.tile(paths, out, columns=2 * len(signs))
     print("->", out)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "docs", "character", "fingers_contacts.png"))
+    main(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "docs", "character", "fingers_contacts.png"),
+         tuple(sys.argv[2:]) or SIGNS)

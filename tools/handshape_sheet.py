@@ -45,8 +45,10 @@ def main():
     n = len(names)
     track = held
     idx = np.full(n, f)
-    for field in ("wrist", "palm", "hand_params", "elbow", "head", "brows"):
-        setattr(track, field, getattr(held, field)[idx].copy())
+    for field in ("wrist", "palm", "hand_params", "elbow", "head", "brows", "contact"):
+        if getattr(held, field) is not None:
+            setattr(track, field, getattr(held, field)[idx].copy())
+    track.face = {k: np.asarray(v)[idx].copy() for k, v in (held.face or {}).items()}
     track.segments = []
     for k, name in enumerate(names):
         track.hand_params[k, 1] = phon.handshape(name)   # index 1 = the right (dominant) hand
