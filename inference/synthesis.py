@@ -757,12 +757,13 @@ class Synthesizer:
         params = np.stack([np.concatenate([c.params for c in chunks[s]]) for s in HAND_SIDES], 1)
         params = hand.clamp_params(params)[0]     # the hand the rig can show (HamNoSys or user shapes)
         self._touching = np.zeros(len(wrist), bool)
-        self._touch_at = np.full((len(wrist), 3), np.nan)    # hand-frame point of the touching surface
+        self._touch_at = np.full((len(wrist), 4), np.nan)    # hand-frame point of the touching surface, radius
         h_dom = HAND_SIDES.index(self.dom)
         for a, b, surface in touching:
             self._touching[a:b] = True
             if surface and b > a:
-                self._touch_at[a:b] = self.local_point(params[a:b, h_dom], surface, self.dom)
+                self._touch_at[a:b, :3] = self.local_point(params[a:b, h_dom], surface, self.dom)
+                self._touch_at[a:b, 3] = self.PRESS_RADIUS.get(surface, self.PRESS_RADIUS[None]) * self.size
         wrist = self._keep_out_of_body(wrist, palm, params)
         self._touching = self._touch_at = None
         wrist = self._clamp_reach(wrist)
@@ -892,15 +893,17 @@ class Synthesizer:
             local = np.concatenate([local, np.broadcast_to(edges, local.shape[:-2] + edges.shape)], axis=-2)
         return wrists[:, None, :] + np.einsum("tij,tkj->tki", palms, local), margin
 
-    PRESS_RADIUS = 0.03   # m (default body) around a touching surface where the hand may press into soft skin
+    # m (default body) around a touching surface's point where the hand's skin may press into the body's: a
+    # palm or the back of the hand touches with its whole surface (to the knuckles), a tip or side with a spot
+    PRESS_RADIUS = {None: 0.03, "palm": 0.045, "back": 0.045}
 
     def _deepest(self, wrists, palms, params, side, touching=None, touch_at=None, block=2048):
         """Per frame, the deepest hand joint's depth inside the body and its way out (blocks of frames,
         so a long text's collision test needs little memory). `touching`: frames of a body-contact sign,
         where the forearm is left to the elbow (_forearm_clear) and the wrist may bend. `touch_at`: on
-        those frames the hand-frame point of the touching surface (NaN: none); the hand's skin within
-        PRESS_RADIUS of it presses into the body as skin does at a contact (the heel of the thumb
-        beside a flat palm on the chest), so it does not hold the touching surface off the skin."""
+        those frames the hand-frame point of the touching surface and its PRESS_RADIUS (NaN: none); the
+        hand's skin within that radius presses into the body as skin does at a contact (the heel of the
+        thumb and the knuckles of a flat palm on the chest), so it does not hold the touching surface off."""
         depth = np.empty(len(wrists))
         normal = np.empty((len(wrists), 3))
         for a, b in ((a, a + block) for a in range(0, len(wrists), block)):
@@ -912,8 +915,8 @@ class Synthesizer:
                 m[t, -2:] = -1.0
                 m[t, 0] = margin[9]     # the wrist bends there: its own thickness is the elbow's
                 if touch_at is not None:
-                    at = wrists[a:b] + np.einsum("tij,tj->ti", palms[a:b], touch_at[a:b])
-                    near = np.linalg.norm(joints - at[:, None], axis=-1) - margin < self.PRESS_RADIUS * self.size
+                    at = wrists[a:b] + np.einsum("tij,tj->ti", palms[a:b], touch_at[a:b, :3])
+                    near = np.linalg.norm(joints - at[:, None], axis=-1) - margin < touch_at[a:b, 3:]
                     m[t[:, None] & near & ~np.isnan(at[:, :1])] = -1.0
             d, n = self.body.penetration(joints, normals=True, margin=m)
             k = d.argmax(axis=1)

@@ -177,6 +177,9 @@ class SkinBody:
     counts: dict = field(default_factory=dict)
     joint_margin: np.ndarray = None          # (21,) per hand joint: tips are on the skin, knuckles a radius in
     forearm: dict = field(default_factory=dict)   # 'L', 'R' -> skin radius (m) at FOREARM_AT along elbow -> wrist
+    triangles: np.ndarray = None             # (K, 3, 3) the head's, neck's and torso's rest mesh: exact skin points
+    neck: Tube = None                        # the neck between the torso's top and the head (NECKTIE's fingers)
+    _snaps: dict = field(default_factory=dict, repr=False, compare=False)   # (point, normal) -> skin point
 
     def forearm_radius(self, side, s):
         """The forearm's skin radius at fractions `s` along elbow -> wrist: measured on the mesh (a forearm is
@@ -189,7 +192,7 @@ class SkinBody:
         return r * (1.0 - 0.25 * s)
 
     def regions(self):
-        return [self.head, self.torso] + list(self.thighs)
+        return [self.head, self.torso] + ([self.neck] if self.neck is not None else []) + list(self.thighs)
 
     def depth(self, points):
         """(depth (m, > 0 inside the skin, < 0 outside), outward normal) of the union of body surfaces."""
@@ -221,6 +224,13 @@ class SkinBody:
         within `reach`; where the line misses, the point moved along the surface normal onto the skin."""
         p = np.asarray(point, float)
         n = np.asarray(normal, float)
+        key = (p.tobytes(), n.tobytes(), reach)
+        hit = self._snaps.get(key)
+        if hit is None:
+            hit = self._snaps[key] = self._snap(p, n, reach)
+        return hit.copy()
+
+    def _snap(self, p, n, reach):
         s = np.linspace(reach, -reach, int(2 * reach / 0.002) + 1)
         pts = p + s[:, None] * n
         d, _ = self.depth(pts)
@@ -229,9 +239,36 @@ class SkinBody:
             k = inside[0]
             d0, d1 = d[k - 1], d[k]             # outside, inside
             f = d0 / (d0 - d1)
-            return pts[k - 1] + f * (pts[k] - pts[k - 1])
-        dd, nn = self.depth(p[None])
-        return p + dd[0] * nn[0]
+            q = pts[k - 1] + f * (pts[k] - pts[k - 1])
+        else:
+            dd, nn = self.depth(p[None])
+            q = p + dd[0] * nn[0]
+        return self._on_mesh(q, n)
+
+    def _on_mesh(self, q, n, window=0.012):
+        """`q` (a skin point of the fitted surfaces, which take the outermost vertex of each grid cell and so
+        float a few mm off a hollow such as the breastbone) moved along `n` onto the rest mesh itself: the
+        outermost crossing of that line with the mesh's triangles within `window` of `q`; `q` when none."""
+        T = self.triangles
+        if T is None or not len(T):
+            return q
+        a, e1, e2 = T[:, 0], T[:, 1] - T[:, 0], T[:, 2] - T[:, 0]
+        o = q + n * window
+        near = np.linalg.norm(np.cross(T.mean(axis=1) - o, n), axis=-1) < 0.05   # centroids near the line
+        a, e1, e2 = a[near], e1[near], e2[near]
+        h = np.cross(-n, e2)                      # Moller-Trumbore, ray o - t n
+        det = np.einsum("ki,ki->k", e1, h)
+        ok = np.abs(det) > 1e-12
+        inv = 1.0 / np.where(ok, det, 1.0)
+        s = o - a
+        u = np.einsum("ki,ki->k", s, h) * inv
+        qq = np.cross(s, e1)
+        v = (qq @ -n) * inv
+        t = np.einsum("ki,ki->k", e2, qq) * inv
+        hit = ok & (u >= 0) & (v >= 0) & (u + v <= 1) & (t >= 0) & (t <= 2 * window)
+        if not hit.any():
+            return q
+        return o - n * float(t[hit].min())
 
     def head_height(self, u_model, H):
         """A head location's height above the head joint (m): the proportional model's height (in head heights
@@ -320,14 +357,15 @@ def label_vertices(vertices, weights, body):
     return labels
 
 
-def fit_skin_body(vertices, weights, body, margin=None, landmark_points=None):
+def fit_skin_body(vertices, weights, body, margin=None, landmark_points=None, triangles=None):
     """SkinBody of a mesh at rest: vertices (N, 3) and bone weights (N, G) in the canonical space of
     `body` (an inference.body.BodyModel measured from the same rig's bones). None when the mesh does not
     cover a head and a torso (a prop, or a mesh bound to only a few bones).
 
     `landmark_points` (N,) bool: the points the face landmarks are picked from (the mesh's own vertices, not
     face centres: an importer that triangulates, as glTF does, moves face centres and with them the eyes'
-    landmark by 1.6 cm); default all."""
+    landmark by 1.6 cm); default all.
+    `triangles` (K, 3) vertex indices of the mesh's faces: skin points are put on them exactly."""
     from ..inference import hand as chand
     V = np.asarray(vertices, float)
     labels = label_vertices(V, weights, body)
@@ -353,6 +391,13 @@ def fit_skin_body(vertices, weights, body, margin=None, landmark_points=None):
     a = j["pelvis"] + ax * float(np.percentile(h, 0.5))
     b = j["pelvis"] + ax * top
     torso = Tube.fit(torso_pts, a, b, left, nt=48, ntheta=48)
+    # neck: the head's star surface does not reach below the jaw and the torso ends at the neck's base, so a
+    # hand at the throat would be inside neither; a tube from under the torso's top to the head's joint
+    neck_pts = V[labels == "neck"]
+    neck = None
+    if len(neck_pts) >= 30:
+        nb, hb = j["neck_base"], j["head_base"]
+        neck = Tube.fit(neck_pts, nb - (hb - nb) * 0.3, hb, left, nt=12, ntheta=36)
     thighs = []
     for side in ("L", "R"):
         lp = V[labels == f"leg_{side}"]
@@ -408,7 +453,13 @@ def fit_skin_body(vertices, weights, body, margin=None, landmark_points=None):
     if wrists:
         jm[0] = max(jm[0], max(wrists))
     jm[list(chand.TIPS.values())] = 0.0
-    return SkinBody(head, torso, thighs, arm_radius, landmarks, heights, float(margin), counts, jm + 0.004, forearm)
+    tri = None
+    if triangles is not None and len(triangles):
+        trisel = np.isin(labels, ("head", "neck", "torso"))
+        idx = np.asarray(triangles)
+        tri = V[idx[trisel[idx].all(axis=1)]]
+    return SkinBody(head, torso, thighs, arm_radius, landmarks, heights, float(margin), counts, jm + 0.004, forearm,
+                    tri, neck)
 
 
 def _face_landmarks(pts, body, head, unit):

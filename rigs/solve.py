@@ -521,42 +521,88 @@ def solve(track, rig, profile):
     return sol
 
 
-def _turn_about_contact(track, h, side, S, a, b, body, pivot, first, wrist0=None, rounds=6):
+def _turn_about_contact(track, h, side, S, a, b, body, pivot, first, wrist0=None, rounds=6, pad=16):
     """A hand turned into the wrist's range while it touches the body turns about the touching point
     (`pivot`, hand frame, from track.contact), not the wrist: the wrist moves until that point is where the
     track put it (EAT's fingertips on the lips). Moving the wrist changes the arm and so the range the hand is
     turned into, so the wrist is corrected a few times; each touching span keeps the round that brings its
     point closest (the first, unmoved one where the corrections do not converge: an arm at its limits).
-    `wrist0`: the wrists `first` was solved for (default the track's; frames off contact keep them)."""
+    `wrist0`: the wrists `first` was solved for (default the track's; frames off contact keep them).
+    Only the touching spans are solved again, each with `pad` frames either side (more than the elbow choice's
+    smoothing reaches, so a span's frames come out as if the whole text were solved; the rest keep `first`)."""
     T = track.n_frames
     base = track.wrist[:, h] if wrist0 is None else wrist0
-    Sb = np.broadcast_to(S, (T, 3))
-    touch = track.wrist[:, h] + np.einsum("tij,tj->ti", track.palm[:, h], pivot)
     on = np.linalg.norm(pivot, axis=-1) > 1e-9
-    cap = 0.5 * chand.HAND_LENGTH * track.hand_scale
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], on.astype(int), [0]])))
+    windows = []
+    for s0, s1 in zip(edges[::2], edges[1::2]):
+        w0, w1 = max(0, s0 - pad), min(T, s1 + pad)
+        if windows and w0 <= windows[-1][1]:
+            windows[-1][1] = w1
+        else:
+            windows.append([w0, w1])
+    E, ang, mid, end, palm, clamped = (x.copy() if k != 1 else {key: v.copy() for key, v in x.items()}
+                                       for k, x in enumerate(first))
+    out = (E, ang, mid, end, palm, clamped)
+    for w0, w1 in windows:
+        sl = slice(w0, w1)
+        part = _turn_window(track.wrist[sl, h], track.palm[sl, h], track.elbow[sl, h], track.hand_scale, side, S,
+                            a, b, body, pivot[sl], tuple(x[sl] if k != 1 else {key: v[sl] for key, v in x.items()}
+                                                         for k, x in enumerate(first)), base[sl], rounds)
+        for k, x in enumerate(part):
+            if k == 1:
+                for key, v in x.items():
+                    out[1][key][sl] = v
+            else:
+                out[k][sl] = x
+    return out
+
+
+def _turn_window(wrist, hand_palm, elbow, hand_scale, side, S, a, b, body, pivot, first, base, rounds, tol=5e-4):
+    """_turn_about_contact on a window of frames (arrays of the window). A span within `tol` of its point
+    stops there (what a span gets never depends on the other spans: the rounds after it settled do not count
+    for it); the rounds stop when every span has settled."""
+    T = len(wrist)
+    Sb = np.broadcast_to(S, (T, 3))
+    touch = wrist + np.einsum("tij,tj->ti", hand_palm, pivot)
+    on = np.linalg.norm(pivot, axis=-1) > 1e-9
+    cap = 0.5 * chand.HAND_LENGTH * hand_scale
 
     def miss(end, palm):
         return np.where(on, np.linalg.norm(touch - end - np.einsum("tij,tj->ti", palm, pivot), axis=-1), 0.0)
 
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], on.astype(int), [0]])))
+    spans = list(zip(edges[::2], edges[1::2]))
+    done = np.zeros(T, bool)      # spans whose point is where the track put it: later rounds do not count for them
+
+    def settle(e):
+        for s0, s1 in spans:
+            if e[s0:s1].max() < tol:
+                done[s0:s1] = True
+        return not all(done[s0] for s0, _ in spans)
+
     rounds_out = [first]
     errs = [miss(first[3], first[4])]
+    more = settle(errs[0])
     goal = base.copy()
-    for _ in range(rounds):
+    for _ in range(rounds if more else 0):
         E, ang, mid, end, palm, clamped = rounds_out[-1]
         d = np.where(on[:, None], touch - end - np.einsum("tij,tj->ti", palm, pivot), 0.0)   # every round: a
         # span's result must not depend on other spans (a live edit solves a window of the text)
         shift = goal + d - base
         n = np.linalg.norm(shift, axis=-1, keepdims=True)
         goal = base + shift * np.minimum(1.0, cap / np.maximum(n, 1e-12))
-        E, ang = rom.choose_elbows(Sb, goal, a, b, track.palm[:, h], side, track.elbow[:, h], body)
+        E, ang = rom.choose_elbows(Sb, goal, a, b, hand_palm, side, elbow, body)
         mid, end = two_bone_ik(S, goal, a, b, E - S)
         bend = normalize(mid - (S + end) * 0.5)
-        palm, clamped = rom.clamp_palm(Sb, mid, end, track.palm[:, h], side, ang, bend)
+        palm, clamped = rom.clamp_palm(Sb, mid, end, hand_palm, side, ang, bend)
         rounds_out.append((E, ang, mid, end, palm, clamped))
-        errs.append(miss(end, palm))
+        e = miss(end, palm)
+        errs.append(np.where(done, np.inf, e))
+        if not settle(e):
+            break
     pick = np.zeros(T, int)
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], on.astype(int), [0]])))
-    for s0, s1 in zip(edges[::2], edges[1::2]):
+    for s0, s1 in spans:
         pick[s0:s1] = int(np.argmin([e[s0:s1].mean() for e in errs]))
     out = []
     for k in range(6):

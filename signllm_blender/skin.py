@@ -10,6 +10,25 @@ from ..rigs.skin_body import fit_skin_body, label_vertices
 MIN_VERTICES = 200      # a smaller bound mesh is a prop or a marker, not a body
 
 
+def _polygons(me):
+    """(loop vertex indices, each polygon's first loop, its loop count) of a mesh."""
+    loops = np.empty(len(me.loops), np.int32)
+    me.loops.foreach_get("vertex_index", loops)
+    start = np.empty(len(me.polygons), np.int32)
+    total = np.empty(len(me.polygons), np.int32)
+    me.polygons.foreach_get("loop_start", start)
+    me.polygons.foreach_get("loop_total", total)
+    return loops, start, total
+
+
+def mesh_triangles(ob):
+    """(K, 3) vertex indices: the mesh's polygons as fans of triangles."""
+    loops, start, total = _polygons(ob.data)
+    tris = [np.stack([loops[start[sel]], loops[start[sel] + k], loops[start[sel] + k + 1]], -1)
+            for k in range(1, int(total.max(initial=2)) - 1) for sel in [total > k + 1]]
+    return np.concatenate(tris) if tris else np.zeros((0, 3), np.int32)
+
+
 def mesh_rest(ob, obj, rig, faces=False):
     """(vertices (N, 3) canonical, bone weights (N, G) over rig's bones) of one mesh deformed by `obj`;
     faces=True appends each face's centre (weights averaged) after the vertices."""
@@ -30,12 +49,7 @@ def mesh_rest(ob, obj, rig, faces=False):
                 W[v.index, col] = g.weight
     V = co @ G.T
     if faces and len(me.polygons):  # face centres too: the skin between vertices, for a closer fit
-        loops = np.empty(len(me.loops), np.int32)
-        me.loops.foreach_get("vertex_index", loops)
-        start = np.empty(len(me.polygons), np.int32)
-        total = np.empty(len(me.polygons), np.int32)
-        me.polygons.foreach_get("loop_start", start)
-        me.polygons.foreach_get("loop_total", total)
+        loops, start, total = _polygons(me)
         poly = np.repeat(np.arange(len(start)), total)
         cnt = total[:, None].astype(float)
         C = np.zeros((len(start), 3))
@@ -49,10 +63,11 @@ def mesh_rest(ob, obj, rig, faces=False):
 
 def rest_skin(obj, rig):
     """(vertices (N, 3) in the canonical space of `rig` (RigData from rigs.solve.canonical), bone weights
-    (N, G) over the rig's bones, mask (N,) True for mesh vertices, False for face centres) of every mesh
-    `obj` deforms; None when there is none. Rest positions are the meshes' own coordinates (what the
-    Armature modifier deforms from), not the posed result."""
-    verts, weights, is_vertex = [], [], []
+    (N, G) over the rig's bones, mask (N,) True for mesh vertices, False for face centres, triangles (K, 3)
+    indices of vertices) of every mesh `obj` deforms; None when there is none. Rest positions are the meshes'
+    own coordinates (what the Armature modifier deforms from), not the posed result."""
+    verts, weights, is_vertex, tris = [], [], [], []
+    n = 0
     for ob in blender_io.bound_meshes(obj):
         if len(ob.data.vertices) < MIN_VERTICES:
             continue
@@ -61,9 +76,11 @@ def rest_skin(obj, rig):
             verts.append(V)
             weights.append(W)
             is_vertex.append(np.arange(len(V)) < len(ob.data.vertices))
+            tris.append(mesh_triangles(ob) + n)
+            n += len(V)
     if not verts:
         return None
-    return np.concatenate(verts), np.concatenate(weights), np.concatenate(is_vertex)
+    return np.concatenate(verts), np.concatenate(weights), np.concatenate(is_vertex), np.concatenate(tris)
 
 
 def skin_body(obj, rig, body, head_top_bone=False, profile=None):
@@ -77,13 +94,13 @@ def skin_body(obj, rig, body, head_top_bone=False, profile=None):
     data = rest_skin(obj, rig)
     if data is None:
         return body
-    skin = fit_skin_body(data[0], data[1], body, landmark_points=data[2])
+    skin = fit_skin_body(data[0], data[1], body, landmark_points=data[2], triangles=data[3])
     if skin is None:
         return body
     top = skin.head_heights.get("top")
     if not head_top_bone and top is not None and 0.3 * body.W < top < 0.9 * body.W:
         body.joints["head_top"] = body.joints["head_base"] + body.up * top
-        skin = fit_skin_body(data[0], data[1], body, landmark_points=data[2]) or skin
+        skin = fit_skin_body(data[0], data[1], body, landmark_points=data[2], triangles=data[3]) or skin
     body.skin = skin
     if profile is not None:
         from ..rigs.solve import measure_hands

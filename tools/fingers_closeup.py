@@ -1,6 +1,6 @@
 """Close-ups of contact signs at their touching frame, front and side (docs/character/fingers_contacts.png):
 EAT, GOOD and MY on the default human with the Mixamo skeleton (its own hand geometry) and with the CMU skeleton (no
-finger bones: the mesh's straight fingers). Run: .venv/bin/python tools/fingers_closeup.py [out.png [SIGN ...]]
+finger bones: the mesh's straight fingers). Run: [SKELETONS=mixamo,cmu_mb] .venv/bin/python tools/fingers_closeup.py [out.png [SIGN ...]]
 """
 import os
 import sys
@@ -44,7 +44,7 @@ def main(out, signs=SIGNS):
     lang = load_language("ASL")
     paths = []
     with tempfile.TemporaryDirectory() as tmp:
-        for skeleton in ("mixamo", "cmu_mb"):
+        for skeleton in os.environ.get("SKELETONS", "mixamo,cmu_mb").split(","):
             demo_scene.new_scene()
             ob, _ = character.build_human(skeleton)
             scene = bpy.context.scene
