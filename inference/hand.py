@@ -179,22 +179,26 @@ SURFACES = ("palm", "back", "wrist", "fingertips", "index_side", "pinky_side", "
             *(f"{f}_tip" for f in TIPS), *(f"{f}_pad" for f in TIPS))
 
 
-def solve_thumb_contact(params, target_joint, target_offset=0.0, iters=100):
+def solve_thumb_contact(params, target_joint, target_offset=0.0, iters=100, geometry=None):
     """Adjust the thumb angles so the thumb tip touches `target_joint` (index into the 21 joints).
 
     Handshapes such as O, F, 8 and baby O need real contact; authored angles only get close, so
-    the thumb is solved (Levenberg-Marquardt on 5 angles, staying near the authored ones) at load time.
-    The tip centres end `target_offset` apart, i.e. skin on skin.
+    the thumb is solved (Levenberg-Marquardt on 5 angles, staying near the authored ones, MCP and IP
+    inside their ranges) at load time, and again on a character's own hand (`geometry`), whose finger
+    and thumb lengths put the fingertip elsewhere. The tip centres end `target_offset` apart, i.e. skin on skin.
     """
     p = np.array(params, dtype=float)
-    target = joints_local(p)[target_joint]
-    lo = np.array([-40.0, -20.0, -30.0, -20.0, -20.0])
-    hi = np.array([90.0, 90.0, 130.0, 90.0, 90.0])
+    g = geometry if geometry is not None and geometry.rigid is None else None
+    target = joints_local(p, geometry=g)[target_joint]
+    cmc, lengths = (_THUMB_CMC, _THUMB_LEN) if g is None else (np.asarray(g.thumb_cmc, float),
+                                                               np.asarray(g.thumb_len, float))
+    lo = np.array([-40.0, -20.0, -30.0, THUMB_MCP[0], THUMB_IP[0]])
+    hi = np.array([90.0, 90.0, 130.0, THUMB_MCP[1], THUMB_IP[1]])
     prior = p[THUMB].copy()
-    t = prior.copy()
+    t = np.clip(prior, lo, hi)
 
     def residual(tt):
-        tip = _thumb_chain(np.radians(tt))[3]
+        tip = _thumb_chain(np.radians(tt), cmc, lengths)[3]
         d = tip - target
         n = np.linalg.norm(d)
         return d - d / max(n, 1e-9) * target_offset

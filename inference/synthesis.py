@@ -111,6 +111,12 @@ def _other(side):
     return "L" if side == "R" else "R"
 
 
+# finger bones (joint pairs of inference/hand.py) whose middles are collision points too; a tip bone's middle has
+# its base joint's thickness
+_FINGER_BONES = tuple(np.array(x) for x in zip(*[(k, k + 1) for base in (1, 5, 9, 13, 17) for k in range(base, base + 3)]))
+_IS_TIP = np.isin(np.arange(21), list(hand.TIPS.values()))
+
+
 class Synthesizer:
     def __init__(self, phonology, lexicon, alphabet, body=None, settings=None):
         self.ph = phonology
@@ -125,6 +131,8 @@ class Synthesizer:
         # in centimetres) moves proportionally, so timing depends on the text and speed, never on rig size
         self.size = max(self.body.W, 1e-9) / BodyModel.default().W
         self._points = {}
+        self._shapes = {}
+        self._thumb_contacts = dict(phonology.contact_pairs())
         rest_params = 0.55 * phonology.handshape("C") + 0.45 * phonology.handshape("open B")
         self.rest = {side: self.rest_posture(side, rest_params) for side in HAND_SIDES}
 
@@ -212,9 +220,25 @@ class Synthesizer:
             raise SignLLMError(f"unknown location {loc}")
         return self.body.location(spec, side)
 
+    def handshape(self, name, side):
+        """A handshape's articulation on `side`: the inventory's, with a thumb that touches a fingertip (O, F,
+        flat O) solved again on the character's own hand, so the rig's thumb meets its fingertip where the track
+        puts it (the solver bends a rig's thumb onto its fingertip; a thumb solved on the canonical hand ends
+        5-15 mm elsewhere, BOY's in the forehead)."""
+        key = (name, side)
+        hit = self._shapes.get(key)
+        if hit is None:
+            hit = self.ph.handshape(name)
+            g = self.body.hand_geometry(side)
+            tip = self._thumb_contacts.get(self.ph.canonical(name))
+            if g is not None and g.rigid is None and tip is not None:
+                hit = hand.solve_thumb_contact(hit, tip, target_offset=hand.FINGER_THICKNESS * 0.8, geometry=g)
+            self._shapes[key] = hit
+        return hit.copy()
+
     def _posture(self, spec, side, base=None, params=None):
         if params is None:
-            params = self.ph.handshape(spec["hs"])
+            params = self.handshape(spec["hs"], side)
         rot = self.frame(spec["palm"], spec["fingers"], side)
         point, normal = self.location(spec["loc"], side, base)
         contact = spec.get("contact")
@@ -295,7 +319,7 @@ class Synthesizer:
                 if "palm" in m or "fingers" in m:
                     drot = slerp_matrices(np.repeat(cur.rot[None], n, 0), np.repeat(target_rot[None], n, 0), minjerk(t))
                 if "hs" in m:
-                    new_params = self.ph.handshape(m["hs"])
+                    new_params = self.handshape(m["hs"], side)
                     blend = minjerk(t if rep == 1 else np.abs(((t * (2 * rep - 1) + 1) % 2) - 1))
                     params[sl] = (cur.params + blend[:, None] * (new_params - cur.params))[sl]
             elif typ in ("twist", "nod"):
@@ -567,6 +591,19 @@ class Synthesizer:
 
     _PIVOTS = np.radians([12.0, -12.0, 25.0, -25.0, 40.0, -40.0, 55.0, -55.0])
 
+    def _pivot_candidates(self):
+        """The tilts _pivot_clear tries (the body's axes do not change: made once): none, about one body axis,
+        and about two at once (GIRL's thumb on the jaw: one axis cleared the knuckles only by a turn the arm
+        cannot give)."""
+        if getattr(self, "_pivots", None) is None:
+            body = self.body
+            axes = (body.left, body.up, body.forward)
+            single = [axis_angle_matrix(ax, a) for ax in axes for a in self._PIVOTS]
+            pairs = [axis_angle_matrix(axes[i], a) @ axis_angle_matrix(axes[j], b) for i in range(3)
+                     for j in range(i + 1, 3) for a in self._PIVOTS[:6] for b in self._PIVOTS[:6]]
+            self._pivots = [np.eye(3)] + single + pairs
+        return self._pivots
+
     def _pivot_clear(self, chunk, surface, side):
         """A contact sign on the character's own skin: where the handshape and orientation the lexicon gives
         would put other parts of the hand into the body (knuckles into the jaw while the fingertip touches the
@@ -576,25 +613,20 @@ class Synthesizer:
         local = np.stack([self.local_point(p, surface, side) for p in chunk.params])          # (T, 3)
         c = chunk.pos + np.einsum("tij,tj->ti", chunk.rot, local)                               # contact points
         pts, margin = self._hand_points(chunk.pos, chunk.rot, chunk.params, side)
-        pts, margin = pts[:, :-2], margin[:-2].copy()   # the forearm is the elbow's business here
+        keep = np.r_[0:21, 21 + len(_FINGER_BONES[0]):len(margin) - 2]   # joints and palm edges: the forearm is
+        pts, margin = pts[:, keep], margin[keep].copy()                  # the elbow's business here
         margin[0] = margin[9]                            # and the wrist bends
         rel = pts - c[:, None]                                                                  # from the contact
-        axes = (body.left, body.up, body.forward)
-        single = [axis_angle_matrix(ax, a) for ax in axes for a in self._PIVOTS]
-        # and tilts about two body axes at once (GIRL's thumb on the jaw: one axis cleared the knuckles only
-        # by a turn the arm cannot give)
-        pairs = [axis_angle_matrix(axes[i], a) @ axis_angle_matrix(axes[j], b) for i in range(3)
-                 for j in range(i + 1, 3) for a in self._PIVOTS[:6] for b in self._PIVOTS[:6]]
-        cands = [np.eye(3)] + single + pairs
-        base_pen = None
+        cands = self._pivot_candidates()
+        base_pen = np.maximum(body.penetration(c[:, None] + rel, margin=margin) - 0.004, 0.0).max()
         best, best_cost = None, np.inf
-        for k, R in enumerate(cands):
-            pen = np.maximum(body.penetration(c[:, None] + rel @ R.T, margin=margin) - 0.004, 0.0).max()
-            if k == 0:
-                base_pen = pen
-                if pen <= 0.001:
-                    best = None
-                    break
+        if base_pen > 0.001:    # every tilt at once: (K, T, P, 3)
+            R_all = np.stack(cands[1:])
+            moved = c[None, :, None] + np.einsum("tpj,kij->ktpi", rel, R_all)
+            pens = np.concatenate([[base_pen], np.maximum(body.penetration(moved, margin=margin) - 0.004,
+                                                          0.0).max(axis=(1, 2))])
+        for k, R in enumerate(cands if base_pen > 0.001 else ()):
+            pen = pens[k]
             angle = float(np.arccos(np.clip((np.trace(R) - 1) / 2, -1, 1)))
             cost = pen + 0.01 * angle
             if cost >= best_cost:
@@ -670,6 +702,7 @@ class Synthesizer:
         cur = dict(start) if start is not None else dict(self.rest)
         segments = []
         touching = []      # frame spans of signs that touch the body
+        pressing = set()   # those whose surface touches the skin itself (not kept 'near' it)
         marks = []
         frame = 0
 
@@ -743,6 +776,8 @@ class Synthesizer:
                 # the touching surface of a sign that starts on the body (a compound's parts: none, the wrist)
                 touching.append((start, frame, (entry.get("dom") or {}).get("contact") if not entry.get("parts")
                                  else None))
+                if not float((entry.get("dom") or {}).get("near", 0.0) or 0.0):
+                    pressing.add((start, frame))     # 'near': kept off the skin, never pressed into it
             segments.append(Segment(item.gloss, "sign", start, frame, item.words, item.span, "lexicon",
                                     bool(entry.get("review", False)), item.text))
             marks.append((start, frame, item.marks, item, k))
@@ -761,8 +796,10 @@ class Synthesizer:
         h_dom = HAND_SIDES.index(self.dom)
         for a, b, surface in touching:
             self._touching[a:b] = True
-            if surface and b > a:
-                self._touch_at[a:b, :3] = self.local_point(params[a:b, h_dom], surface, self.dom)
+            if surface and b > a and (a, b) in pressing:
+                shapes, which = np.unique(params[a:b, h_dom], axis=0, return_inverse=True)   # mostly one held
+                pts = np.stack([self.local_point(q, surface, self.dom) for q in shapes])    # shape: cached
+                self._touch_at[a:b, :3] = pts[which.reshape(-1)]
                 self._touch_at[a:b, 3] = self.PRESS_RADIUS.get(surface, self.PRESS_RADIUS[None]) * self.size
         wrist = self._keep_out_of_body(wrist, palm, params)
         self._touching = self._touch_at = None
@@ -844,8 +881,9 @@ class Synthesizer:
         chunk.pos += shift
 
     def _keep_out_of_body(self, wrist, palm, params, allow=0.008, rounds=4):
-        """Hands never pass into the body: where a hand joint sinks deeper than `allow` (skin and contact),
-        the wrist is pushed out along the body's normal, smoothed over a few frames so nothing pops."""
+        """Hands never pass into the body: where a hand joint sinks deeper than its skin (`allow` during a
+        contact sign), the wrist is pushed out along the body's normal, smoothed over a few frames so nothing
+        pops."""
         out = wrist.copy()
         T = len(out)
         kernel = np.exp(-0.5 * (np.arange(-4, 5) / 1.5) ** 2)
@@ -862,13 +900,22 @@ class Synthesizer:
                 continue
             touching = self._touching[sel] if getattr(self, "_touching", None) is not None and side == self.dom else None
             touch_at = self._touch_at[sel] if touching is not None else None
+            # on a character's skin a frame is pushed to allow/2 deep (joint margins: the hand's skin on the
+            # body's) once it is deeper than that, or than `allow` during a contact sign, frame by frame; on the
+            # proportional body (no margins) every frame deeper than allow/2 once any is deeper than `allow`
+            skin = getattr(body, "skin", None) is not None
+            trigger = np.full(len(sel), allow * 0.5 + 1e-4 if skin else allow)
+            if touching is not None:
+                trigger[touching] = allow
             for _ in range(rounds):
                 d_sel, n_sel = self._deepest(out[sel, h], palm[sel, h], params[sel, h], side, touching, touch_at)
-                d_sel = d_sel - allow * 0.5
-                if d_sel.max() <= allow * 0.5:
+                over = d_sel > trigger
+                if not over.any():
                     break
+                if not skin:
+                    over = d_sel > allow * 0.5
                 d = np.zeros(T)
-                d[sel] = d_sel
+                d[sel] = np.where(over, d_sel - allow * 0.5, 0.0)
                 nn = np.zeros((T, 3))
                 nn[sel] = n_sel
                 push = np.where(d > 0, d, 0.0)[:, None] * nn
@@ -879,18 +926,22 @@ class Synthesizer:
         return out
 
     def _hand_points(self, wrists, palms, params, side):
-        """(points (T, K, 3), per-point margin or None): the 21 joints; on a character's skin also the palm's
-        edges (the heel of the hand is wider than the joints' lines) and the forearm's end behind the wrist."""
+        """(points (T, K, 3), per-point margin or None): the 21 joints; on a character's skin also the middle of
+        each finger bone (a finger lying along the face sinks between its joints first), the palm's edges (the
+        heel of the hand is wider than the joints' lines) and, last, the forearm's end behind the wrist."""
         local = hand.joints_local(params, self.scale, side, self.body.hand_geometry(side))
         skin = getattr(self.body, "skin", None)
         margin = None
         if skin is not None:
+            a, b = _FINGER_BONES
+            jm = skin.joint_margin
+            mids = 0.5 * (local[..., a, :] + local[..., b, :])
             edges = np.concatenate([hand.PALM_EDGES, [[0.0, -0.03, 0.0], [0.0, -0.06, 0.0]]])
             edges = edges * self.scale * (np.array([-1.0, 1.0, 1.0]) if side == "L" else 1.0)
             fore = 0.8 * skin.arm_radius.get(f"fore_{side}", 0.5 * hand.PALM_THICKNESS) + 0.004
-            margin = np.concatenate([skin.joint_margin, np.full(len(hand.PALM_EDGES), skin.joint_margin[6]),
-                                     [fore, fore]])
-            local = np.concatenate([local, np.broadcast_to(edges, local.shape[:-2] + edges.shape)], axis=-2)
+            margin = np.concatenate([jm, np.where(_IS_TIP[b], jm[a], jm[b]),
+                                     np.full(len(hand.PALM_EDGES), jm[6]), [fore, fore]])
+            local = np.concatenate([local, mids, np.broadcast_to(edges, local.shape[:-2] + edges.shape)], axis=-2)
         return wrists[:, None, :] + np.einsum("tij,tkj->tki", palms, local), margin
 
     # m (default body) around a touching surface's point where the hand's skin may press into the body's: a
@@ -913,6 +964,7 @@ class Synthesizer:
                 m = np.repeat(margin[None], len(joints), 0)
                 t = touching[a:b]
                 m[t, -2:] = -1.0
+                m[t, 21:21 + len(_FINGER_BONES[0])] = -1.0   # bone middles: the joints and the press decide
                 m[t, 0] = margin[9]     # the wrist bends there: its own thickness is the elbow's
                 if touch_at is not None:
                     at = wrists[a:b] + np.einsum("tij,tj->ti", palms[a:b], touch_at[a:b, :3])

@@ -1,5 +1,5 @@
-"""Skin table for docs/notes/skin.md: every test character (tests/characters.py) signs 28 contact signs, the demo
-sentence and A-Z; measured on the deformed mesh by tests/skin_metrics.py. Usage: python tools/skin_table.py default:native mixamo:fbx ..."""
+"""Skin table for docs/notes/skin.md: every test character (tests/characters.py) signs 26 contact signs, the two
+with known data problems (SORRY, SHOULDER) apart, the demo sentence and A-Z; measured on the deformed mesh by tests/skin_metrics.py. Usage: python tools/skin_table.py default:native mixamo:fbx ..."""
 import os
 import sys
 import time
@@ -20,7 +20,7 @@ for arg in sys.argv[1:]:
         probe = sm.SkinProbe(bpy, rig, scene)
     except Exception as exc:
         print(f"ROW {sk} {via} ERROR {type(exc).__name__}: {exc}", flush=True); continue
-    runs = [("contact", {"gloss": " ".join(CONTACT_SIGNS + DATA_PROBLEMS)})]
+    runs = [("contact", {"gloss": " ".join(CONTACT_SIGNS)}), ("data", {"gloss": " ".join(DATA_PROBLEMS)})]
     if via == "native":
         runs += [("sentence", {"text": SENTENCE}), ("A-Z", {"gloss": "fs-ABCDEFGHIJKLMNOPQRSTUVWXYZ"})]
     for label, kw in runs:
@@ -31,7 +31,7 @@ for arg in sys.argv[1:]:
         rep = probe.measure(res, lang.lexicon, lang.phonology.locations, step=3)
         line = f"ROW {sk} {via} {label} pen {rep.body_depth*1000:.1f} [{rep.body_where}] arm {rep.arm_depth*1000:.1f} [{rep.arm_where}]"
         if rep.contacts:
-            c = {k: v for k, v in rep.contacts.items() if k not in DATA_PROBLEMS}
+            c = {k: v for k, v in rep.contacts.items() if k not in DATA_PROBLEMS} or rep.contacts
             g = max(c, key=lambda k: c[k][0])
             ok = sum(1 for v in c.values() if v[0] <= 0.01)
             offg = max(c, key=lambda k: c[k][1] or 0)
