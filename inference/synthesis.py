@@ -801,10 +801,13 @@ class Synthesizer:
                 pts = np.stack([self.local_point(q, surface, self.dom) for q in shapes])    # shape: cached
                 self._touch_at[a:b, :3] = pts[which.reshape(-1)]
                 self._touch_at[a:b, 3] = self.PRESS_RADIUS.get(surface, self.PRESS_RADIUS[None]) * self.size
-        wrist = self._keep_out_of_body(wrist, palm, params)
-        self._touching = self._touch_at = None
-        wrist = self._clamp_reach(wrist)
+        wrist = self._clamp_reach(self._keep_out_of_body(wrist, palm, params))
         elbow = self._elbows(wrist)
+        moved = self._clear_other_arm(wrist, palm, params, elbow, segments)
+        if moved is not None:    # around the arm, and still out of the body
+            wrist = self._clamp_reach(self._keep_out_of_body(moved, palm, params))
+            elbow = self._elbows(wrist)
+        self._touching = self._touch_at = None
         head, brows, face = self._nonmanuals(len(wrist), marks, segments, wrist)
         track = PoseTrack(fps, self.body, wrist, palm, params, elbow, head, brows, segments, self.scale, face,
                           self._contact_points(len(wrist), params, touching))
@@ -924,6 +927,53 @@ class Synthesizer:
                 out[:, h] += np.where(np.linalg.norm(smooth, axis=-1, keepdims=True) >
                                       np.linalg.norm(push, axis=-1, keepdims=True), smooth, push)
         return out
+
+    def _clear_other_arm(self, wrist, palm, params, elbow, segments, rounds=3):
+        """On a character's skin, between signs (a sign's own two-handed form is the lexicon's), the dominant
+        hand goes around the other forearm, not through it (back to rest across an idle arm): where one of its
+        points is inside the forearm's skin (a capsule elbow -> wrist of the measured radius), the wrist is pushed
+        out of it, smoothed over a few frames. The wrists pushed, or None when nothing was in the way."""
+        skin = getattr(self.body, "skin", None)
+        if skin is None or skin.arm_radius.get(f"fore_{self.nd}") is None:
+            return None
+        h, o = HAND_SIDES.index(self.dom), HAND_SIDES.index(self.nd)
+        free = np.ones(len(wrist), bool)
+        for sg in segments:
+            free[sg.start:sg.end] = False
+        sel = np.flatnonzero(free)
+        if not len(sel):
+            return None
+        a, b = elbow[sel, o], wrist[sel, o]
+        out = wrist.copy()
+        kernel = np.exp(-0.5 * (np.arange(-4, 5) / 1.5) ** 2)
+        kernel /= kernel.sum()
+        pushed = False
+        for _ in range(rounds):
+            pts, margin = self._hand_points(out[sel, h], palm[sel, h], params[sel, h], self.dom)
+            pts, margin = pts[:, :-2], margin[:-2]          # the hand, not the forearm behind it
+            ab = b - a
+            t = np.clip(np.einsum("tki,ti->tk", pts - a[:, None], ab) / np.maximum(np.einsum("ti,ti->t", ab, ab),
+                                                                                   1e-12)[:, None], 0.0, 1.0)
+            foot = a[:, None] + t[..., None] * ab[:, None]
+            away = pts - foot
+            dist = np.linalg.norm(away, axis=-1)
+            depth = skin.forearm_radius(self.nd, t) + margin - dist
+            depth = np.where((t > 0.05) & (t < 0.95), depth, 0.0)
+            k = depth.argmax(axis=1)
+            ii = np.arange(len(k))
+            d = depth[ii, k]
+            if d.max() <= 0.002:
+                break
+            n = away[ii, k] / np.maximum(dist[ii, k], 1e-9)[:, None]
+            push = np.zeros_like(out[:, h])
+            push[sel] = np.maximum(d, 0.0)[:, None] * n
+            pad = np.pad(push, ((4, 4), (0, 0)), mode="edge")
+            smooth = np.stack([np.convolve(pad[:, c], kernel, mode="valid") for c in range(3)], -1)
+            step = np.where(np.linalg.norm(smooth, axis=-1, keepdims=True) >
+                            np.linalg.norm(push, axis=-1, keepdims=True), smooth, push)
+            out[:, h] += step * free[:, None]              # signs keep their own form
+            pushed = True
+        return out if pushed else None
 
     def _hand_points(self, wrists, palms, params, side):
         """(points (T, K, 3), per-point margin or None): the 21 joints; on a character's skin also the middle of
