@@ -92,7 +92,6 @@ class Phonology:
             if not (target.endswith("_tip") and target[:-4] in hand.TIPS):
                 raise DataError(f"handshapes.json: {name!r} thumb contact {target!r} is not a fingertip")
             p = hand.solve_thumb_contact(p, hand.TIPS[target[:-4]], target_offset=hand.FINGER_THICKNESS * 0.8)
-            p = hand.clamp_params(p)[0]     # the solved contact may ask a little more of the thumb MCP
         return p
 
     def canonical(self, name):

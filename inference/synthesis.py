@@ -115,6 +115,17 @@ def _other(side):
 # its base joint's thickness
 _FINGER_BONES = tuple(np.array(x) for x in zip(*[(k, k + 1) for base in (1, 5, 9, 13, 17) for k in range(base, base + 3)]))
 _IS_TIP = np.isin(np.arange(21), list(hand.TIPS.values()))
+_EASE = np.exp(-0.5 * (np.arange(-4, 5) / 1.5) ** 2)
+_EASE /= _EASE.sum()
+
+
+def _eased(push):
+    """(T, 3) per-frame pushes blurred over +-4 frames, never below the frame's own push: a wrist pushed out
+    of something moves smoothly and still clears it on every frame."""
+    pad = np.pad(push, ((4, 4), (0, 0)), mode="edge")
+    smooth = np.stack([np.convolve(pad[:, c], _EASE, mode="valid") for c in range(3)], -1)
+    return np.where(np.linalg.norm(smooth, axis=-1, keepdims=True) > np.linalg.norm(push, axis=-1, keepdims=True),
+                    smooth, push)
 
 
 class Synthesizer:
@@ -132,6 +143,7 @@ class Synthesizer:
         self.size = max(self.body.W, 1e-9) / BodyModel.default().W
         self._points = {}
         self._shapes = {}
+        self._pivots = None
         self._thumb_contacts = dict(phonology.contact_pairs())
         rest_params = 0.55 * phonology.handshape("C") + 0.45 * phonology.handshape("open B")
         self.rest = {side: self.rest_posture(side, rest_params) for side in HAND_SIDES}
@@ -595,7 +607,7 @@ class Synthesizer:
         """The tilts _pivot_clear tries (the body's axes do not change: made once): none, about one body axis,
         and about two at once (GIRL's thumb on the jaw: one axis cleared the knuckles only by a turn the arm
         cannot give)."""
-        if getattr(self, "_pivots", None) is None:
+        if self._pivots is None:
             body = self.body
             axes = (body.left, body.up, body.forward)
             single = [axis_angle_matrix(ax, a) for ax in axes for a in self._PIVOTS]
@@ -889,10 +901,12 @@ class Synthesizer:
         pops."""
         out = wrist.copy()
         T = len(out)
-        kernel = np.exp(-0.5 * (np.arange(-4, 5) / 1.5) ** 2)
-        kernel /= kernel.sum()
         body = self.body
         reach = hand.HAND_LENGTH * self.scale * 1.3
+        # on a character's skin a frame is pushed to allow/2 deep (joint margins: the hand's skin on the body's)
+        # once it is deeper than that, or than `allow` during a contact sign, frame by frame; on the proportional
+        # body (no margins) every frame deeper than allow/2 once any is deeper than `allow`
+        skin = getattr(body, "skin", None) is not None
         for h, side in enumerate(HAND_SIDES):
             # only frames whose wrist is within a hand's length of the body can touch it
             fwd = (out[:, h] - body.joints["chest"]) @ body.forward
@@ -903,10 +917,6 @@ class Synthesizer:
                 continue
             touching = self._touching[sel] if getattr(self, "_touching", None) is not None and side == self.dom else None
             touch_at = self._touch_at[sel] if touching is not None else None
-            # on a character's skin a frame is pushed to allow/2 deep (joint margins: the hand's skin on the
-            # body's) once it is deeper than that, or than `allow` during a contact sign, frame by frame; on the
-            # proportional body (no margins) every frame deeper than allow/2 once any is deeper than `allow`
-            skin = getattr(body, "skin", None) is not None
             trigger = np.full(len(sel), allow * 0.5 + 1e-4 if skin else allow)
             if touching is not None:
                 trigger[touching] = allow
@@ -921,11 +931,7 @@ class Synthesizer:
                 d[sel] = np.where(over, d_sel - allow * 0.5, 0.0)
                 nn = np.zeros((T, 3))
                 nn[sel] = n_sel
-                push = np.where(d > 0, d, 0.0)[:, None] * nn
-                pad = np.pad(push, ((4, 4), (0, 0)), mode="edge")
-                smooth = np.stack([np.convolve(pad[:, c], kernel, mode="valid") for c in range(3)], -1)
-                out[:, h] += np.where(np.linalg.norm(smooth, axis=-1, keepdims=True) >
-                                      np.linalg.norm(push, axis=-1, keepdims=True), smooth, push)
+                out[:, h] += _eased(np.where(d > 0, d, 0.0)[:, None] * nn)
         return out
 
     def _clear_other_arm(self, wrist, palm, params, elbow, segments, rounds=3):
@@ -945,8 +951,6 @@ class Synthesizer:
             return None
         a, b = elbow[sel, o], wrist[sel, o]
         out = wrist.copy()
-        kernel = np.exp(-0.5 * (np.arange(-4, 5) / 1.5) ** 2)
-        kernel /= kernel.sum()
         pushed = False
         for _ in range(rounds):
             pts, margin = self._hand_points(out[sel, h], palm[sel, h], params[sel, h], self.dom)
@@ -967,11 +971,7 @@ class Synthesizer:
             n = away[ii, k] / np.maximum(dist[ii, k], 1e-9)[:, None]
             push = np.zeros_like(out[:, h])
             push[sel] = np.maximum(d, 0.0)[:, None] * n
-            pad = np.pad(push, ((4, 4), (0, 0)), mode="edge")
-            smooth = np.stack([np.convolve(pad[:, c], kernel, mode="valid") for c in range(3)], -1)
-            step = np.where(np.linalg.norm(smooth, axis=-1, keepdims=True) >
-                            np.linalg.norm(push, axis=-1, keepdims=True), smooth, push)
-            out[:, h] += step * free[:, None]              # signs keep their own form
+            out[:, h] += _eased(push) * free[:, None]      # signs keep their own form
             pushed = True
         return out if pushed else None
 

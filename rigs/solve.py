@@ -532,18 +532,14 @@ def _turn_about_contact(track, h, side, S, a, b, body, pivot, first, wrist0=None
     smoothing reaches, so a span's frames come out as if the whole text were solved; the rest keep `first`)."""
     T = track.n_frames
     base = track.wrist[:, h] if wrist0 is None else wrist0
-    on = np.linalg.norm(pivot, axis=-1) > 1e-9
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], on.astype(int), [0]])))
     windows = []
-    for s0, s1 in zip(edges[::2], edges[1::2]):
+    for s0, s1 in _spans(np.linalg.norm(pivot, axis=-1) > 1e-9):
         w0, w1 = max(0, s0 - pad), min(T, s1 + pad)
         if windows and w0 <= windows[-1][1]:
             windows[-1][1] = w1
         else:
             windows.append([w0, w1])
-    E, ang, mid, end, palm, clamped = (x.copy() if k != 1 else {key: v.copy() for key, v in x.items()}
-                                       for k, x in enumerate(first))
-    out = (E, ang, mid, end, palm, clamped)
+    out = tuple(x.copy() if k != 1 else {key: v.copy() for key, v in x.items()} for k, x in enumerate(first))
     for w0, w1 in windows:
         sl = slice(w0, w1)
         part = _turn_window(track.wrist[sl, h], track.palm[sl, h], track.elbow[sl, h], track.hand_scale, side, S,
@@ -556,6 +552,12 @@ def _turn_about_contact(track, h, side, S, a, b, body, pivot, first, wrist0=None
             else:
                 out[k][sl] = x
     return out
+
+
+def _spans(on):
+    """(start, end) of each run of True frames."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], np.asarray(on).astype(int), [0]])))
+    return list(zip(edges[::2], edges[1::2]))
 
 
 def _turn_window(wrist, hand_palm, elbow, hand_scale, side, S, a, b, body, pivot, first, base, rounds, tol=5e-4):
@@ -571,8 +573,7 @@ def _turn_window(wrist, hand_palm, elbow, hand_scale, side, S, a, b, body, pivot
     def miss(end, palm):
         return np.where(on, np.linalg.norm(touch - end - np.einsum("tij,tj->ti", palm, pivot), axis=-1), 0.0)
 
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], on.astype(int), [0]])))
-    spans = list(zip(edges[::2], edges[1::2]))
+    spans = _spans(on)
     done = np.zeros(T, bool)      # spans whose point is where the track put it: later rounds do not count for them
 
     def settle(e):
