@@ -100,6 +100,27 @@ def hands_apart(synth, entry, track):
     return float(d.min()), seg.start + t
 
 
+# the side of the hand each flat contact surface lies on: +1 the palm's, -1 the back's
+_FACING = {"palm": 1.0, "fist": 1.0, "back": -1.0, "knuckles": -1.0}
+
+
+def surface_faces_away(synth, entry):
+    """A message when the lexicon's orientation turns a flat contact surface away from the body place it touches
+    (not a 'near' contact, held off the place)
+    (WRONG's 'knuckles', the back of the hand, on the chin with the palm facing the signer: only a hand inside the
+    chin could touch so), else None. The curled fingers' front is 'fist'."""
+    spec = entry.get("dom") or {}
+    surf, loc = spec.get("contact"), spec.get("loc")
+    if surf not in _FACING or loc not in synth.ph.locations or "palm" not in spec or float(spec.get("near", 0.0)):
+        return None
+    rot = synth.frame(spec["palm"], spec["fingers"], synth.dom)
+    _, normal = synth.location(loc, synth.dom)
+    if _FACING[surf] * float(rot[:, 2] @ normal) > 0.5:
+        return (f"the {surf} faces away from the {loc} with the palm {spec['palm']} and fingers {spec['fingers']}: "
+                "it cannot touch it")
+    return None
+
+
 def sign_problems(synth, entry, track):
     """Every problem of one synthesised sign: the track checks, an unreachable contact and hands inside each
     other. Shared with inference.hamnosys.make_synthesizable, which degrades HamNoSys signs until this is empty."""
@@ -110,6 +131,9 @@ def sign_problems(synth, entry, track):
     if miss is not None and miss > CONTACT_LIMIT:
         out.append(f"the {entry['dom']['contact']} never comes within {miss * 100:.1f} cm of the {entry['dom']['loc']} "
                    "(contact means touching)")
+    away = surface_faces_away(synth, entry)
+    if away is not None:
+        out.append(away)
     apart = palms_apart(entry, track)
     if apart is not None and apart[0] < PALMS_LIMIT:
         out.append(f"the two hands sit inside each other (palm centres {apart[0] * 100:.1f} cm apart at frame {apart[1]})")
