@@ -132,17 +132,16 @@ def _measure(bpy, skeleton, via, lang, step=3, **kw):
 # end) 8 mm in the chest, BOY's thumb and WRONG's knuckles in the forehead and chin. Between signs the dominant
 # hand goes around the other forearm (before: 11.7 mm through it on the reference character).
 _OPEN = {
-    ("default", "native"): "HAPPY 12.0, NECKTIE 22.5 mm off their skin points; BOY's thumb 9.2 mm in the forehead",
-    ("default", "fbx"): "HAPPY 12.0, NECKTIE 22.4 mm off their skin points",
-    ("default", "gltf"): "HAPPY 12.4, NECKTIE 13.2 mm off their skin points",
-    ("game_engine", "native"): "NECKTIE 16.8 mm off its skin point; WRONG's hand 10.1 mm in the chin",
+    ("default", "native"): "HAPPY 12.0 mm off its skin point; BOY's thumb 9.2 mm in the forehead",
+    ("default", "fbx"): "HAPPY 12.0 mm off its skin point",
+    ("default", "gltf"): "HAPPY 12.4 mm off its skin point",
     ("mixamo", "native"): "MY's forearm end (the heel of the hand) 8.2 mm in the chest",
     ("mixamo", "fbx"): "MY's forearm end (the heel of the hand) 8.2 mm in the chest",
-    ("mixamo", "gltf"): "NECKTIE 12.4 mm off its skin point; MY's forearm end 8.2 mm in the chest",
-    ("cmu_mb", "native"): "no finger bones (the mesh's straight fingers): NECKTIE 29.3, WRONG 12.9 mm off their "
-                          "skin points; MY's straight fingers 12.8 mm in the chest",
-    ("rigify", "native"): "MY 10.9, NECKTIE 10.1 mm off their skin points; NECKTIE's skin point 21 mm off the "
-                          "deformed skin (the neck deforms); WRONG's hand 5.5 mm in the chin",
+    ("mixamo", "gltf"): "MY's forearm end 8.2 mm in the chest",
+    ("cmu_mb", "native"): "no finger bones (the mesh's straight fingers): NECKTIE 11.4 mm off its skin point, its "
+                          "straight ring and little fingers 41 mm in the chest",
+    ("rigify", "native"): "MY 10.9, NECKTIE 18.5 mm off their skin points; NECKTIE's skin point 21 mm off the "
+                          "deformed skin (the neck deforms); NECKTIE's hand 5.2 mm in the body",
 }
 
 

@@ -75,3 +75,20 @@ def test_left_handed_nod_is_the_mirror_image(gloss):
     assert np.abs(mirrored - b).max() < 1e-6
     entry = lang.lexicon.get(gloss)
     assert validate.palms_apart(entry, tracks[1])[0] >= validate.PALMS_LIMIT
+
+
+def test_contact_surface_facing_away_from_its_place_is_rejected():
+    """The back of the hand ('knuckles') cannot touch the chin with the palm facing the signer; the curled
+    fingers' front ('fist') can (WRONG's fix); a 'near' contact is held off and not judged."""
+    from signllm.inference.languages import load_language
+    from signllm.inference.synthesis import Synthesizer
+    from signllm.inference.validate import surface_faces_away
+    lang = load_language("ASL")
+    synth = Synthesizer(lang.phonology, lang.lexicon, lang.alphabet)
+    entry = {"gloss": "X", "dom": {"hs": "Y", "loc": "chin", "contact": "knuckles", "palm": "back", "fingers": "up"}}
+    assert "faces away from the chin" in surface_faces_away(synth, entry)
+    entry["dom"]["contact"] = "fist"
+    assert surface_faces_away(synth, entry) is None
+    entry["dom"].update(contact="knuckles", near=0.05)
+    assert surface_faces_away(synth, entry) is None
+    assert surface_faces_away(synth, lang.lexicon.get("WRONG")) is None
