@@ -175,6 +175,9 @@ def surface_point(joints, name):
     raise KeyError(name)
 
 
+# the side of the palm plane each flat surface of surface_point lies on: +1 the palm's (+Z), -1 the back's
+SURFACE_SIDE = {"palm": 1.0, "fist": 1.0, "back": -1.0, "knuckles": -1.0}
+
 SURFACES = ("palm", "back", "wrist", "fingertips", "index_side", "pinky_side", "knuckles", "fist",
             *(f"{f}_tip" for f in TIPS), *(f"{f}_pad" for f in TIPS))
 

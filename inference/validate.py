@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 
+from . import hand
 from .errors import SignLLMError
 from .gloss import GlossItem, spell_item
 from .languages import available, load_language
@@ -100,22 +101,17 @@ def hands_apart(synth, entry, track):
     return float(d.min()), seg.start + t
 
 
-# the side of the hand each flat contact surface lies on: +1 the palm's, -1 the back's
-_FACING = {"palm": 1.0, "fist": 1.0, "back": -1.0, "knuckles": -1.0}
-
-
 def surface_faces_away(synth, entry):
-    """A message when the lexicon's orientation turns a flat contact surface away from the body place it touches
-    (not a 'near' contact, held off the place)
-    (WRONG's 'knuckles', the back of the hand, on the chin with the palm facing the signer: only a hand inside the
-    chin could touch so), else None. The curled fingers' front is 'fist'."""
+    """A message when the lexicon's orientation turns a flat contact surface away from the body place it touches,
+    else None: WRONG's 'knuckles' (the back of the hand) on the chin with the palm facing the signer could touch
+    it only from inside the chin; the curled fingers' front is 'fist'. A 'near' contact, held off, is not judged."""
     spec = entry.get("dom") or {}
     surf, loc = spec.get("contact"), spec.get("loc")
-    if surf not in _FACING or loc not in synth.ph.locations or "palm" not in spec or float(spec.get("near", 0.0)):
+    if surf not in hand.SURFACE_SIDE or loc not in synth.ph.locations or "palm" not in spec or float(spec.get("near", 0.0)):
         return None
     rot = synth.frame(spec["palm"], spec["fingers"], synth.dom)
     _, normal = synth.location(loc, synth.dom)
-    if _FACING[surf] * float(rot[:, 2] @ normal) > 0.5:
+    if hand.SURFACE_SIDE[surf] * float(rot[:, 2] @ normal) > 0.5:
         return (f"the {surf} faces away from the {loc} with the palm {spec['palm']} and fingers {spec['fingers']}: "
                 "it cannot touch it")
     return None
