@@ -60,6 +60,9 @@ class Report:
     contacts: dict = field(default_factory=dict)   # gloss -> (miss m, skin point off the skin m)
     whole_hand: set = field(default_factory=set)    # contacts measured on the whole hand (no finger bones)
     eyes_clear: dict = field(default_factory=dict)  # gloss -> closest dominant-hand vertex to an eye, seen from the front (m)
+    # gloss -> (m, frame) the deepest dominant-hand/forearm vertex in the body within CONTACT_RADIUS of its skin
+    # point during the sign: the press body_depth leaves out (a rigid palm bridging a hollow presses its pads in)
+    press: dict = field(default_factory=dict)
 
     def worst_contact(self):
         if not self.contacts:
@@ -244,7 +247,12 @@ class SkinProbe:
                 idx = limbs[side]
                 d = self._depths(body_bvh, Vw[idx])
                 for goal in contacts.get(f, []) if side == dominant else []:
-                    d = np.where(np.linalg.norm(Vw[idx] - goal, axis=-1) < CONTACT_RADIUS, 0.0, d)
+                    at = np.linalg.norm(Vw[idx] - goal, axis=-1) < CONTACT_RADIUS
+                    g_now = _gloss_at(track, f)
+                    deep = float(d[at].max()) if at.any() else 0.0
+                    if g_now in goals and deep >= rep.press.get(g_now, (-1.0, 0))[0]:
+                        rep.press[g_now] = (deep, f)
+                    d = np.where(at, 0.0, d)
                 if d.max() > rep.body_depth:
                     k = int(d.argmax())
                     rep.body_depth = float(d.max())

@@ -35,5 +35,8 @@ for arg in sys.argv[1:]:
             g = max(c, key=lambda k: c[k][0])
             ok = sum(1 for v in c.values() if v[0] <= 0.01)
             offg = max(c, key=lambda k: c[k][1] or 0)
+            pr = {k: v for k, v in rep.press.items() if k not in DATA_PROBLEMS}
+            pg = max(pr, key=lambda k: pr[k][0]) if pr else None
+            line += f" | press {pr[pg][0]*1000:.1f} {pg}" if pg else " | press 0"
             line += f" | within1cm {ok}/{len(c)} worst {c[g][0]*1000:.1f} {g} | off {c[offg][1]*1000:.1f} {offg} | eyesHELLO {rep.eyes_clear.get('HELLO', np.nan)*1000:.0f} | data {[(k, round(rep.contacts[k][0]*1000)) for k in DATA_PROBLEMS if k in rep.contacts]} | all " + " ".join(f"{k}:{v[0]*1000:.0f}" for k, v in rep.contacts.items())
         print(line, f"({time.time()-t0:.0f}s)", flush=True)
