@@ -51,12 +51,16 @@ class HandGeometry:
     mcp: (4, 3) knuckles of index..pinky; seg: (4, 3) phalanx lengths, the last one to the fingertip's skin;
     thumb_cmc: (3,) the thumb's base; thumb_len: (3,) its lengths, the last to its tip's skin.
     rigid: (21, 3) joints of a hand that cannot bend (a rig without finger bones: the mesh keeps its modelled
-    fingers whatever the sign asks), used instead of any articulation."""
+    fingers whatever the sign asks), used instead of any articulation.
+    heel: (3,) the heel of the hand's palm-side skin as the mesh models it: a MakeHuman heel stands 24 mm in
+    front of the wrist joint (the canonical palm is 12.5 mm thick each side), so a palm laid on the chest presses
+    it in first."""
     mcp: np.ndarray
     seg: np.ndarray
     thumb_cmc: np.ndarray
     thumb_len: np.ndarray
     rigid: np.ndarray = None
+    heel: np.ndarray = None
 
     @classmethod
     def canonical(cls):

@@ -52,6 +52,26 @@ def from_chains(wrist, frame, heads, ends, side, scale, tip_points=None):
     return chand.HandGeometry(mcp, seg, thumb_cmc, thumb_len)
 
 
+def heel_point(points, wrist, frame, side, scale, knuckles):
+    """HandGeometry.heel from the skin points of the hand and forearm (rest, canonical space): the palm side's
+    skin over the heel, between the wrist and a quarter of the way to the knuckles (`knuckles` (4, 3): index
+    .. pinky), across the middle half of the knuckles' span (not the thumb's ball): the median position of
+    its outermost tenth. None for fewer than 10 points there or a heel implausibly thin or thick."""
+    q = _local(points, wrist, frame, side, scale)
+    k = _local(np.asarray(knuckles, float), wrist, frame, side, scale)
+    xs, length = np.sort(k[:, 0]), float(k[:, 1].mean())
+    mid, half = 0.5 * (xs[0] + xs[-1]), 0.25 * (xs[-1] - xs[0])
+    sel = (q[:, 2] > 0) & (q[:, 1] > 0) & (q[:, 1] < 0.25 * length) & (np.abs(q[:, 0] - mid) < half)
+    if sel.sum() < 10:
+        return None
+    h = q[sel]
+    top = h[h[:, 2] >= np.percentile(h[:, 2], 90)]
+    p = np.median(top, axis=0)
+    if not 0.5 * chand.PALM_THICKNESS < p[2] < 2.0 * chand.PALM_THICKNESS:
+        return None
+    return p
+
+
 def rigid_from_mesh(points, wrist, frame, side, scale):
     """HandGeometry of a hand that cannot bend (no finger bones): its 21 joints where the mesh models them, in
     the rig's bone-derived hand frame `frame` (without knuckles only a guess from the forearm: the mesh's fingers

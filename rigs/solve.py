@@ -5,7 +5,7 @@ the forearm (swing/twist split). Hands: the palm frame through the rig's own han
 roll works. Fingers: each bone swung (no roll added) onto the synthesised segment direction.
 Local values come from desired armature-space matrices via each bone's rest and parent pose.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -128,12 +128,13 @@ def measure_body(rig, profile):
     return BodyModel(j, hand_scale=scale)
 
 
-def measure_hands(rig, profile, scale, vertices=None, weights=None, hand_points=None):
+def measure_hands(rig, profile, scale, vertices=None, weights=None, hand_points=None, palm_points=None):
     """{side: inference.hand.HandGeometry}: each hand as the rig has it (rigs/hand_geometry.py), for a rig that
     deforms a mesh (signllm_blender/skin.py; a rig without one keeps the canonical hand scaled by hand_scale). With
     the mesh (vertices (N, 3) canonical rest, weights (N, G) over rig.bones) the fingertips reach its skin; a hand
     without any finger bone is measured rigid from `hand_points` ({side: (M, 3)} its mesh points) when given,
-    else left canonical. A hand with only some finger bones is left canonical too."""
+    else left canonical. A hand with only some finger bones is left canonical too. `palm_points` ({side: (M, 3)},
+    the hand's and forearm's mesh points) give the heel of the hand's skin (HandGeometry.heel)."""
     from . import hand_geometry
     names = list(rig.bones)
     dom = np.asarray(weights).argmax(axis=1) if weights is not None else None
@@ -150,7 +151,12 @@ def measure_hands(rig, profile, scale, vertices=None, weights=None, hand_points=
             if dom is not None:
                 V = np.asarray(vertices, float)
                 tips = {f: V[dom == names.index(fm[f][-1])] for f in FINGERS}
-            out[side] = hand_geometry.from_chains(wrist, frame, heads, ends, side, scale, tips)
+            g = hand_geometry.from_chains(wrist, frame, heads, ends, side, scale, tips)
+            if palm_points and side in palm_points:
+                knuckles = [heads[f][0] for f in FINGERS if f != "thumb"]
+                heel = hand_geometry.heel_point(palm_points[side], wrist, frame, side, scale, knuckles)
+                g = g if heel is None else replace(g, heel=heel)
+            out[side] = g
         elif not any(b and b in rig for f in FINGERS for b in fm[f]) and hand_points and side in hand_points:
             g = hand_geometry.rigid_from_mesh(hand_points[side], wrist, frame, side, scale)
             if g is not None:

@@ -106,5 +106,7 @@ def skin_body(obj, rig, body, head_top_bone=False, profile=None):
         from ..rigs.solve import measure_hands
         labels = label_vertices(data[0], data[1], body)
         hands = {s: data[0][labels == f"hand_{s}"] for s in ("L", "R")}
-        body.hands.update(measure_hands(rig, profile, body.hand_scale, data[0], data[1], hands))
+        # the heel of the hand is partly the forearm's skin (weighted to it) just past the wrist joint
+        palms = {s: data[0][(labels == f"hand_{s}") | (labels == f"fore_{s}")] for s in ("L", "R")}
+        body.hands.update(measure_hands(rig, profile, body.hand_scale, data[0], data[1], hands, palms))
     return body

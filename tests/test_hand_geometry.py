@@ -137,3 +137,58 @@ def test_synthesis_contacts_with_the_characters_hand():
     np.testing.assert_allclose(tr.contact[seg.start + 1, h], synth.local_point(flat_o, "fingertips", synth.dom),
                                atol=1e-9)
     assert not tr.contact[0].any() and not tr.contact[-1].any() and not tr.contact[:, 1 - h].any()
+
+
+@pytest.mark.parametrize("side", ["R", "L"])
+def test_heel_is_the_palm_sides_skin_over_the_heel(side):
+    """A slab-shaped palm 50 mm thick at the heel (25 each side), thinning to 20 at the knuckles, a thumb ball
+    standing 35 mm out beside it and a forearm behind the wrist: the heel is measured 25 mm in front of the
+    wrist, on the middle of the palm, whatever the rig's frame, scale and side."""
+    from signllm.rigs import hand_geometry
+    frame, wrist, scale = _rot([0.3, 1.0, 0.2], 50.0), np.array([0.4, -0.1, 1.2]), 1.3
+    mirror = np.array([-1.0, 1.0, 1.0]) if side == "L" else np.ones(3)
+    rng = np.random.default_rng(5)
+    x, y = rng.uniform(-0.035, 0.04, 6000), rng.uniform(-0.06, 0.1, 6000)
+    front = np.where(y < 0, 0.02, 0.025 - 0.15 * np.clip(y, 0.0, 0.1))         # palm-side skin's height
+    front = np.where((x > 0.018) & (y > 0.0) & (y < 0.06), 0.035, front)        # the thumb's ball
+    sgn = rng.choice([-1.0, 1.0], 6000)
+    z = np.where(sgn > 0, front, -0.015)
+    local = np.stack([x, y, z], -1)
+    pts = wrist + (local * mirror * scale) @ frame.T
+    knuckles = [wrist + (m * mirror * scale) @ frame.T for m in MCP]
+    heel = hand_geometry.heel_point(pts, wrist, frame, side, scale, knuckles)
+    assert heel is not None
+    assert abs(heel[2] - 0.025) < 0.0025, heel       # the heel's skin, not the thumb's ball (35) or the back
+    assert 0.0 < heel[1] < 0.026 and abs(heel[0]) < 0.02
+    assert hand_geometry.heel_point(pts[:5], wrist, frame, side, scale, knuckles) is None
+
+
+def test_a_measured_heel_is_among_the_points_kept_out_of_the_body():
+    """The heel is one of the points synthesis keeps out of the body (a skin point: a fingertip's margin), just
+    before the forearm's two; without one the points are as before."""
+    from signllm.inference.body import BodyModel
+    from signllm.inference.synthesis import Synthesizer
+    from signllm.inference.languages import load_language
+    lang = load_language("ASL")
+    body = BodyModel.default()
+    plain = Synthesizer(lang.phonology, lang.lexicon, lang.alphabet, body)
+    g = chand.HandGeometry.canonical()
+    body2 = BodyModel.default()
+    body2.hands["R"] = type(g)(g.mcp, g.seg, g.thumb_cmc, g.thumb_len, heel=np.array([0.0, 0.02, 0.025]))
+    with_heel = Synthesizer(lang.phonology, lang.lexicon, lang.alphabet, body2)
+    params = np.zeros((1, 21))
+    w, R = np.zeros((1, 3)), np.eye(3)[None]
+    for s in (plain, with_heel):
+        s.body.skin = _FlatSkin()
+    p0, m0 = plain._hand_points(w, R, params, "R")
+    p1, m1 = with_heel._hand_points(w, R, params, "R")
+    assert p1.shape[1] == p0.shape[1] + 1 and len(m1) == len(m0) + 1
+    k = p0.shape[1] - 2                       # before the forearm's two points
+    assert np.allclose(p1[0, k], [0.0, 0.02 * with_heel.scale, 0.025 * with_heel.scale])
+    assert np.allclose(p1[0, -2:], p0[0, -2:]) and m1[k] < m1[9]
+
+
+class _FlatSkin:
+    """The few SkinBody fields _hand_points reads."""
+    joint_margin = np.where(np.isin(np.arange(21), list(chand.TIPS.values())), 0.004, 0.01)
+    arm_radius = {}

@@ -138,9 +138,11 @@ _OPEN = {
     ("default", "native"): "HAPPY 12.0 mm off its skin point; BOY's thumb 9.2 mm in the forehead",
     ("default", "fbx"): "HAPPY 12.0 mm off its skin point",
     ("default", "gltf"): "HAPPY 12.4 mm off its skin point",
-    ("mixamo", "native"): "MY's forearm end (the heel of the hand) 8.2 mm in the chest",
-    ("mixamo", "fbx"): "MY's forearm end (the heel of the hand) 8.2 mm in the chest",
-    ("mixamo", "gltf"): "MY's forearm end 8.2 mm in the chest",
+    ("mixamo", "native"): "the transition into HELLO: the rig's wrist 10-14 mm off the track two frames before the temple, "
+                          "a fingertip 7.8 mm in the head",
+    ("mixamo", "fbx"): "the transition into HELLO: the rig's wrist 10-14 mm off the track two frames before the temple, "
+                          "a fingertip 7.8 mm in the head",
+    ("mixamo", "gltf"): "the transition into HELLO: the hand 6.1 mm in the body the frame before the temple",
     ("cmu_mb", "native"): "no finger bones (the mesh's straight fingers): NECKTIE 11.4 mm off its skin point, its "
                           "straight ring and little fingers 41 mm in the chest",
     ("rigify", "native"): "MY 10.9, NECKTIE 18.5 mm off their skin points; NECKTIE's skin point 21 mm off the "
