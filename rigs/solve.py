@@ -391,7 +391,8 @@ def solve(track, rig, profile):
     for h, side in enumerate(HAND_SIDES):
         if profile.mode == "floating":
             _solve_floating_hand(sol, poses, rig, profile, track, h, side)
-            if _solve_fingers(sol, poses, rig, profile, side, hand_joints(h, side, track.palm[:, h])):
+            if _solve_fingers(sol, poses, rig, profile, side, hand_joints(h, side, track.palm[:, h]),
+                              measured=body.hands.get(side) is not None):
                 fingerless.append(side)
             continue
         ua_n, fa_n, hd_n = (profile.measure(p, side) for p in ("upper_arm", "forearm", "hand"))
@@ -504,7 +505,8 @@ def solve(track, rig, profile):
                                            {c.path + c.bone: c for c in sol.channels if c.group == grp},
                                            rig.unit if rig.axes is not None else 1.0)
         # the fingers follow the hand as turned into range
-        if _solve_fingers(sol, poses, rig, profile, side, hand_joints(h, side, palm)):
+        if _solve_fingers(sol, poses, rig, profile, side, hand_joints(h, side, palm),
+                          measured=body.hands.get(side) is not None):
             fingerless.append(side)
     if fingerless:
         rigid = all(getattr(body.hands.get(s), "rigid", None) is not None for s in fingerless)
@@ -680,7 +682,7 @@ def _levels(rig, names):
     return [[i for i in range(len(names)) if level[i] == lv] for lv in sorted(set(level))]
 
 
-def _solve_fingers(sol, poses, rig, profile, side, J, contact=(0.035, 0.02)):
+def _solve_fingers(sol, poses, rig, profile, side, J, contact=(0.035, 0.02), measured=False):
     """Each finger bone swung onto its segment of the synthesised hand; then the thumb is bent (two-bone
     IK on its last two bones) so that where the canonical thumb tip touches a fingertip (O, F, flat-O),
     the rig's thumb tip touches the rig's fingertip too, whatever the rig's finger proportions.
@@ -723,15 +725,24 @@ def _solve_fingers(sol, poses, rig, profile, side, J, contact=(0.035, 0.02)):
         for j, name in enumerate(names):
             found[name] = L[j]
     found = {n: found[n] for _, _, n in jobs}      # the channels in the order they were always listed
+    def last_end(f, chain):
+        """The last phalanx's end in its bone's axes. Where the track's hand was measured on this rig (`measured`:
+        HandGeometry, the last phalanx reaching its tip's skin) it is the track's own length, not the bone-only
+        guess of _last_end: the thumb bent to a shorter guess put its middle joint 12 mm off the track's and
+        the MakeHuman thumb 9 mm into the forehead in BOY."""
+        end = geometry(f, chain, len(chain) - 1)[1]
+        if not measured:
+            return end
+        j = _CHAIN_JOINTS[f]
+        return normalize(end) * float(np.median(np.linalg.norm(J[:, j[3]] - J[:, j[2]], axis=-1)))
+
     for f in complete:
         M = poses.of(chains[f][-1])
-        end = geometry(f, chains[f], len(chains[f]) - 1)[1]
-        tips[f] = M[:, :3, :3] @ end + M[:, :3, 3]
+        tips[f] = M[:, :3, :3] @ last_end(f, chains[f]) + M[:, :3, 3]
     if thumb_ok and tips:
         t1, t2, t3 = chains["thumb"]
         _, e2 = geometry("thumb", chains["thumb"], 1)
-        _, e3 = geometry("thumb", chains["thumb"], 2)
-        a, b = float(np.linalg.norm(e2)), float(np.linalg.norm(e3))
+        a, b = float(np.linalg.norm(e2)), float(np.linalg.norm(last_end("thumb", chains["thumb"])))
         root = poses.basis(t2)[:, :3, 3]
         # the plain swing result: where the thumb tip would go without contact
         mid0 = root + a * normalize(J[:, 3] - J[:, 2])
