@@ -24,9 +24,8 @@ PENETRATION_MM = 5.0
 CONTACT_MM = 10.0
 SKIN_POINT_MM = 3.0
 # at an intended contact the hand may press into the skin (soft tissue gives; a rigid palm bridging the chest's
-# hollow presses its pads in), but not sink (skin_metrics Report.press): 0-9.2 mm on the characters and signs
-# tested here; tools/skin_table.py's full 26 signs on all 15 characters reach 10.1-10.6 mm (BOY's thumb at the
-# forehead, a known failure) and 11.1 mm (LIE on the fingerless cmu_mb)
+# hollow presses its pads in), but not sink (skin_metrics Report.press): 0-9.4 mm with tools/skin_table.py's 26
+# signs on all 15 characters, except the fingerless cmu_mb's LIE (10.5-11.1 mm; its index cannot bend)
 PRESS_MM = 10.0
 
 
