@@ -987,13 +987,13 @@ class Synthesizer:
             jm = skin.joint_margin
             mids = 0.5 * (local[..., a, :] + local[..., b, :])
             g = self.body.hand_geometry(side)
-            heel = [] if g is None or g.heel is None else [np.asarray(g.heel, float)]
-            edges = np.concatenate([hand.PALM_EDGES, *([heel] if heel else []), [[0.0, -0.03, 0.0], [0.0, -0.06, 0.0]]])
+            heel = np.zeros((0, 3)) if g is None or g.heel is None else np.asarray(g.heel, float)[None]
+            edges = np.concatenate([hand.PALM_EDGES, heel, [[0.0, -0.03, 0.0], [0.0, -0.06, 0.0]]])
             edges = edges * self.scale * (np.array([-1.0, 1.0, 1.0]) if side == "L" else 1.0)
             fore = 0.8 * skin.arm_radius.get(f"fore_{side}", 0.5 * hand.PALM_THICKNESS) + 0.004
             # the heel is a skin point (a tip's margin), the edges bone-centre lines (a finger's)
             margin = np.concatenate([jm, np.where(_IS_TIP[b], jm[a], jm[b]), np.full(len(hand.PALM_EDGES), jm[6]),
-                                     [jm[hand.TIPS["index"]]] * len(heel), [fore, fore]])
+                                     np.full(len(heel), jm[hand.TIPS["index"]]), [fore, fore]])
             local = np.concatenate([local, mids, np.broadcast_to(edges, local.shape[:-2] + edges.shape)], axis=-2)
         return wrists[:, None, :] + np.einsum("tij,tkj->tki", palms, local), margin
 

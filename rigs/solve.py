@@ -389,10 +389,10 @@ def solve(track, rig, profile):
         local = chand.joints_local(params[:, h], track.hand_scale, side, body.hands.get(side))
         return track.wrist[:, h, None, :] + np.einsum("tij,tkj->tki", palm, local)
     for h, side in enumerate(HAND_SIDES):
+        measured = body.hands.get(side) is not None      # the track's hand is this rig's own (its mesh)
         if profile.mode == "floating":
             _solve_floating_hand(sol, poses, rig, profile, track, h, side)
-            if _solve_fingers(sol, poses, rig, profile, side, hand_joints(h, side, track.palm[:, h]),
-                              measured=body.hands.get(side) is not None):
+            if _solve_fingers(sol, poses, rig, profile, side, hand_joints(h, side, track.palm[:, h]), measured=measured):
                 fingerless.append(side)
             continue
         ua_n, fa_n, hd_n = (profile.measure(p, side) for p in ("upper_arm", "forearm", "hand"))
@@ -505,8 +505,7 @@ def solve(track, rig, profile):
                                            {c.path + c.bone: c for c in sol.channels if c.group == grp},
                                            rig.unit if rig.axes is not None else 1.0)
         # the fingers follow the hand as turned into range
-        if _solve_fingers(sol, poses, rig, profile, side, hand_joints(h, side, palm),
-                          measured=body.hands.get(side) is not None):
+        if _solve_fingers(sol, poses, rig, profile, side, hand_joints(h, side, palm), measured=measured):
             fingerless.append(side)
     if fingerless:
         rigid = all(getattr(body.hands.get(s), "rigid", None) is not None for s in fingerless)
@@ -725,6 +724,7 @@ def _solve_fingers(sol, poses, rig, profile, side, J, contact=(0.035, 0.02), mea
         for j, name in enumerate(names):
             found[name] = L[j]
     found = {n: found[n] for _, _, n in jobs}      # the channels in the order they were always listed
+
     def last_end(f, chain):
         """The last phalanx's end in its bone's axes. Where the track's hand was measured on this rig (`measured`:
         HandGeometry, the last phalanx reaching its tip's skin) it is the track's own length, not the bone-only

@@ -239,6 +239,7 @@ class SkinProbe:
         fwd = M @ self.rig.to_armature(self.body.forward)
         fwd /= np.linalg.norm(fwd)
         for f in frames:
+            g_now = _gloss_at(track, f)
             scene.frame_set(start + f)
             Vw = self.world_vertices()
             verts = Vw.tolist()
@@ -248,7 +249,6 @@ class SkinProbe:
                 d = self._depths(body_bvh, Vw[idx])
                 for goal in contacts.get(f, []) if side == dominant else []:
                     at = np.linalg.norm(Vw[idx] - goal, axis=-1) < CONTACT_RADIUS
-                    g_now = _gloss_at(track, f)
                     deep = float(d[at].max()) if at.any() else 0.0
                     if g_now in goals and deep >= rep.press.get(g_now, (-1.0, 0))[0]:
                         rep.press[g_now] = (deep, f)
@@ -271,7 +271,6 @@ class SkinProbe:
                     k = int(d.argmax())
                     rep.arm_depth = float(d.max())
                     rep.arm_where = f"frame {f}, {lab[idx[k]]} vertex {idx[k]} in {part} ({_gloss_at(track, f)})"
-            g_now = _gloss_at(track, f)
             if eyes and g_now != "transition":
                 P = Vw[np.flatnonzero(lab == f"hand_{dominant}")]
                 for e in eyes:

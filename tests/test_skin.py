@@ -135,14 +135,14 @@ def _measure(bpy, skeleton, via, lang, step=3, **kw):
 # circling palm 12 mm off the breastbone's hollow on the MakeHuman skeleton, the heel of MY's hand (the forearm's
 # end) 8 mm in the chest, BOY's thumb and WRONG's knuckles in the forehead and chin. Between signs the dominant
 # hand goes around the other forearm (before: 11.7 mm through it on the reference character).
+_HELLO_TRANSITION = ("the transition into HELLO: the rig's wrist 10-14 mm off the track two frames before the "
+                     "temple, a fingertip 8.4 mm in the head")
 _OPEN = {
     ("default", "native"): "HAPPY 12.0 mm off its skin point; STOMACH's thumb ball 6.2 mm in the belly",
     ("default", "fbx"): "HAPPY 12.0 mm off its skin point",
     ("default", "gltf"): "HAPPY 12.4 mm off its skin point",
-    ("mixamo", "native"): "the transition into HELLO: the rig's wrist 10-14 mm off the track two frames before the temple, "
-                          "a fingertip 8.4 mm in the head",
-    ("mixamo", "fbx"): "the transition into HELLO: the rig's wrist 10-14 mm off the track two frames before the temple, "
-                          "a fingertip 8.4 mm in the head",
+    ("mixamo", "native"): _HELLO_TRANSITION,
+    ("mixamo", "fbx"): _HELLO_TRANSITION,
     ("mixamo", "gltf"): "the transition into HELLO: the hand 6.1 mm in the body the frame before the temple",
     ("cmu_mb", "native"): "no finger bones (the mesh's straight fingers): NECKTIE 11.4 mm off its skin point, its "
                           "straight ring and little fingers 41 mm in the chest",
