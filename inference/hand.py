@@ -186,6 +186,38 @@ SURFACES = ("palm", "back", "wrist", "fingertips", "index_side", "pinky_side", "
             *(f"{f}_tip" for f in TIPS), *(f"{f}_pad" for f in TIPS))
 
 
+def thumb_on_geometry(params, geometry):
+    """Articulation with the thumb's lift changed so its tip stands as high over the palm plane on a
+    character's own hand (`geometry`) as on the canonical one, for a thumb beside the hand (its canonical tip
+    within PALM_THICKNESS of the plane, the index straight at its base: B, 5, L; a thumb on or across curled
+    fingers, as A's beside the fist or S's, lies where the character's own fingers put it). The
+    authored angles describe the canonical hand; a MakeHuman thumb's base sits 9 mm further palm-ward, so the
+    same lift stood B's thumb, meant to lie beside the index, 10 mm proud of the palm, holding a flat palm
+    12 mm off the chest."""
+    p = np.array(params, dtype=float)
+    g = geometry
+    if g is None or g.rigid is not None:
+        return p
+    want = joints_local(p)[THUMB_TIP, 2]
+    if want > PALM_THICKNESS or p[0] > 45.0:
+        return p
+    lift = THUMB.start + 1
+
+    def height(angle):
+        q = p.copy()
+        q[lift] = angle
+        return joints_local(q, geometry=g)[THUMB_TIP, 2] - want
+
+    lo, hi = p[lift] - 45.0, p[lift] + 45.0
+    if height(lo) > 0.0 or height(hi) < 0.0:
+        return p
+    for _ in range(40):      # the tip's height rises with the lift over this span: bisection
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if height(mid) < 0.0 else (lo, mid)
+    p[lift] = 0.5 * (lo + hi)
+    return p
+
+
 def solve_thumb_contact(params, target_joint, target_offset=0.0, iters=100, geometry=None):
     """Adjust the thumb angles so the thumb tip touches `target_joint` (index into the 21 joints).
 

@@ -242,6 +242,7 @@ class Synthesizer:
         if hit is None:
             hit = self.ph.handshape(name)
             g = self.body.hand_geometry(side)
+            hit = hand.thumb_on_geometry(hit, g)
             tip = self._thumb_contacts.get(self.ph.canonical(name))
             if g is not None and g.rigid is None and tip is not None:
                 hit = hand.solve_thumb_contact(hit, tip, target_offset=hand.FINGER_THICKNESS * 0.8, geometry=g)
@@ -322,10 +323,12 @@ class Synthesizer:
                     tgt_spec["contact"] = m["contact"]
                 elif m["loc"] in self.ph.locations and not self.ph.locations[m["loc"]].get("surface", False):
                     tgt_spec.pop("contact", None)
-                point, _ = self.location(tgt_spec["loc"], side, base)
+                point, tgt_normal = self.location(tgt_spec["loc"], side, base)
                 c = tgt_spec.get("contact")
                 tgt = point - cur.rot @ self.local_point(cur.params, c, side)
                 disp = minjerk(t)[:, None] * (tgt - cur.pos)
+                if c and spec.get("contact") and not spec.get("near"):
+                    disp += self._over_skin(cur, disp, t, c, side, normal + tgt_normal)
             elif typ == "change":
                 target_rot = self.frame(m.get("palm") or spec["palm"], m.get("fingers") or spec["fingers"], side)
                 if "palm" in m or "fingers" in m:
@@ -356,6 +359,21 @@ class Synthesizer:
                     params[sl] = (params + _finger_wiggle(t, rep))[sl]
             cur = Posture(pos[-1].copy(), rot[-1].copy(), params[-1].copy())
         return Chunk(pos, rot, params)
+
+    def _over_skin(self, cur, disp, t, surface, side, normal):
+        """Lift for a move from one touch to another (HOME's cheek to jaw, DEAF's): the straight line between
+        two points on a convex skin cuts under it (HOME's fingertips 5.9 mm into the cheek half-way), and the
+        hand leaves the skin between touches, so the path arcs out along the two places' mean normal by what
+        the touching surface would sink, plus a finger's half-thickness for the skin around that point."""
+        pts = cur.pos + disp + cur.rot @ self.local_point(cur.params, surface, side)
+        depth = np.asarray(self.body.penetration(pts), float).reshape(len(pts))
+        if depth.max() <= 0.0:
+            return np.zeros_like(disp)
+        s = minjerk(t)
+        bump = np.sin(np.pi * s)
+        depth = np.maximum(depth - ((1.0 - s) * depth[0] + s * depth[-1]), 0.0)   # the touches stay as they are
+        lift = 1.2 * depth + bump * 0.5 * hand.FINGER_THICKNESS * self.scale   # 1.2: the mean normal is not the skin's
+        return lift[:, None] * normalize(normal)[None]
 
     def _mirror(self, chunk):
         """Reflect a chunk across the body's midline (the other hand doing the same)."""

@@ -12,8 +12,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from signllm.inference.synthesis import Synthesizer
+
 BODY_PARTS = ("head", "neck", "torso", "leg_L", "leg_R")
-CONTACT_RADIUS = 0.03      # m around a contact's skin point where the hand may press into the skin
+# m around a contact's skin point where the hand may press into the skin: the synthesiser's own radius for the
+# touching surface (a tip or a side touches with a spot); a palm or the back of the hand laid on the body touches
+# with the whole of that side as well, heel to knuckles and edge to edge (SkinProbe.flat_sides)
+PRESS_RADIUS = Synthesizer.PRESS_RADIUS
 
 
 def make_skinned_mannequin(bpy, rig, deform_prefix="DEF-"):
@@ -60,8 +65,9 @@ class Report:
     contacts: dict = field(default_factory=dict)   # gloss -> (miss m, skin point off the skin m)
     whole_hand: set = field(default_factory=set)    # contacts measured on the whole hand (no finger bones)
     eyes_clear: dict = field(default_factory=dict)  # gloss -> closest dominant-hand vertex to an eye, seen from the front (m)
-    # gloss -> (m, frame) the deepest dominant-hand/forearm vertex in the body within CONTACT_RADIUS of its skin
-    # point during the sign: the press body_depth leaves out (a rigid palm bridging a hollow presses its pads in)
+    # gloss -> (m, frame) the deepest dominant-hand/forearm vertex in the body within PRESS_RADIUS of its skin
+    # point (or on the flat side laid on the body) during the sign: the press body_depth leaves out (a rigid palm
+    # bridging a hollow presses its pads in)
     press: dict = field(default_factory=dict)
 
     def worst_contact(self):
@@ -104,6 +110,7 @@ class SkinProbe:
         self.body_polys = [p for part in BODY_PARTS for p in self.part_polys.get(part, [])]
         # named hand surfaces: vertex sets picked at rest in the rig's own hand frame
         self.surfaces = {}
+        self.flat_sides = {"L": {}, "R": {}}
         scale = self.body.hand_scale
         for side in "LR":
             hand = np.flatnonzero(lab == f"hand_{side}")
@@ -128,6 +135,11 @@ class SkinProbe:
                 c = (wrist + knuck["middle"]) * 0.5
                 s["palm"] = hand[near(c, 0.035) & ((P - c) @ z > 0)]
                 s["back"] = hand[near(c, 0.035) & ((P - c) @ z < 0)]
+                # the whole flat side, heel to knuckles, edge to edge: what a palm laid on the body touches with
+                y = R[:, 1]
+                along = (P - wrist) @ y
+                flat = (along > -0.015 * scale) & (along < (knuck["middle"] - wrist) @ y)
+                self.flat_sides[side] = {"palm": hand[flat & ((P - c) @ z > 0)], "back": hand[flat & ((P - c) @ z < 0)]}
                 s["knuckles"] = hand[near(knuck["middle"], 0.02) & ((P - knuck["middle"]) @ z < 0)]
             if middle.get("middle") is not None:     # a fist's front: around the middle finger's middle knuckle
                 s["fist"] = hand[near(middle["middle"], 0.014)]
@@ -229,7 +241,8 @@ class SkinProbe:
             goals[seg.gloss] = (seg, goal, spec["contact"])
             skin_pts[seg.gloss] = self.to_world(point)
             for f in range(seg.start, seg.end):
-                contacts.setdefault(f, []).append(goal)
+                contacts.setdefault(f, []).append((goal, PRESS_RADIUS.get(spec["contact"], PRESS_RADIUS[None]),
+                                                   self.flat_sides[dominant].get(spec["contact"])))
         frames = sorted(set(range(0, track.n_frames, step)) | set(contacts))
         rep = Report()
         best = {g: (np.inf, None) for g in goals}
@@ -247,8 +260,10 @@ class SkinProbe:
             for side in "LR":
                 idx = limbs[side]
                 d = self._depths(body_bvh, Vw[idx])
-                for goal in contacts.get(f, []) if side == dominant else []:
-                    at = np.linalg.norm(Vw[idx] - goal, axis=-1) < CONTACT_RADIUS
+                for goal, radius, flat in contacts.get(f, []) if side == dominant else []:
+                    at = np.linalg.norm(Vw[idx] - goal, axis=-1) < radius
+                    if flat is not None:     # a palm (or back) laid on the body touches with all of its side
+                        at |= np.isin(idx, flat)
                     deep = float(d[at].max()) if at.any() else 0.0
                     if g_now in goals and deep >= rep.press.get(g_now, (-1.0, 0))[0]:
                         rep.press[g_now] = (deep, f)

@@ -192,3 +192,23 @@ class _FlatSkin:
     """The few SkinBody fields _hand_points reads."""
     joint_margin = np.where(np.isin(np.arange(21), list(chand.TIPS.values())), 0.004, 0.01)
     arm_radius = {}
+
+
+def test_a_thumb_beside_the_hand_keeps_its_height_over_the_palm():
+    """The handshapes' thumb angles describe the canonical hand; this hand's thumb base sits 9 mm further
+    palm-ward, so B's thumb (beside the index) would stand proud of the palm and hold a flat palm off the
+    chest. Its lift is changed so the tip stands where the canonical one does; a thumb across curled fingers
+    (S) keeps the inventory's angles."""
+    from signllm.inference.languages import load_language
+    ph = load_language("ASL").phonology
+    g = chand.HandGeometry(MCP, SEG, THUMB_CMC, THUMB_LEN)
+    b = ph.handshape("B")
+    want = chand.joints_local(b)[chand.THUMB_TIP, 2]
+    assert chand.joints_local(b, geometry=g)[chand.THUMB_TIP, 2] - want > 0.005     # the problem, measured
+    q = chand.thumb_on_geometry(b, g)
+    assert abs(chand.joints_local(q, geometry=g)[chand.THUMB_TIP, 2] - want) < 1e-4
+    changed = np.flatnonzero(q != b)
+    assert changed.tolist() == [chand.THUMB.start + 1] and -20.0 < q[changed[0]] < b[changed[0]]
+    s = ph.handshape("S")
+    np.testing.assert_array_equal(chand.thumb_on_geometry(s, g), s)
+    np.testing.assert_array_equal(chand.thumb_on_geometry(b, None), b)
