@@ -431,6 +431,8 @@ def solve(track, rig, profile):
         if (clamped & on).any():
             E, ang, mid, end, palm, clamped = _turn_about_contact(
                 track, h, side, S, a, b, body, pivot, (E, ang, mid, end, palm, clamped), wrist)
+            E, ang, mid, end, palm, clamped = _arrive_out_of_body(
+                track, h, side, S, a, b, body, local, clamped & on & ~signing, (E, ang, mid, end, palm, clamped))
         if clamped.any():
             worst = rom.violations(ang)
             what = ", ".join(f"{k.replace('_', ' ')} {v[1]:.0f} deg" for k, v in worst.items())
@@ -559,6 +561,30 @@ def _turn_about_contact(track, h, side, S, a, b, body, pivot, first, wrist0=None
             else:
                 out[k][sl] = x
     return out
+
+
+def _arrive_out_of_body(track, h, side, S, a, b, body, local, arriving, solved):
+    """A hand arriving at a touch eases its turn onto the touching point over the last frames before the sign
+    (track.contact), so where the wrist's range turns it, it turns about a point between the wrist and the
+    surface that will touch, and its fingers can swing into the body the frame before they land (Mixamo's
+    HELLO: a fingertip 8.7 mm in the head beside the temple). On those frames the hand is still in space: it
+    moves out by the depth the turn gave it (rom.turned_into_body), the arm is solved again there, and every
+    other frame keeps what it had."""
+    E, ang, mid, end, palm, clamped = solved
+    push = rom.turned_into_body(body, end, track.palm[:, h], palm, arriving, local, track.wrist[:, h],
+                                signing=np.zeros(len(end), bool))
+    if push is None:
+        return solved
+    moved = np.linalg.norm(push, axis=-1) > 1e-9
+    T = len(end)
+    Sb = np.broadcast_to(S, (T, 3))
+    E2, ang2 = rom.choose_elbows(Sb, end + push, a, b, track.palm[:, h], side, track.elbow[:, h], body)
+    mid2, end2 = two_bone_ik(S, end + push, a, b, E2 - S)
+    bend = normalize(mid2 - (S + end2) * 0.5)
+    palm2, clamped2 = rom.clamp_palm(Sb, mid2, end2, track.palm[:, h], side, ang2, bend)
+    m3 = moved[:, None]
+    return (np.where(m3, E2, E), {k: np.where(moved, ang2[k], v) for k, v in ang.items()}, np.where(m3, mid2, mid),
+            np.where(m3, end2, end), np.where(moved[:, None, None], palm2, palm), np.where(moved, clamped2, clamped))
 
 
 def _spans(on):
