@@ -432,7 +432,7 @@ def solve(track, rig, profile):
             E, ang, mid, end, palm, clamped = _turn_about_contact(
                 track, h, side, S, a, b, body, pivot, (E, ang, mid, end, palm, clamped), wrist)
             E, ang, mid, end, palm, clamped = _arrive_out_of_body(
-                track, h, side, S, a, b, body, local, clamped & on & ~signing, (E, ang, mid, end, palm, clamped))
+                track, h, side, S, a, b, body, local, signing, clamped & on, (E, ang, mid, end, palm, clamped))
         if clamped.any():
             worst = rom.violations(ang)
             what = ", ".join(f"{k.replace('_', ' ')} {v[1]:.0f} deg" for k, v in worst.items())
@@ -563,7 +563,7 @@ def _turn_about_contact(track, h, side, S, a, b, body, pivot, first, wrist0=None
     return out
 
 
-def _arrive_out_of_body(track, h, side, S, a, b, body, local, arriving, solved):
+def _arrive_out_of_body(track, h, side, S, a, b, body, local, signing, turned, solved):
     """A hand arriving at a touch eases its turn onto the touching point over the last frames before the sign
     (track.contact), so where the wrist's range turns it, it turns about a point between the wrist and the
     surface that will touch, and its fingers can swing into the body the frame before they land (Mixamo's
@@ -571,10 +571,11 @@ def _arrive_out_of_body(track, h, side, S, a, b, body, local, arriving, solved):
     moves out by the depth the turn gave it (rom.turned_into_body), the arm is solved again there, and every
     other frame keeps what it had."""
     E, ang, mid, end, palm, clamped = solved
-    push = rom.turned_into_body(body, end, track.palm[:, h], palm, arriving, local, track.wrist[:, h],
+    push = rom.turned_into_body(body, end, track.palm[:, h], palm, turned & ~signing, local, track.wrist[:, h],
                                 signing=np.zeros(len(end), bool))
     if push is None:
         return solved
+    push[signing] = 0.0      # eased over neighbouring frames: never into the sign's own, which touch where they should
     moved = np.linalg.norm(push, axis=-1) > 1e-9
     T = len(end)
     Sb = np.broadcast_to(S, (T, 3))

@@ -167,7 +167,7 @@ _OPEN = {
     ("cmu_mb", "native"): "no finger bones (the mesh's straight fingers): NECKTIE 11.4 mm off its skin point, its "
                           "straight ring and little fingers 41 mm in the chest; MY's palm pressed 11.5 mm in",
     ("rigify", "native"): "MY 10.8, NECKTIE 18.5 mm off their skin points; NECKTIE's skin point 21 mm off the "
-                          "deformed skin (the neck deforms)",
+                          "deformed skin (the neck deforms); NECKTIE's hand 5.2 mm in the body",
 }
 
 
