@@ -921,9 +921,11 @@ class Synthesizer:
         T = len(out)
         body = self.body
         reach = hand.HAND_LENGTH * self.scale * 1.3
-        # on a character's skin a frame is pushed to allow/2 deep (joint margins: the hand's skin on the body's)
-        # once it is deeper than that, or than `allow` during a contact sign, frame by frame; on the proportional
-        # body (no margins) every frame deeper than allow/2 once any is deeper than `allow`
+        # on a character's skin a frame is pushed to allow/4 deep (joint margins: the hand's skin on the body's)
+        # once it is deeper than that, or to allow/2 once deeper than `allow` during a contact sign, frame by
+        # frame (a joint's margin is the skin's thickness around it, not its shape: GIRL's thumb 4 mm in by the
+        # joints arrived 6-9 mm in by the mesh's vertices); on the proportional body (no margins) every frame
+        # deeper than allow/2 once any is deeper than `allow`
         skin = getattr(body, "skin", None) is not None
         for h, side in enumerate(HAND_SIDES):
             # only frames whose wrist is within a hand's length of the body can touch it
@@ -935,9 +937,11 @@ class Synthesizer:
                 continue
             touching = self._touching[sel] if getattr(self, "_touching", None) is not None and side == self.dom else None
             touch_at = self._touch_at[sel] if touching is not None else None
-            trigger = np.full(len(sel), allow * 0.5 + 1e-4 if skin else allow)
+            trigger = np.full(len(sel), allow * 0.25 + 1e-4 if skin else allow)
+            target = np.full(len(sel), allow * (0.25 if skin else 0.5))
             if touching is not None:
                 trigger[touching] = allow
+                target[touching] = allow * 0.5
             for _ in range(rounds):
                 d_sel, n_sel = self._deepest(out[sel, h], palm[sel, h], params[sel, h], side, touching, touch_at)
                 over = d_sel > trigger
@@ -946,7 +950,7 @@ class Synthesizer:
                 if not skin:
                     over = d_sel > allow * 0.5
                 d = np.zeros(T)
-                d[sel] = np.where(over, d_sel - allow * 0.5, 0.0)
+                d[sel] = np.where(over, d_sel - target, 0.0)
                 nn = np.zeros((T, 3))
                 nn[sel] = n_sel
                 out[:, h] += _eased(np.where(d > 0, d, 0.0)[:, None] * nn)
