@@ -16,8 +16,9 @@ from signllm.inference.synthesis import Synthesizer
 
 BODY_PARTS = ("head", "neck", "torso", "leg_L", "leg_R")
 # m around a contact's skin point where the hand may press into the skin: the synthesiser's own radius for the
-# touching surface (a tip or a side touches with a spot); a palm or the back of the hand laid on the body touches
-# with the whole of that side as well, heel to knuckles and edge to edge (SkinProbe.flat_sides)
+# touching surface (a tip or a side touches with a spot); the named surface's own vertices (SkinProbe.surfaces)
+# press wherever they are, and a palm or the back of the hand laid on the body touches with the whole of that side,
+# heel to knuckles and edge to edge (SkinProbe.flat_sides)
 PRESS_RADIUS = Synthesizer.PRESS_RADIUS
 
 
@@ -229,6 +230,10 @@ class SkinProbe:
         contacts = {}     # frame -> list of (world skin point, gloss)
         goals = {}
         skin_pts = {}     # gloss -> the skin point itself (a 'near' contact aims a little off it)
+        # the touching surface's own vertices press wherever they are: B's four fingertips side by side span more
+        # than the radius around the one point (GOOD's index tip, 34 mm from the middle one, 5 mm in the chin)
+        own = {k: np.union1d(v, self.flat_sides[dominant].get(k, [])).astype(int)
+               for k, v in self.surfaces[dominant].items()}
         for seg in track.segments:
             if seg.kind != "sign":
                 continue
@@ -242,7 +247,7 @@ class SkinProbe:
             skin_pts[seg.gloss] = self.to_world(point)
             for f in range(seg.start, seg.end):
                 contacts.setdefault(f, []).append((goal, PRESS_RADIUS.get(spec["contact"], PRESS_RADIUS[None]),
-                                                   self.flat_sides[dominant].get(spec["contact"])))
+                                                   own.get(spec["contact"])))
         frames = sorted(set(range(0, track.n_frames, step)) | set(contacts))
         rep = Report()
         best = {g: (np.inf, None) for g in goals}
@@ -262,7 +267,7 @@ class SkinProbe:
                 d = self._depths(body_bvh, Vw[idx])
                 for goal, radius, flat in contacts.get(f, []) if side == dominant else []:
                     at = np.linalg.norm(Vw[idx] - goal, axis=-1) < radius
-                    if flat is not None:     # a palm (or back) laid on the body touches with all of its side
+                    if flat is not None:     # the surface itself; a palm (or back) laid on the body: all that side
                         at |= np.isin(idx, flat)
                     deep = float(d[at].max()) if at.any() else 0.0
                     if g_now in goals and deep >= rep.press.get(g_now, (-1.0, 0))[0]:
