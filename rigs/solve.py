@@ -570,22 +570,27 @@ def _arrive_out_of_body(track, h, side, S, a, b, body, local, signing, turned, s
     HELLO: a fingertip 8.7 mm in the head beside the temple). On those frames the hand is still in space: it
     moves out by the depth the turn gave it (rom.turned_into_body), the arm is solved again there, and every
     other frame keeps what it had."""
-    E, ang, mid, end, palm, clamped = solved
+    _, _, _, end, palm, _ = solved
     push = rom.turned_into_body(body, end, track.palm[:, h], palm, turned & ~signing, local, track.wrist[:, h],
                                 signing=np.zeros(len(end), bool))
     if push is None:
         return solved
     push[signing] = 0.0      # eased over neighbouring frames: never into the sign's own, which touch where they should
     moved = np.linalg.norm(push, axis=-1) > 1e-9
-    T = len(end)
-    Sb = np.broadcast_to(S, (T, 3))
-    E2, ang2 = rom.choose_elbows(Sb, end + push, a, b, track.palm[:, h], side, track.elbow[:, h], body)
-    mid2, end2 = two_bone_ik(S, end + push, a, b, E2 - S)
-    bend = normalize(mid2 - (S + end2) * 0.5)
-    palm2, clamped2 = rom.clamp_palm(Sb, mid2, end2, track.palm[:, h], side, ang2, bend)
-    m3 = moved[:, None]
-    return (np.where(m3, E2, E), {k: np.where(moved, ang2[k], v) for k, v in ang.items()}, np.where(m3, mid2, mid),
-            np.where(m3, end2, end), np.where(moved[:, None, None], palm2, palm), np.where(moved, clamped2, clamped))
+    again = _arm_to(S, end + push, a, b, track.palm[:, h], side, track.elbow[:, h], body)
+    return tuple({k: np.where(moved, x[k], y[k]) for k in y} if isinstance(y, dict)
+                 else np.where(moved.reshape((-1,) + (1,) * (y.ndim - 1)), x, y) for x, y in zip(again, solved))
+
+
+def _arm_to(S, goal, a, b, hand_palm, side, elbow, body):
+    """(elbow, angles, mid, end, palm, clamped) of an arm reaching `goal` (T, 3): the elbow on its swivel circle
+    that keeps the joints in range, two-bone IK, and the hand turned into range where none can."""
+    Sb = np.broadcast_to(S, goal.shape)
+    E, ang = rom.choose_elbows(Sb, goal, a, b, hand_palm, side, elbow, body)
+    mid, end = two_bone_ik(S, goal, a, b, E - S)
+    bend = normalize(mid - (S + end) * 0.5)
+    palm, clamped = rom.clamp_palm(Sb, mid, end, hand_palm, side, ang, bend)
+    return E, ang, mid, end, palm, clamped
 
 
 def _spans(on):
@@ -599,7 +604,6 @@ def _turn_window(wrist, hand_palm, elbow, hand_scale, side, S, a, b, body, pivot
     stops there (what a span gets never depends on the other spans: the rounds after it settled do not count
     for it); the rounds stop when every span has settled."""
     T = len(wrist)
-    Sb = np.broadcast_to(S, (T, 3))
     touch = wrist + np.einsum("tij,tj->ti", hand_palm, pivot)
     on = np.linalg.norm(pivot, axis=-1) > 1e-9
     cap = 0.5 * chand.HAND_LENGTH * hand_scale
@@ -627,11 +631,9 @@ def _turn_window(wrist, hand_palm, elbow, hand_scale, side, S, a, b, body, pivot
         shift = goal + d - base
         n = np.linalg.norm(shift, axis=-1, keepdims=True)
         goal = base + shift * np.minimum(1.0, cap / np.maximum(n, 1e-12))
-        E, ang = rom.choose_elbows(Sb, goal, a, b, hand_palm, side, elbow, body)
-        mid, end = two_bone_ik(S, goal, a, b, E - S)
-        bend = normalize(mid - (S + end) * 0.5)
-        palm, clamped = rom.clamp_palm(Sb, mid, end, hand_palm, side, ang, bend)
-        rounds_out.append((E, ang, mid, end, palm, clamped))
+        arm = _arm_to(S, goal, a, b, hand_palm, side, elbow, body)
+        rounds_out.append(arm)
+        _, _, _, end, palm, _ = arm
         e = miss(end, palm)
         errs.append(np.where(done, np.inf, e))
         if not settle(e):

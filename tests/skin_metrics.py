@@ -18,7 +18,7 @@ BODY_PARTS = ("head", "neck", "torso", "leg_L", "leg_R")
 # m around a contact's skin point where the hand may press into the skin: the synthesiser's own radius for the
 # touching surface (a tip or a side touches with a spot); the named surface's own vertices (SkinProbe.surfaces)
 # press wherever they are, and a palm or the back of the hand laid on the body touches with the whole of that side,
-# heel to knuckles and edge to edge (SkinProbe.flat_sides)
+# heel to knuckles and edge to edge (SkinProbe.press_zones)
 PRESS_RADIUS = Synthesizer.PRESS_RADIUS
 
 
@@ -111,7 +111,7 @@ class SkinProbe:
         self.body_polys = [p for part in BODY_PARTS for p in self.part_polys.get(part, [])]
         # named hand surfaces: vertex sets picked at rest in the rig's own hand frame
         self.surfaces = {}
-        self.flat_sides = {"L": {}, "R": {}}
+        self.press_zones = {}     # side -> surface -> the vertices that press when that surface touches
         scale = self.body.hand_scale
         for side in "LR":
             hand = np.flatnonzero(lab == f"hand_{side}")
@@ -128,7 +128,7 @@ class SkinProbe:
                     middle[f] = self.rig[chain[1]].head if len(chain) > 1 else None
             sx = 1.0 if side == "R" else -1.0     # +x of the hand frame is the thumb side for both hands here
             near = lambda c, r: np.linalg.norm(P - c, axis=-1) < r * scale  # noqa: E731
-            s = {}
+            s, flat_sides = {}, {}
             for f, t in tips.items():
                 sel = near(t, 0.014)
                 s[f"{f}_tip"] = s[f"{f}_pad"] = hand[sel]
@@ -137,10 +137,9 @@ class SkinProbe:
                 s["palm"] = hand[near(c, 0.035) & ((P - c) @ z > 0)]
                 s["back"] = hand[near(c, 0.035) & ((P - c) @ z < 0)]
                 # the whole flat side, heel to knuckles, edge to edge: what a palm laid on the body touches with
-                y = R[:, 1]
-                along = (P - wrist) @ y
-                flat = (along > -0.015 * scale) & (along < (knuck["middle"] - wrist) @ y)
-                self.flat_sides[side] = {"palm": hand[flat & ((P - c) @ z > 0)], "back": hand[flat & ((P - c) @ z < 0)]}
+                along = (P - wrist) @ R[:, 1]
+                flat = (along > -0.015 * scale) & (along < (knuck["middle"] - wrist) @ R[:, 1])
+                flat_sides = {"palm": hand[flat & ((P - c) @ z > 0)], "back": hand[flat & ((P - c) @ z < 0)]}
                 s["knuckles"] = hand[near(knuck["middle"], 0.02) & ((P - knuck["middle"]) @ z < 0)]
             if middle.get("middle") is not None:     # a fist's front: around the middle finger's middle knuckle
                 s["fist"] = hand[near(middle["middle"], 0.014)]
@@ -154,6 +153,10 @@ class SkinProbe:
                 s["pinky_side"] = hand[near(c, 0.03) & ((P - c) @ x * sx < 0)]
             s["wrist"] = hand[near(wrist, 0.025)]
             self.surfaces[side] = s
+            # the touching surface's own vertices press wherever they are: B's four fingertips side by side span
+            # more than the radius around the one point (GOOD's index tip, 34 mm from the middle one, 5 mm in the
+            # chin); a palm or back laid on the body presses with all of that side
+            self.press_zones[side] = {k: np.union1d(v, flat_sides.get(k, [])).astype(int) for k, v in s.items()}
 
     # -- evaluation -----------------------------------------------------------------------------
     def world_vertices(self):
@@ -230,10 +233,6 @@ class SkinProbe:
         contacts = {}     # frame -> list of (world skin point, gloss)
         goals = {}
         skin_pts = {}     # gloss -> the skin point itself (a 'near' contact aims a little off it)
-        # the touching surface's own vertices press wherever they are: B's four fingertips side by side span more
-        # than the radius around the one point (GOOD's index tip, 34 mm from the middle one, 5 mm in the chin)
-        own = {k: np.union1d(v, self.flat_sides[dominant].get(k, [])).astype(int)
-               for k, v in self.surfaces[dominant].items()}
         for seg in track.segments:
             if seg.kind != "sign":
                 continue
@@ -247,7 +246,7 @@ class SkinProbe:
             skin_pts[seg.gloss] = self.to_world(point)
             for f in range(seg.start, seg.end):
                 contacts.setdefault(f, []).append((goal, PRESS_RADIUS.get(spec["contact"], PRESS_RADIUS[None]),
-                                                   own.get(spec["contact"])))
+                                                   self.press_zones[dominant].get(spec["contact"])))
         frames = sorted(set(range(0, track.n_frames, step)) | set(contacts))
         rep = Report()
         best = {g: (np.inf, None) for g in goals}
@@ -265,10 +264,10 @@ class SkinProbe:
             for side in "LR":
                 idx = limbs[side]
                 d = self._depths(body_bvh, Vw[idx])
-                for goal, radius, flat in contacts.get(f, []) if side == dominant else []:
+                for goal, radius, zone in contacts.get(f, []) if side == dominant else []:
                     at = np.linalg.norm(Vw[idx] - goal, axis=-1) < radius
-                    if flat is not None:     # the surface itself; a palm (or back) laid on the body: all that side
-                        at |= np.isin(idx, flat)
+                    if zone is not None:
+                        at |= np.isin(idx, zone)
                     deep = float(d[at].max()) if at.any() else 0.0
                     if g_now in goals and deep >= rep.press.get(g_now, (-1.0, 0))[0]:
                         rep.press[g_now] = (deep, f)
