@@ -1026,10 +1026,11 @@ class Synthesizer:
     def _deepest(self, wrists, palms, params, side, touching=None, touch_at=None, block=2048):
         """Per frame, the deepest hand joint's depth inside the body and its way out (blocks of frames,
         so a long text's collision test needs little memory). `touching`: frames of a body-contact sign,
-        where the forearm is left to the elbow (_forearm_clear) and the wrist may bend. `touch_at`: on
-        those frames the hand-frame point of the touching surface and its PRESS_RADIUS (NaN: none); the
-        hand's skin within that radius presses into the body as skin does at a contact (the heel of the
-        thumb and the knuckles of a flat palm on the chest), so it does not hold the touching surface off."""
+        where the forearm is left to the elbow (_forearm_clear). `touch_at`: on those frames the hand-frame
+        point of the touching surface and its PRESS_RADIUS (NaN: none); the hand's skin within that radius
+        presses into the body as skin does at a contact (the heel of the thumb and the knuckles of a flat palm
+        on the chest), so it does not hold the touching surface off. The wrist keeps its own thickness there:
+        counted as a palm's, HOME's wrist went 8 mm into Rigify's shoulder as the fingertips touched the cheek."""
         depth = np.empty(len(wrists))
         normal = np.empty((len(wrists), 3))
         for a, b in ((a, a + block) for a in range(0, len(wrists), block)):
@@ -1040,7 +1041,6 @@ class Synthesizer:
                 t = touching[a:b]
                 m[t, -2:] = -1.0
                 m[t, 21:21 + len(_FINGER_BONES[0])] = -1.0   # bone middles: the joints and the press decide
-                m[t, 0] = margin[9]     # the wrist bends there: its own thickness is the elbow's
                 if touch_at is not None:
                     at = wrists[a:b] + np.einsum("tij,tj->ti", palms[a:b], touch_at[a:b, :3])
                     near = np.linalg.norm(joints - at[:, None], axis=-1) - margin < touch_at[a:b, 3:]

@@ -117,8 +117,7 @@ def measure_body(rig, profile):
     H = float(np.linalg.norm(j["head_top"] - j["head_base"]))
     if not 0.3 * W < H < 0.9 * W:  # short head bones (game rigs): an adult head height for this width
         j["head_top"] = head.head + np.array([0.0, 0.0, 1.0]) * 0.51 * W
-    neck = profile.measure("neck")
-    j["neck_base"] = rig[neck].head if neck and neck in rig else head.head - np.array([0, 0, 0.12 * W])
+    j["neck_base"] = _neck_base(rig, profile.measure("neck"), head.head, j, W)
     j["pelvis"] = rig[profile.measure("hips")].head
     mid = profile.fingers("R", "finger_measure")["middle"]
     scale = 1.0
@@ -126,6 +125,19 @@ def measure_body(rig, profile):
         tip = _finger_end(rig, profile, "middle", "R", mid)
         scale = float(np.linalg.norm(tip - rig[profile.measure("hand", "R")].head) / chand.HAND_LENGTH)
     return BodyModel(j, hand_scale=scale)
+
+
+def _neck_base(rig, neck, head_base, j, W):
+    """Where the neck leaves the trunk. A neck bone that starts below the shoulders is an upper-chest segment
+    (MakeHuman's Rigify skeleton splits the spine so: spine.004 runs 1250 -> 1406 mm, the shoulders at 1341), and
+    its end is the neck's base."""
+    if not (neck and neck in rig):
+        return head_base - np.array([0, 0, 0.12 * W])
+    b = rig[neck]
+    shoulders = 0.5 * (j["shoulder_L"][2] + j["shoulder_R"][2])
+    if b.head[2] < shoulders < b.tail[2] < head_base[2]:
+        return np.asarray(b.tail, float)
+    return np.asarray(b.head, float)
 
 
 def measure_hands(rig, profile, scale, vertices=None, weights=None, hand_points=None, palm_points=None):

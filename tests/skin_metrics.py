@@ -104,11 +104,11 @@ class SkinProbe:
         me.polygons.foreach_get("loop_start", start)
         me.polygons.foreach_get("loop_total", total)
         self.polys = [loops[s:s + t] for s, t in zip(start, total)]
+        # every face of the body's parts, also those across two parts (the throat's faces join the neck's
+        # vertices to the jaw's and the chest's: without them the body had holes where NECKTIE touches)
         lab = self.labels
-        self.part_polys = {}
-        for part in set(lab.tolist()):
-            self.part_polys[part] = [p.tolist() for p in self.polys if all(lab[i] == part for i in p)]
-        self.body_polys = [p for part in BODY_PARTS for p in self.part_polys.get(part, [])]
+        body = np.isin(lab, BODY_PARTS)
+        self.body_polys = [p.tolist() for p in self.polys if body[p].all()]
         # named hand surfaces: vertex sets picked at rest in the rig's own hand frame
         self.surfaces = {}
         self.press_zones = {}     # side -> surface -> the vertices that press when that surface touches
