@@ -74,7 +74,8 @@ def read_rig(obj):
         b = pb.bone
         bones[pb.name] = RigBone(
             pb.name, b.parent.name if b.parent else None, np.array(b.matrix_local, float),
-            np.array(pb.matrix, float), pb.rotation_mode, float(b.length), bool(b.use_local_location))
+            np.array(pb.matrix, float), pb.rotation_mode, float(b.length), bool(b.use_local_location),
+            bool(b.use_deform), any(not c.mute and c.influence > 0 for c in pb.constraints))
     scale = np.linalg.norm(np.array(obj.matrix_world)[:3, :3], axis=0)
     return RigData(bones, world_scale=float(np.cbrt(np.prod(scale))))
 

@@ -25,6 +25,7 @@ class Bone:
     connect: bool
     rigify: dict
     collections: tuple
+    constraints: tuple = ()     # the rig JSON's constraints (dicts): Rigify's helpers follow arm, thigh, chest
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,8 @@ def _meta():
 def _skeleton(name):
     z, spec = _npz(), _meta()["skeletons"][name]
     bones = tuple(Bone(b["name"], b["parent"], tuple(b["head"]), tuple(b["tail"]), b["roll"], b["connect"],
-                       b.get("rigify", {}), tuple(b.get("collections", ()))) for b in spec["bones"])
+                       b.get("rigify", {}), tuple(b.get("collections", ())), tuple(b.get("constraints", ())))
+                  for b in spec["bones"])
     return Skeleton(name, bones, tuple(spec["weight_names"]), z[f"w_{name}_vertex"].astype(np.int64),
                     z[f"w_{name}_bone"].astype(np.int64), z[f"w_{name}_weight"].astype(np.float64),
                     tuple(spec.get("collections", ())), tuple(spec.get("extra_bones", ())))

@@ -13,6 +13,8 @@ class RigBone:
     rotation_mode: str = "QUATERNION"
     length: float = 0.0
     local_location: bool = True   # False: location keys are in the parent's axes (Bone.use_local_location)
+    deform: bool = False          # it deforms a mesh (Bone.use_deform)
+    constrained: bool = False     # a constraint drives it (an unmuted one)
 
     @property
     def head(self):
@@ -37,7 +39,7 @@ class RigData:
         G[:3, :3] = axes * unit
         D = np.diag([1.0 / unit] * 3 + [1.0])
         bones = {n: RigBone(b.name, b.parent, G @ b.rest @ D, G @ b.pose @ D, b.rotation_mode, b.length * unit,
-                            b.local_location) for n, b in self.bones.items()}
+                            b.local_location, b.deform, b.constrained) for n, b in self.bones.items()}
         return RigData(bones, self.props, self.world_scale, np.asarray(axes, float), float(unit))
 
     def to_armature(self, points):

@@ -495,6 +495,7 @@ def solve(track, rig, profile):
             levers = {ua_n: a + b + hand_len, fa_n: b + hand_len, hd_n: hand_len}
             levers.update({tw: hand_len for tw in shares if tw not in levers})
             sol.error_fns[grp] = _fk_error(levers, {c.bone: c.values for c in sol.channels if c.group == grp})
+            _follow_loose_bones(sol, poses, rig, profile, side, (ua_n, fa_n, hd_n), b)
         else:
             M_hand = _m4(R_hand, end)
             poses.set(hd_n, M_hand)
@@ -540,6 +541,59 @@ def solve(track, rig, profile):
                 tg["elbow"] = rig.to_armature(tg["elbow"])
             tg["hand_rot"] = rig.rot_to_armature(tg["hand_rot"])
     return sol
+
+
+def _loose_bones(rig, profile):
+    """Deform bones without a parent or a constraint that no role maps: helpers that lost what drove them.
+    MPFB's Rigify elbow and shoulder helpers are moved by constraints; an FBX or glTF export keeps the bones and
+    the skin weighted to them but not the constraints, so after import they stay where the arm was at rest and
+    the skin between them and the arm tears as it moves (edges 13.7x their rest length at a bent elbow)."""
+    mapped = {v for v in profile.mapping.values() if v}
+    return [n for n, bn in rig.bones.items()
+            if bn.parent is None and bn.deform and not bn.constrained and n not in mapped]
+
+
+def _follow_loose_bones(sol, poses, rig, profile, side, arm, forearm_len):
+    """Key each loose bone (_loose_bones) at one of this arm's joints to follow the bones that meet there, as
+    MPFB's constraints do: at the shoulder the upper arm, at the elbow the upper arm and the forearm blended
+    equally (an Armature constraint with both at weight 1), at the wrist the forearm and the hand."""
+    ua_n, fa_n, hd_n = arm
+    meet = ((rig[ua_n].head, (ua_n,)), (rig[fa_n].head, (ua_n, fa_n)), (rig[hd_n].head, (fa_n, hd_n)))
+    grp, refs = f"loose{side}", {}
+    for n in _loose_bones(rig, profile):
+        bn = rig[n]
+        d = [float(np.linalg.norm(bn.head - j)) for j, _ in meet]
+        k = int(np.argmin(d))
+        if d[k] > 0.1 * forearm_len:
+            continue
+        moves = [poses.of(x) @ _inv(rig[x].rest[None]) for x in meet[k][1]]     # rest -> posed, armature space
+        head = np.mean([(M[:, :3, :3] @ bn.head) + M[:, :3, 3] for M in moves], axis=0)
+        R = np.sum([M[:, :3, :3] for M in moves], axis=0)
+        U, _, Vt = np.linalg.svd(R)                   # the nearest rotation to their mean
+        fix = np.sign(np.linalg.det(U @ Vt))
+        U[:, :, 2] *= fix[:, None]
+        L = poses.local(n, _m4(U @ Vt @ bn.rest[:3, :3], head))
+        loc = Channel(n, "location", L[:, :3, 3].copy(), grp)
+        rot = Channel(n, "rotation_quaternion", _quat_channel(L), grp)
+        sol.channels += [loc, rot]
+        refs[n] = (loc, rot)
+    if refs:
+        sol.error_fns[grp] = _loose_error(refs, bn_len=forearm_len, unit=rig.unit if rig.axes is not None else 1.0)
+
+
+def _loose_error(refs, bn_len, unit=1.0):
+    """Skin error (m) of the loose bones' keys: how far each head moves, and its rotation at a lever of a
+    sixth of the forearm (the helpers' skin lies that close)."""
+    lever = bn_len / 6.0
+    terms = {}
+    for n, (loc, rot) in refs.items():
+        terms[("location", n)] = _distance_part(loc, unit)
+        terms[("rotation_quaternion", n)] = _angle_part(rot.values, lever)
+
+    def err(rec):
+        return np.max([f(rec[k]) for k, f in terms.items()], axis=0)
+    _split(err, "max", terms)
+    return err
 
 
 def _turn_about_contact(track, h, side, S, a, b, body, pivot, first, wrist0=None, rounds=6, pad=16):

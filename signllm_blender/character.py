@@ -225,6 +225,32 @@ def _set_rigify_params(params, values):
             pass
 
 
+def _add_constraints(meta, pb, specs):
+    """The rig JSON's constraints on a metarig bone, as MPFB adds them: targets are the metarig's bones, and
+    Rigify's raw_copy relinks them to the generated DEF- bones by the '@' in each name. Without them the
+    elbow and knee helpers stay where the arm was at rest and tear the skin at every bent elbow, and the
+    shoulder helper does not follow the upper arm."""
+    for spec in specs:
+        con = pb.constraints.new(spec["type"])
+        con.name = spec["name"]
+        for key, value in spec.items():
+            if key in ("type", "name", "targets"):
+                continue
+            if key == "target":
+                con.target = meta if value else None
+                continue
+            if hasattr(con, key):
+                try:
+                    setattr(con, key, value)
+                except (TypeError, ValueError, AttributeError):
+                    pass
+        for t in spec.get("targets", ()):
+            tgt = con.targets.new()
+            tgt.target = meta
+            tgt.subtarget = t["subtarget"]
+            tgt.weight = t.get("weight", 1.0)
+
+
 def _rigify(sk, name, collection):
     """Build the MPFB Rigify metarig from the data, generate the rig, return (rig, weight-name mapper)."""
     import addon_utils
@@ -247,6 +273,8 @@ def _rigify(sk, name, collection):
             pb = meta.pose.bones[b.name]
             pb.rigify_type = b.rigify["rigify_type"]
             _set_rigify_params(pb.rigify_parameters, b.rigify.get("rigify_parameters", {}))
+        if b.constraints:
+            _add_constraints(meta, meta.pose.bones[b.name], b.constraints)
     arm.rigify_rig_basename = name
     for ob in bpy.context.view_layer.objects:
         ob.select_set(False)

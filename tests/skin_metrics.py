@@ -70,6 +70,10 @@ class Report:
     # point (or on the flat side laid on the body) during the sign: the press body_depth leaves out (a rigid palm
     # bridging a hollow presses its pads in)
     press: dict = field(default_factory=dict)
+    # the most an edge of the arms' skin (shoulder to fingertips) is stretched against its rest length, and where:
+    # a torn skin (a helper bone left behind at rest) stretches its edges 12x; bending stretches them up to ~3x
+    stretch: float = 1.0
+    stretch_where: str = ""
 
     def worst_contact(self):
         if not self.contacts:
@@ -109,6 +113,12 @@ class SkinProbe:
         lab = self.labels
         body = np.isin(lab, BODY_PARTS)
         self.body_polys = [p.tolist() for p in self.polys if body[p].all()]
+        edges = np.empty(len(me.edges) * 2, np.int32)
+        me.edges.foreach_get("vertices", edges)
+        edges = edges.reshape(-1, 2)
+        arm = np.array([str(x).startswith(("fore_", "hand_")) for x in lab])
+        self.arm_edges = edges[arm[edges].all(axis=1)]
+        self.arm_rest = np.linalg.norm(V[self.arm_edges[:, 0]] - V[self.arm_edges[:, 1]], axis=-1)
         # named hand surfaces: vertex sets picked at rest in the rig's own hand frame
         self.surfaces = {}
         self.press_zones = {}     # side -> surface -> the vertices that press when that surface touches
@@ -253,6 +263,7 @@ class SkinProbe:
         sk = self.body.skin
         eyes = [self.to_world(sk.landmarks[k]) for k in ("eyes_L", "eyes_R") if k in sk.landmarks]
         M = np.array(self.obj.matrix_world, float)[:3, :3]
+        scale_w = self.world_scale()
         fwd = M @ self.rig.to_armature(self.body.forward)
         fwd /= np.linalg.norm(fwd)
         for f in frames:
@@ -276,6 +287,13 @@ class SkinProbe:
                     k = int(d.argmax())
                     rep.body_depth = float(d.max())
                     rep.body_where = f"frame {f}, {lab[idx[k]]} vertex {idx[k]} ({_gloss_at(track, f)})"
+            if len(self.arm_edges):
+                e = self.arm_edges
+                ratio = np.linalg.norm(Vw[e[:, 0]] - Vw[e[:, 1]], axis=-1) / (self.arm_rest * scale_w)
+                if ratio.max() > rep.stretch:
+                    k = int(ratio.argmax())
+                    rep.stretch = float(ratio.max())
+                    rep.stretch_where = f"frame {f}, {lab[e[k, 0]]} edge {e[k, 0]}-{e[k, 1]} ({g_now})"
             # the other arm: capsules on its posed bones, radius measured on its deformed vertices this frame
             idx = limbs[dominant]
             for part, (ja, jb) in ((f"fore_{nd}", ("forearm", "hand")), (f"upper_{nd}", ("upper_arm", "forearm"))):

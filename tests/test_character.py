@@ -237,6 +237,54 @@ def test_native_character(bpy_mod, skeleton):
         assert 0.2 < sh.z - wr.z < 0.4 and abs(wr.x) > abs(sh.x) + 0.15
 
 
+def test_rigify_helper_bones_follow_the_limbs(bpy_mod):
+    """MPFB's Rigify metarig drives its elbow, knee, shoulder and pelvis helpers (and the breasts' parent) by
+    constraints; without them a bent elbow tore the forearm's skin (edges 13.7x their rest length)."""
+    from signllm.rigs import human
+    _, rig, body = open_character("rigify")
+    want = {b.name: [c["name"] for c in b.constraints] for b in human.load().skeleton("rigify").bones if b.constraints}
+    assert len(want) >= 11
+    for name, cons in want.items():
+        assert [c.name for c in rig.pose.bones[name].constraints] == cons, name
+    # raise the right arm 60 degrees and bend its elbow 100 in FK: the helper goes with the elbow, the forearm's
+    # skin stays in one piece
+    from mathutils import Quaternion
+    me = body.data
+    edges = np.empty(len(me.edges) * 2, np.int32)
+    me.edges.foreach_get("vertices", edges)
+    edges = edges.reshape(-1, 2)
+
+    def lengths():
+        dg = bpy_mod.context.evaluated_depsgraph_get()
+        ev = body.evaluated_get(dg)
+        co = np.array([v.co for v in ev.data.vertices])
+        return np.linalg.norm(co[edges[:, 0]] - co[edges[:, 1]], axis=-1)
+
+    rest = lengths()
+    rig.pose.bones["upper_arm_parent.R"]["IK_FK"] = 1.0
+    fks = [rig.pose.bones["upper_arm_fk.R"], rig.pose.bones["forearm_fk.R"]]
+    for fk, deg in zip(fks, (60.0, 100.0)):
+        fk.rotation_mode = "QUATERNION"
+        fk.rotation_quaternion = Quaternion((1.0, 0.0, 0.0), np.radians(deg))
+    bpy_mod.context.view_layer.update()
+    helper = rig.matrix_world @ rig.pose.bones["DEF-elbow-helper.R"].head
+    elbow = rig.matrix_world @ rig.pose.bones["DEF-forearm.R"].head
+    assert (helper - elbow).length < 0.02, f"the elbow helper is {(helper - elbow).length * 1000:.0f} mm off the elbow"
+    assert (rig.pose.bones["DEF-forearm.R"].matrix.to_quaternion().rotation_difference(
+        rig.data.bones["DEF-forearm.R"].matrix_local.to_quaternion())).angle > np.radians(60)
+    arm = [g.index for g in body.vertex_groups if g.name.startswith(("DEF-forearm.R", "DEF-elbow-helper.R"))]
+    on_arm = np.zeros(len(me.vertices), bool)
+    for v in me.vertices:
+        on_arm[v.index] = any(g.group in arm and g.weight > 0.5 for g in v.groups)
+    sel = on_arm[edges].all(axis=1)
+    assert sel.sum() > 100
+    stretch = (lengths() / np.maximum(rest, 1e-9))[sel].max()
+    for fk in fks:
+        fk.rotation_quaternion = (1.0, 0.0, 0.0, 0.0)
+    rig.pose.bones["upper_arm_parent.R"]["IK_FK"] = 0.0
+    assert stretch < 3.0, f"the forearm's skin stretched {stretch:.1f}x at a bent elbow"
+
+
 def test_brows_and_hair_sit_on_the_skin_in_every_brow_pose(bpy_mod):
     """Measured on the evaluated meshes: the brow strip stays 0.3-1.5 mm in front of the skin and the hair
     shell 0.05-4 mm outside it, at rest, with browInnerUp and with browDownLeft+Right (a strip that floats or

@@ -116,3 +116,34 @@ def test_lock_step_reduction_chooses_the_same_keys():
     recs = keyreduce.evaluate_many(many, [p[0] for p in problems], np.arange(T, dtype=float))
     for (v, *_), keys, rec in zip(problems, many, recs):
         assert np.array_equal(rec, keyreduce.evaluate(keys.astype(float), v[keys], np.arange(T, dtype=float)))
+
+
+@pytest.mark.parametrize("kind", ["mixamo", "makehuman"])
+def test_a_loose_helper_follows_the_arm(kind):
+    """A deform bone with neither parent nor constraint at a joint of the arm (MPFB Rigify's elbow and shoulder
+    helpers after an FBX or glTF round trip) is keyed to follow the bones that meet there: on every frame its
+    head is on the solved elbow (shoulder), and a helper far from the arm is left alone."""
+    from signllm.rigs.profiles import detect
+    from signllm.rigs.rigdata import RigBone
+    from signllm.rigs.solve import solve
+    rig = _rig(kind)
+    profile = detect(rig)
+    for name, role in (("elbow_helper.R", "forearm.R"), ("shoulder_helper.R", "upper_arm.R"), ("belly", "hips")):
+        m = rig.bones[profile.bone(role)].rest.copy()
+        if name == "belly":
+            m[:3, 3] += np.array([0.0, -0.1, 0.2])
+        rig.bones[name] = RigBone(name, None, m, m.copy(), length=0.05, deform=True)
+    rc, track = _track(rig, profile)
+    sol = solve(track, rc, profile)
+    ch = {(c.bone, c.path): c.values for c in sol.channels}
+    assert ("belly", "location") not in ch
+    elbow = sol.targets["R"]["elbow"]
+    shoulder = rig.bones[profile.bone("upper_arm.R")].head
+    for name, want in (("elbow_helper.R", elbow), ("shoulder_helper.R", shoulder)):
+        rest = rig.bones[name].rest
+        head = ch[(name, "location")] @ rest[:3, :3].T + rest[:3, 3]      # no parent: posed = rest @ basis
+        off = np.linalg.norm(head - want, axis=-1).max()
+        assert off < 1e-3, f"{name} {off * 1000:.1f} mm off its joint"
+    # the elbow helper turns with the arm, halfway between the upper arm's and the forearm's turns
+    q = ch[("elbow_helper.R", "rotation_quaternion")]
+    assert np.degrees(2 * np.arccos(np.clip(np.abs(q[:, 0]), 0, 1))).max() > 20.0

@@ -365,6 +365,8 @@ def main(wheel_root, out_dir):
                 entry["rigify"] = b["rigify"]
             if b.get("collections"):
                 entry["collections"] = b["collections"]
+            if b.get("constraints"):     # Rigify's helper bones follow the limbs through these (raw_copy relinks)
+                entry["constraints"] = b["constraints"]
             bones.append(entry)
         weights = read_json(os.path.join(mpfb, "rigs", w_file))["weights"]
         names = sorted(weights)
