@@ -29,7 +29,7 @@ for arg in sys.argv[1:]:
         except Exception as exc:
             print(f"ROW {sk} {via} {label} ERROR {type(exc).__name__}: {exc}", flush=True); continue
         rep = probe.measure(res, lang.lexicon, lang.phonology.locations, step=3)
-        line = f"ROW {sk} {via} {label} pen {rep.body_depth*1000:.1f} [{rep.body_where}] arm {rep.arm_depth*1000:.1f} [{rep.arm_where}]"
+        line = f"ROW {sk} {via} {label} pen {rep.body_depth*1000:.1f} [{rep.body_where}] arm {rep.arm_depth*1000:.1f} [{rep.arm_where}] stretch {rep.stretch:.1f} [{rep.stretch_where}]"
         if rep.contacts:
             c = {k: v for k, v in rep.contacts.items() if k not in DATA_PROBLEMS} or rep.contacts
             g = max(c, key=lambda k: c[k][0])
