@@ -147,9 +147,11 @@ class Synthesizer:
         self._thumb_contacts = dict(phonology.contact_pairs())
         rest_params = 0.55 * phonology.handshape("C") + 0.45 * phonology.handshape("open B")
         self.rest = {side: self.rest_posture(side, rest_params) for side in HAND_SIDES}
+        # where an idle hand waits while the other signs on it (STOMACH's palm on a hand resting at the belly)
+        self.aside = {side: self.rest_posture(side, rest_params, "SIDES") for side in HAND_SIDES}
 
     # -- postures ------------------------------------------------------------------------------
-    def rest_posture(self, side, params):
+    def rest_posture(self, side, params, mode=None):
         """The relaxed arm at the start, the end and while a hand idles, built from the arm's own lengths so
         the wrist is nearly straight (hand in line with the forearm, palm toward the body, pronation near
         neutral) and the elbow is where a relaxed elbow is.
@@ -158,7 +160,7 @@ class Synthesizer:
         the thigh (not on it). 'FRONT': elbows by the sides bent about 50 degrees, hands loosely in front of
         the belly at waist height, fingers toward each other, palms in and a little up.
         """
-        mode = (self.s.rest_pose or DEFAULT_REST_POSE).upper()
+        mode = (mode or self.s.rest_pose or DEFAULT_REST_POSE).upper()
         if mode not in REST_POSES:
             raise SignLLMError(f"Unknown rest pose {self.s.rest_pose!r}: use one of {', '.join(REST_POSES)}.")
         b = self.body
@@ -797,7 +799,7 @@ class Synthesizer:
                 shift = step * (r - (reps - 1) / 2.0)
                 for c in sc.values():
                     c.pos = c.pos + shift
-                tgt = {s: (sc[s].first() if s in sc else self._idle_target(items, k, s, cur[s])) for s in HAND_SIDES}
+                tgt = {s: (sc[s].first() if s in sc else self._idle_target(items, k, s, cur[s], sc)) for s in HAND_SIDES}
                 move_to(tgt, None if r == 0 else self.s.letter_transition * 1.5)
                 if start is None:
                     start = frame
@@ -895,14 +897,29 @@ class Synthesizer:
         """The last sign before a pause or the end keeps its full (citation) length: phrase-final lengthening."""
         return k + 1 >= len(items) or items[k + 1].kind == "pause"
 
-    def _idle_target(self, items, k, side, current):
-        """Where a hand the sign does not use goes: it stays up if the next sign needs it, else it rests."""
+    def _idle_target(self, items, k, side, current, chunks=None):
+        """Where a hand the sign does not use goes: it stays up if the next sign needs it, else it rests, or
+        waits at the side where the sign's hand would come onto it at rest (`chunks`: the sign's)."""
         nxt = next((it for it in items[k + 1:k + 2] if it.kind == "sign"), None)
         entry = self.lex.get(nxt.gloss) if nxt is not None and self.lex is not None else None
         if entry is not None and self._two_handed(entry) and \
                 np.linalg.norm(current.pos - self.rest[side].pos) > 1e-6:
             return current
+        other = (chunks or {}).get(HAND_SIDES[1 - HAND_SIDES.index(side)])
+        if other is not None and self._hands_meet(other, self.rest[side], side):
+            return self.aside[side]
         return self.rest[side]
+
+    def _hands_meet(self, chunk, posture, side, gap=0.02):
+        """Whether the moving hand's joints (`chunk`, the other side's) come within `gap` of a hand held in
+        `posture` on `side`, a finger's thickness apart at the joints' centres."""
+        o = HAND_SIDES[1 - HAND_SIDES.index(side)]
+        moving = chunk.pos[:, None] + np.einsum("tij,tkj->tki", chunk.rot, hand.joints_local(
+            chunk.params, self.scale, o, self.body.hand_geometry(o)))
+        held = posture.pos + hand.joints_local(posture.params, self.scale, side,
+                                               self.body.hand_geometry(side)) @ posture.rot.T
+        d = np.linalg.norm(moving[:, :, None] - held[None, None], axis=-1)
+        return bool(d.min() < gap + hand.FINGER_THICKNESS * self.scale)
 
     def _coarticulate(self, chunk, prev):
         """Lean a neutral-space sign a little toward where the previous sign ended (assimilation)."""

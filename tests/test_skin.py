@@ -238,6 +238,31 @@ def test_sentence_and_alphabet_stay_out_of_the_body(bpy_mod, lang, skeleton, wha
     assert rep.stretch <= STRETCH_MAX, f"the arm's skin torn: an edge {rep.stretch:.1f}x its rest length at {rep.stretch_where}"
 
 
+@pytest.mark.parametrize("skeleton", ["default", "mixamo"])
+def test_the_idle_hand_makes_room_for_a_sign_made_on_it(bpy_mod, lang, skeleton):
+    """STOMACH's palm goes to the belly, where the idle hand rests in the FRONT rest pose: on the skin the two
+    hands stay a finger's width apart (the palm lay on the back of the resting hand), and the idle hand is back
+    at rest after the sign."""
+    import characters
+    import skin_metrics
+    from signllm.signllm_blender import service
+    scene, rig, _ = characters.open_character(skeleton, "native")
+    probe = skin_metrics.SkinProbe(bpy_mod, rig, scene)
+    res = service.generate(rig, scene, gloss="STOMACH")
+    seg = next(s for s in res.track.segments if s.kind == "sign")
+    hands = {s: np.flatnonzero(probe.labels == f"hand_{s}") for s in "LR"}
+    gap = np.inf
+    for f in range(seg.start, seg.end):
+        scene.frame_set(scene.frame_start + f)
+        V = probe.world_vertices()
+        R, L = V[hands["R"]], V[hands["L"]]
+        far = np.linalg.norm(R.mean(axis=0) - L.mean(axis=0))
+        if far < 0.3:
+            gap = min(gap, float(np.linalg.norm(R[:, None] - L[None], axis=-1).min()))
+    assert gap > 0.01, f"STOMACH: the hands {gap * 1000:.1f} mm apart"
+    np.testing.assert_allclose(res.track.wrist[-1, 0], res.track.wrist[0, 0], atol=1e-6)
+
+
 def test_rig_without_mesh_keeps_the_proportional_body(bpy_mod, rigify_scene):
     from signllm.signllm_blender import service
     scene, _, rig = rigify_scene
