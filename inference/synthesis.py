@@ -912,14 +912,18 @@ class Synthesizer:
 
     def _hands_meet(self, chunk, posture, side, gap=0.02):
         """Whether the moving hand's joints (`chunk`, the other side's) come within `gap` of a hand held in
-        `posture` on `side`, a finger's thickness apart at the joints' centres."""
+        `posture` on `side` (a finger's thickness apart at the joints' centres), or pass behind it as the
+        viewer sees them (Mixamo's idle hand, 9 cm in front of the belly, hid STOMACH's palm)."""
         o = HAND_SIDES[1 - HAND_SIDES.index(side)]
         moving = chunk.pos[:, None] + np.einsum("tij,tkj->tki", chunk.rot, hand.joints_local(
             chunk.params, self.scale, o, self.body.hand_geometry(o)))
         held = posture.pos + hand.joints_local(posture.params, self.scale, side,
                                                self.body.hand_geometry(side)) @ posture.rot.T
-        d = np.linalg.norm(moving[:, :, None] - held[None, None], axis=-1)
-        return bool(d.min() < gap + hand.FINGER_THICKNESS * self.scale)
+        diff = moving[:, :, None] - held[None, None]
+        lim = gap + hand.FINGER_THICKNESS * self.scale
+        ahead = diff @ self.body.forward                  # > 0: the moving joint is nearer the viewer
+        across = np.linalg.norm(diff - ahead[..., None] * self.body.forward, axis=-1)
+        return bool(((np.linalg.norm(diff, axis=-1) < lim) | ((across < lim) & (ahead < 0))).any())
 
     def _coarticulate(self, chunk, prev):
         """Lean a neutral-space sign a little toward where the previous sign ended (assimilation)."""
