@@ -135,7 +135,7 @@ def _neck_base(rig, neck, head_base, j, W):
         return head_base - np.array([0, 0, 0.12 * W])
     b = rig[neck]
     shoulders = 0.5 * (j["shoulder_L"][2] + j["shoulder_R"][2])
-    if b.head[2] < shoulders < b.tail[2] < head_base[2]:
+    if b.head[2] < shoulders < b.tail[2] < head_base[2] - 0.1 * W:     # not a neck reaching the head
         return np.asarray(b.tail, float)
     return np.asarray(b.head, float)
 
@@ -549,16 +549,19 @@ def _loose_bones(rig, profile):
     the skin weighted to them but not the constraints, so after import they stay where the arm was at rest and
     the skin between them and the arm tears as it moves (edges 13.7x their rest length at a bent elbow)."""
     mapped = {v for v in profile.mapping.values() if v}
-    return [n for n, bn in rig.bones.items()
-            if bn.parent is None and bn.deform and not bn.constrained and n not in mapped]
+    parents = {bn.parent for bn in rig.bones.values()}
+    # a leaf only (a root with children carries them: a prop's or a bust rig's), keyed in its own axes
+    return [n for n, bn in rig.bones.items() if bn.parent is None and bn.deform and not bn.constrained
+            and n not in mapped and n not in parents and bn.local_location]
 
 
 def _follow_loose_bones(sol, poses, rig, profile, side, arm, forearm_len):
-    """Key each loose bone (_loose_bones) at one of this arm's joints to follow the bones that meet there, as
-    MPFB's constraints do: at the shoulder the upper arm, at the elbow the upper arm and the forearm blended
-    equally (an Armature constraint with both at weight 1), at the wrist the forearm and the hand."""
+    """Key each loose bone (_loose_bones) at one of this arm's joints to follow the bones that meet there,
+    blended equally, as MPFB's constraints do: at the shoulder the upper arm and the unkeyed shoulder (its helper
+    copies the upper arm at influence 0.5), at the elbow the upper arm and the forearm (an Armature constraint
+    with both at weight 1), at the wrist the forearm and the hand."""
     ua_n, fa_n, hd_n = arm
-    meet = ((rig[ua_n].head, (ua_n,)), (rig[fa_n].head, (ua_n, fa_n)), (rig[hd_n].head, (fa_n, hd_n)))
+    meet = ((rig[ua_n].head, (None, ua_n)), (rig[fa_n].head, (ua_n, fa_n)), (rig[hd_n].head, (fa_n, hd_n)))
     grp, refs = f"loose{side}", {}
     for n in _loose_bones(rig, profile):
         bn = rig[n]
@@ -566,7 +569,8 @@ def _follow_loose_bones(sol, poses, rig, profile, side, arm, forearm_len):
         k = int(np.argmin(d))
         if d[k] > 0.1 * forearm_len:
             continue
-        moves = [poses.of(x) @ _inv(rig[x].rest[None]) for x in meet[k][1]]     # rest -> posed, armature space
+        moves = [np.broadcast_to(np.eye(4), (poses.T, 4, 4)) if x is None else        # rest -> posed, armature
+                 poses.of(x) @ _inv(rig[x].rest[None]) for x in meet[k][1]]
         head = np.mean([(M[:, :3, :3] @ bn.head) + M[:, :3, 3] for M in moves], axis=0)
         R = np.sum([M[:, :3, :3] for M in moves], axis=0)
         U, _, Vt = np.linalg.svd(R)                   # the nearest rotation to their mean

@@ -70,7 +70,7 @@ class Report:
     # point (or on the flat side laid on the body) during the sign: the press body_depth leaves out (a rigid palm
     # bridging a hollow presses its pads in)
     press: dict = field(default_factory=dict)
-    # the most an edge of the arms' skin (shoulder to fingertips) is stretched against its rest length, and where:
+    # the most an edge of the forearm's and hand's skin is stretched against its rest length, and where:
     # a torn skin (a helper bone left behind at rest) stretches its edges 12x; bending stretches them up to ~3x
     stretch: float = 1.0
     stretch_where: str = ""
@@ -289,7 +289,7 @@ class SkinProbe:
                     rep.body_where = f"frame {f}, {lab[idx[k]]} vertex {idx[k]} ({_gloss_at(track, f)})"
             if len(self.arm_edges):
                 e = self.arm_edges
-                ratio = np.linalg.norm(Vw[e[:, 0]] - Vw[e[:, 1]], axis=-1) / (self.arm_rest * scale_w)
+                ratio = np.linalg.norm(Vw[e[:, 0]] - Vw[e[:, 1]], axis=-1) / np.maximum(self.arm_rest * scale_w, 1e-9)
                 if ratio.max() > rep.stretch:
                     k = int(ratio.argmax())
                     rep.stretch = float(ratio.max())
