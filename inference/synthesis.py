@@ -905,20 +905,17 @@ class Synthesizer:
         if entry is not None and self._two_handed(entry) and \
                 np.linalg.norm(current.pos - self.rest[side].pos) > 1e-6:
             return current
-        other = (chunks or {}).get(HAND_SIDES[1 - HAND_SIDES.index(side)])
-        if other is not None and self._hands_meet(other, self.rest[side], side):
+        o = HAND_SIDES[1 - HAND_SIDES.index(side)]
+        if o in (chunks or {}) and self._hands_meet(chunks[o], o, self.rest[side], side):
             return self.aside[side]
         return self.rest[side]
 
-    def _hands_meet(self, chunk, posture, side, gap=0.02):
-        """Whether the moving hand's joints (`chunk`, the other side's) come within `gap` of a hand held in
+    def _hands_meet(self, chunk, chunk_side, posture, side, gap=0.02):
+        """Whether the moving hand's joints (`chunk` on `chunk_side`) come within `gap` of a hand held in
         `posture` on `side` (a finger's thickness apart at the joints' centres), or pass behind it as the
         viewer sees them (Mixamo's idle hand, 9 cm in front of the belly, hid STOMACH's palm)."""
-        o = HAND_SIDES[1 - HAND_SIDES.index(side)]
-        moving = chunk.pos[:, None] + np.einsum("tij,tkj->tki", chunk.rot, hand.joints_local(
-            chunk.params, self.scale, o, self.body.hand_geometry(o)))
-        held = posture.pos + hand.joints_local(posture.params, self.scale, side,
-                                               self.body.hand_geometry(side)) @ posture.rot.T
+        moving = self._hand_points(chunk.pos, chunk.rot, chunk.params, chunk_side)[0][:, :21]
+        held = self._hand_points(posture.pos[None], posture.rot[None], posture.params[None], side)[0][0, :21]
         diff = moving[:, :, None] - held[None, None]
         lim = gap + hand.FINGER_THICKNESS * self.scale
         ahead = diff @ self.body.forward                  # > 0: the moving joint is nearer the viewer

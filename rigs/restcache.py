@@ -28,8 +28,8 @@ def rig_fingerprint(rig) -> bytes:
     if bones:
         h.update(np.stack([b.rest for b in bones]).tobytes())
         h.update(np.stack([b.pose for b in bones]).tobytes())
-    h.update(repr([(b.name, b.parent, float(b.length), bool(b.local_location), b.rotation_mode)
-                   for b in bones]).encode())
+    h.update(repr([(b.name, b.parent, float(b.length), bool(b.local_location), b.rotation_mode, bool(b.deform),
+                    bool(b.constrained)) for b in bones]).encode())
     h.update(repr((float(rig.world_scale), float(rig.unit), sorted(rig.props.items()) if rig.props else None))
              .encode())
     h.update(b"-" if rig.axes is None else np.asarray(rig.axes, float).tobytes())

@@ -495,7 +495,8 @@ def solve(track, rig, profile):
             levers = {ua_n: a + b + hand_len, fa_n: b + hand_len, hd_n: hand_len}
             levers.update({tw: hand_len for tw in shares if tw not in levers})
             sol.error_fns[grp] = _fk_error(levers, {c.bone: c.values for c in sol.channels if c.group == grp})
-            _follow_loose_bones(sol, poses, rig, profile, side, (ua_n, fa_n, hd_n), b)
+            _follow_loose_bones(sol, poses, rig, rest.value(("loose",), lambda: _loose_bones(rig, profile)), side,
+                                (ua_n, fa_n, hd_n), b)
         else:
             M_hand = _m4(R_hand, end)
             poses.set(hd_n, M_hand)
@@ -555,15 +556,15 @@ def _loose_bones(rig, profile):
             and n not in mapped and n not in parents and bn.local_location]
 
 
-def _follow_loose_bones(sol, poses, rig, profile, side, arm, forearm_len):
-    """Key each loose bone (_loose_bones) at one of this arm's joints to follow the bones that meet there,
+def _follow_loose_bones(sol, poses, rig, loose, side, arm, forearm_len):
+    """Key each of the `loose` bones (_loose_bones) at one of this arm's joints to follow the bones that meet there,
     blended equally, as MPFB's constraints do: at the shoulder the upper arm and the unkeyed shoulder (its helper
     copies the upper arm at influence 0.5), at the elbow the upper arm and the forearm (an Armature constraint
     with both at weight 1), at the wrist the forearm and the hand."""
     ua_n, fa_n, hd_n = arm
     meet = ((rig[ua_n].head, (None, ua_n)), (rig[fa_n].head, (ua_n, fa_n)), (rig[hd_n].head, (fa_n, hd_n)))
     grp, refs = f"loose{side}", {}
-    for n in _loose_bones(rig, profile):
+    for n in loose:
         bn = rig[n]
         d = [float(np.linalg.norm(bn.head - j)) for j, _ in meet]
         k = int(np.argmin(d))

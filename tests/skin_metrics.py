@@ -191,6 +191,11 @@ class SkinProbe:
         M = np.array(self.obj.matrix_world, float)
         return M[:3, :3] @ a + M[:3, 3]
 
+    def world_forward(self):
+        """The character's facing direction in world space (unit): toward a viewer in front."""
+        f = np.array(self.obj.matrix_world, float)[:3, :3] @ self.rig.to_armature(self.body.forward)
+        return f / np.linalg.norm(f)
+
     def world_scale(self):
         """World metres per canonical metre (1 unless the object scale is odd)."""
         M = np.array(self.obj.matrix_world, float)
@@ -262,10 +267,8 @@ class SkinProbe:
         best = {g: (np.inf, None) for g in goals}
         sk = self.body.skin
         eyes = [self.to_world(sk.landmarks[k]) for k in ("eyes_L", "eyes_R") if k in sk.landmarks]
-        M = np.array(self.obj.matrix_world, float)[:3, :3]
         scale_w = self.world_scale()
-        fwd = M @ self.rig.to_armature(self.body.forward)
-        fwd /= np.linalg.norm(fwd)
+        fwd = self.world_forward()
         for f in frames:
             g_now = _gloss_at(track, f)
             scene.frame_set(start + f)

@@ -252,9 +252,7 @@ def test_the_idle_hand_makes_room_for_a_sign_made_on_it(bpy_mod, lang, skeleton)
     res = service.generate(rig, scene, gloss="STOMACH HELLO")
     seg, nxt = [s for s in res.track.segments if s.kind == "sign"]
     hands = {s: np.flatnonzero(probe.labels == f"hand_{s}")[::2] for s in "LR"}
-    M = np.array(rig.matrix_world, float)[:3, :3]
-    fwd = M @ probe.rig.to_armature(probe.body.forward)
-    fwd /= np.linalg.norm(fwd)
+    fwd = probe.world_forward()
     gap, hidden = np.inf, 0
     for f in range(seg.start, nxt.start):         # the sign and the way on, as the idle hand comes back
         scene.frame_set(scene.frame_start + f)
