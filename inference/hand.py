@@ -35,6 +35,8 @@ _THUMB_LEN = np.array([0.043, 0.032, 0.026])
 HAND_LENGTH = 0.092 + 0.046 + 0.028 + 0.022  # wrist to middle fingertip, extended
 PALM_THICKNESS = 0.025
 FINGER_THICKNESS = 0.015
+# m a hand's joints keep beyond the skin's own radius, so a hand that touches is not yet inside
+SKIN_CLEARANCE = 0.004
 
 # the palm's edges beside the wrist and along the pinky side (hand frame, right hand, metres at scale 1; as thin as a
 # finger there): the
@@ -54,13 +56,22 @@ class HandGeometry:
     fingers whatever the sign asks), used instead of any articulation.
     heel: (3,) the heel of the hand's palm-side skin as the mesh models it: a MakeHuman heel stands 24 mm in
     front of the wrist joint (the canonical palm is 12.5 mm thick each side), so a palm laid on the chest presses
-    it in first."""
+    it in first.
+    radius: (15,) the skin's distance from each finger bone's line as the mesh models it (thumb's three bones,
+    then index .. pinky's; NaN where unmeasured): MakeHuman's thumb ball stands 18 mm off the thumb's metacarpal,
+    where the canonical margin keeps a finger's 7 mm.
+    frame: (3, 3) a rigid hand's own axes at rest (columns x, y, z, the rig's canonical space, this side's
+    convention): the mesh's fingers along y, its palm facing z. Without finger bones the bones only guess the
+    hand's axes from the forearm (the CMU skeleton's mesh hand is 21-38 degrees off that guess), and a sign's palm
+    orientation is the mesh's, so the rig's hand is turned by this frame; `rigid` is given in it."""
     mcp: np.ndarray
     seg: np.ndarray
     thumb_cmc: np.ndarray
     thumb_len: np.ndarray
     rigid: np.ndarray = None
     heel: np.ndarray = None
+    radius: np.ndarray = None
+    frame: np.ndarray = None
 
     @classmethod
     def canonical(cls):

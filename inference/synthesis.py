@@ -824,7 +824,8 @@ class Synthesizer:
         params = np.stack([np.concatenate([c.params for c in chunks[s]]) for s in HAND_SIDES], 1)
         params = hand.clamp_params(params)[0]     # the hand the rig can show (HamNoSys or user shapes)
         self._touching = np.zeros(len(wrist), bool)
-        self._touch_at = np.full((len(wrist), 4), np.nan)    # hand-frame point of the touching surface, radius
+        # hand-frame point of the touching surface, its press radius, 1 for a whole surface (palm, back)
+        self._touch_at = np.full((len(wrist), 5), np.nan)
         h_dom = HAND_SIDES.index(self.dom)
         for a, b, surface in touching:
             self._touching[a:b] = True
@@ -833,6 +834,7 @@ class Synthesizer:
                 pts = np.stack([self.local_point(q, surface, self.dom) for q in shapes])    # shape: cached
                 self._touch_at[a:b, :3] = pts[which.reshape(-1)]
                 self._touch_at[a:b, 3] = self.PRESS_RADIUS.get(surface, self.PRESS_RADIUS[None]) * self.size
+                self._touch_at[a:b, 4] = float(surface in self.PRESS_RADIUS)
         wrist = self._clamp_reach(self._keep_out_of_body(wrist, palm, params))
         elbow = self._elbows(wrist)
         moved = self._clear_other_arm(wrist, palm, params, elbow, segments)
@@ -958,8 +960,11 @@ class Synthesizer:
             trigger = np.full(len(sel), allow * 0.25 + 1e-4 if skin else allow)
             target = np.full(len(sel), allow * (0.25 if skin else 0.5))
             if touching is not None:
-                trigger[touching] = allow
-                target[touching] = allow * 0.5
+                # a sign whose surface presses on the skin; one kept 'near' it (BOY's thumb 1.5 cm off the
+                # forehead) presses nothing: its thumb ball went 8.7 mm into the forehead under this allowance
+                press = touching & ~np.isnan(touch_at[:, 3])
+                trigger[press] = allow
+                target[press] = allow * 0.5
             for _ in range(rounds):
                 d_sel, n_sel = self._deepest(out[sel, h], palm[sel, h], params[sel, h], side, touching, touch_at)
                 over = d_sel > trigger
@@ -1030,9 +1035,12 @@ class Synthesizer:
             heel = np.zeros((0, 3)) if g is None or g.heel is None else np.asarray(g.heel, float)[None]
             edges = np.concatenate([hand.PALM_EDGES, heel, [[0.0, -0.03, 0.0], [0.0, -0.06, 0.0]]])
             edges = edges * self.scale * (np.array([-1.0, 1.0, 1.0]) if side == "L" else 1.0)
-            fore = 0.8 * skin.arm_radius.get(f"fore_{side}", 0.5 * hand.PALM_THICKNESS) + 0.004
+            fore = 0.8 * skin.arm_radius.get(f"fore_{side}", 0.5 * hand.PALM_THICKNESS) + hand.SKIN_CLEARANCE
             # the heel is a skin point (a tip's margin), the edges bone-centre lines (a finger's)
-            margin = np.concatenate([jm, np.where(_IS_TIP[b], jm[a], jm[b]), np.full(len(hand.PALM_EDGES), jm[6]),
+            mid = np.where(_IS_TIP[b], jm[a], jm[b])
+            if g is not None and g.radius is not None:    # the mesh's own thickness where it is thicker
+                mid = np.fmax(mid, g.radius * self.scale + hand.SKIN_CLEARANCE)
+            margin = np.concatenate([jm, mid, np.full(len(hand.PALM_EDGES), jm[6]),
                                      np.full(len(heel), jm[hand.TIPS["index"]]), [fore, fore]])
             local = np.concatenate([local, mids, np.broadcast_to(edges, local.shape[:-2] + edges.shape)], axis=-2)
         return wrists[:, None, :] + np.einsum("tij,tkj->tki", palms, local), margin
@@ -1053,17 +1061,23 @@ class Synthesizer:
         normal = np.empty((len(wrists), 3))
         for a, b in ((a, a + block) for a in range(0, len(wrists), block)):
             joints, margin = self._hand_points(wrists[a:b], palms[a:b], params[a:b], side)
-            m = margin
+            d, n = self.body.penetration(joints, normals=True, margin=margin)
             if margin is not None and touching is not None:
-                m = np.repeat(margin[None], len(joints), 0)
                 t = touching[a:b]
-                m[t, -2:] = -1.0
-                m[t, 21:21 + len(_FINGER_BONES[0])] = -1.0   # bone middles: the joints and the press decide
+                free = np.zeros(d.shape, bool)
+                free[t, -2:] = True
+                # the fingers' bone middles: their joints and the press decide (a flat hand along the chest)
+                free[t, 22:21 + len(_FINGER_BONES[0])] = True
                 if touch_at is not None:
                     at = wrists[a:b] + np.einsum("tij,tj->ti", palms[a:b], touch_at[a:b, :3])
-                    near = np.linalg.norm(joints - at[:, None], axis=-1) - margin < touch_at[a:b, 3:]
-                    m[t[:, None] & near & ~np.isnan(at[:, :1])] = -1.0
-            d, n = self.body.penetration(joints, normals=True, margin=m)
+                    # a whole surface (palm, back) presses wherever a point's skin reaches the radius; a spot (a
+                    # tip, a side) only where the skin that would be inside, a margin in from the point, is
+                    # within it: BOY's thumb ball, 4 cm from the thumb's tip, went 8.7 mm into the forehead
+                    reach = np.linalg.norm(joints - at[:, None], axis=-1) - margin
+                    inner = np.linalg.norm(joints - n * margin[:, None] - at[:, None], axis=-1)
+                    near = np.where(touch_at[a:b, 4:5] > 0, reach, inner) < touch_at[a:b, 3:4]
+                    free |= t[:, None] & near & ~np.isnan(at[:, :1])
+                d = np.where(free, 0.0, d)
             k = d.argmax(axis=1)
             ii = np.arange(len(k))
             depth[a:b] = d[ii, k]

@@ -23,15 +23,18 @@ def _local(points, wrist, frame, side, scale):
     return (q * _MIRROR if side == "L" else q) / scale
 
 
-def from_chains(wrist, frame, heads, ends, side, scale, tip_points=None):
+def from_chains(wrist, frame, heads, ends, side, scale, tip_points=None, bone_points=None):
     """HandGeometry of a hand whose five fingers have three bones each.
 
     heads: finger -> (3, 3) the bones' heads (rest, the rig's canonical space); ends: finger -> (3,) where the
     last bone ends by the bones alone (rigs.solve._finger_end); frame: the rig's hand frame (columns x, y, z);
     tip_points: finger -> (N, 3) skin points the last bone drives most. With them the last phalanx reaches the
     skin's farthest point along the finger (the fingertip's skin, as the canonical tip joint is); a mesh
-    whose finger is implausibly short or long there (a glove, a prop) leaves the bone length."""
+    whose finger is implausibly short or long there (a glove, a prop) leaves the bone length.
+    bone_points: finger -> three (N, 3) skin point clouds, the ones each bone drives most: the skin's radius
+    around each bone (HandGeometry.radius)."""
     mcp, seg = np.zeros((4, 3)), np.zeros((4, 3))
+    radius = np.full(15, np.nan)
     thumb_cmc, thumb_len = None, None
     for f in ("thumb",) + FINGERS4:
         h = _local(heads[f], wrist, frame, side, scale)
@@ -44,12 +47,29 @@ def from_chains(wrist, frame, heads, ends, side, scale, tip_points=None):
             reach = float(((_local(pts, wrist, frame, side, scale) - h[2]) @ d).max())
             if 0.5 * lens[2] < reach < 2.5 * lens[2]:
                 lens[2] = reach
+        ends_k = np.concatenate([h[1:], e[None]])
+        for k, cloud in enumerate((bone_points or {}).get(f) or ()):
+            radius[3 * (("thumb",) + FINGERS4).index(f) + k] = _bone_radius(
+                _local(cloud, wrist, frame, side, scale), h[k], ends_k[k])
         if f == "thumb":
             thumb_cmc, thumb_len = h[0], np.array(lens)
         else:
             i = FINGERS4.index(f)
             mcp[i], seg[i] = h[0], lens
-    return chand.HandGeometry(mcp, seg, thumb_cmc, thumb_len)
+    return chand.HandGeometry(mcp, seg, thumb_cmc, thumb_len,
+                              radius=None if np.isnan(radius).all() else radius)
+
+
+def _bone_radius(q, a, b, least=8):
+    """The skin's distance from the bone a -> b: the 90th percentile over the points beside its middle half
+    (hand frame; NaN for fewer than `least`): the thick side (the thumb's ball, a finger's pad) is what reaches
+    the body first."""
+    ab = b - a
+    t = (q - a) @ ab / max(float(ab @ ab), 1e-12)
+    sel = (t > 0.25) & (t < 0.75)
+    if sel.sum() < least:
+        return np.nan
+    return float(np.percentile(np.linalg.norm(q[sel] - a - np.outer(t[sel], ab), axis=-1), 90))
 
 
 def heel_point(points, wrist, frame, side, scale, knuckles):
@@ -82,7 +102,8 @@ def rigid_from_mesh(points, wrist, frame, side, scale):
     the fingers, their widest spread, toward the thumb, which sticks out on its side; z = x cross y): the four
     fingertips are the four peaks of the skin's reach across the fingers, the thumb tip the skin point farthest to
     the thumb side below them; knuckles and the thumb's base at the canonical places scaled to this hand's length,
-    joints between them on the straight line (the mesh's fingers do not bend)."""
+    joints between them on the straight line (the mesh's fingers do not bend). The joints are given in the mesh
+    hand's frame (HandGeometry.frame), so a sign's palm orientation turns the mesh's palm."""
     q = _local(points, wrist, frame, side, scale)
     if len(q) < 50:
         return None
@@ -118,7 +139,10 @@ def rigid_from_mesh(points, wrist, frame, side, scale):
     joints[1] = cmc
     joints[2:5] = cmc + cum[:, None] * (ttip - cmc)
     g = chand.HandGeometry.canonical()
-    return chand.HandGeometry(g.mcp, g.seg, g.thumb_cmc, g.thumb_len, rigid=joints @ F.T)
+    # m = q @ F, q the mirrored bone-frame coordinates: the mesh frame in the rig's space (for a left hand the
+    # mirror on both sides keeps it a rotation with joints_local's mirrored x)
+    own = frame @ F if side == "R" else frame @ (_MIRROR[:, None] * F * _MIRROR)
+    return chand.HandGeometry(g.mcp, g.seg, g.thumb_cmc, g.thumb_len, rigid=joints, frame=own)
 
 
 def _fingertips(band, k):

@@ -445,7 +445,7 @@ def fit_skin_body(vertices, weights, body, margin=None, landmark_points=None, tr
     landmarks, heights = _face_landmarks(face_pts, body, head, unit)
     scale = getattr(body, "hand_scale", 1.0)
     if margin is None:
-        margin = 0.5 * chand.FINGER_THICKNESS * scale + 0.004
+        margin = 0.5 * chand.FINGER_THICKNESS * scale + chand.SKIN_CLEARANCE
     # a joint is a bone centre: the skin around it is a finger's (palm's) radius out, a tip joint is the skin
     jm = np.full(21, 0.5 * chand.FINGER_THICKNESS * scale)
     jm[[0, 1, 5, 9, 13, 17]] = 0.5 * chand.PALM_THICKNESS * scale
@@ -458,7 +458,7 @@ def fit_skin_body(vertices, weights, body, margin=None, landmark_points=None, tr
         trisel = np.isin(labels, ("head", "neck", "torso"))
         idx = np.asarray(triangles)
         tri = V[idx[trisel[idx].all(axis=1)]]
-    return SkinBody(head, torso, thighs, arm_radius, landmarks, heights, float(margin), counts, jm + 0.004, forearm,
+    return SkinBody(head, torso, thighs, arm_radius, landmarks, heights, float(margin), counts, jm + chand.SKIN_CLEARANCE, forearm,
                     tri, neck)
 
 

@@ -159,11 +159,12 @@ def measure_hands(rig, profile, scale, vertices=None, weights=None, hand_points=
         if full:
             heads = {f: np.stack([rig[b].head for b in fm[f]]) for f in FINGERS}
             ends = {f: _finger_end(rig, profile, f, side, fm[f]) for f in FINGERS}
-            tips = None
+            tips = bones = None
             if dom is not None:
                 V = np.asarray(vertices, float)
-                tips = {f: V[dom == names.index(fm[f][-1])] for f in FINGERS}
-            g = hand_geometry.from_chains(wrist, frame, heads, ends, side, scale, tips)
+                bones = {f: [V[dom == names.index(b)] for b in fm[f]] for f in FINGERS}
+                tips = {f: bones[f][-1] for f in FINGERS}
+            g = hand_geometry.from_chains(wrist, frame, heads, ends, side, scale, tips, bones)
             if palm_points and side in palm_points:
                 knuckles = [heads[f][0] for f in FINGERS if f != "thumb"]
                 heel = hand_geometry.heel_point(palm_points[side], wrist, frame, side, scale, knuckles)
@@ -196,6 +197,16 @@ def _last_end(rig, chain, k):
     if float(np.linalg.norm(prev)) < 1e-9:
         return b.tail
     return b.head + prev * 0.8
+
+
+def _hand_off(rest, rig, profile, side, body):
+    """Rotation from the canonical hand frame to the hand bone's rest orientation: the bones' hand frame, or the
+    mesh hand's own for a rigid hand (HandGeometry.frame)."""
+    hd = rig[profile.measure("hand", side)]
+    own = getattr(body.hands.get(side), "frame", None)
+    if own is not None:
+        return np.asarray(own, float).T @ hd.rest[:3, :3]
+    return rest.value(("hand_off", side), lambda: hand_frame_rest(rig, profile, side).T @ hd.rest[:3, :3])
 
 
 def hand_frame_rest(rig, profile, side):
@@ -453,8 +464,7 @@ def solve(track, rig, profile):
             sol.warnings.append(f"{'Left' if side == 'L' else 'Right'} hand{where}: the target needs a joint beyond "
                                 f"human range ({what} past the limit on {int(clamped.sum())} frames); the hand was "
                                 "turned to the nearest natural pose")
-        R_off = rest.value(("hand_off", side), lambda: hand_frame_rest(rig, profile, side).T @ hd.rest[:3, :3])
-        R_hand = palm @ R_off
+        R_hand = palm @ _hand_off(rest, rig, profile, side, body)
         sol.targets[side] = {"wrist": end, "hand_rot": R_hand, "hand_bone": hd_n, "elbow": mid}
         grp = f"arm{side}"
         hand_len = chand.HAND_LENGTH * track.hand_scale
@@ -727,8 +737,7 @@ def _solve_floating_hand(sol, poses, rig, profile, track, h, side):
     """A hand without an arm (half-body avatar): placed and oriented directly, location + rotation keys."""
     hd_n = profile.measure("hand", side)
     hd = rig[hd_n]
-    R_hand = track.palm[:, h] @ poses.rest.value(("hand_off", side),
-                                                 lambda: hand_frame_rest(rig, profile, side).T @ hd.rest[:3, :3])
+    R_hand = track.palm[:, h] @ _hand_off(poses.rest, rig, profile, side, track.body)
     end = track.wrist[:, h]
     sol.targets[side] = {"wrist": end, "hand_rot": R_hand, "hand_bone": hd_n}
     grp = f"arm{side}"

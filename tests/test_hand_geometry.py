@@ -91,23 +91,34 @@ def _flat_hand_cloud(F):
 @pytest.mark.parametrize("side", ["R", "L"])
 def test_rigid_hand_measured_from_a_fingerless_mesh(side):
     """No finger bones: the hand frame the bones give is a guess from the forearm (here 30 degrees off the
-    mesh hand's own axes); the rigid hand's joints, in that frame, are on the mesh's fingertips and thumb tip."""
+    mesh hand's own axes). The rigid hand is measured in the mesh hand's own frame (HandGeometry.frame: fingers
+    along y, palm facing z), so a sign's palm orientation turns the mesh's palm; placed by that frame its joints
+    are on the mesh's fingertips and thumb tip."""
     from signllm.rigs.hand_geometry import rigid_from_mesh
     off = _rot([0.2, 0.3, 1.0], 30.0)                          # the mesh hand's axes in the bone-derived frame
     local, tips = _flat_hand_cloud(off)
     bone_frame = _rot([1.0, 0.0, 0.2], 40.0)
     wrist = np.array([-0.3, 0.0, 1.2])
-    q = local * np.array([-1.0, 1.0, 1.0]) if side == "L" else local     # a left hand: the mirror image
-    g = rigid_from_mesh(wrist + q @ bone_frame.T, wrist, bone_frame, side, 1.0)
+    mirror = np.array([-1.0, 1.0, 1.0]) if side == "L" else np.ones(3)
+    g = rigid_from_mesh(wrist + (local * mirror) @ bone_frame.T, wrist, bone_frame, side, 1.0)
+    np.testing.assert_allclose(g.frame.T @ g.frame, np.eye(3), atol=1e-9)
+    assert np.linalg.det(g.frame) > 0.999
+    J = chand.joints_local(np.zeros(21), 1.0, side, g)          # this side's convention (x mirrored for L)
     for f, k in (("index", 8), ("middle", 12), ("ring", 16), ("pinky", 20), ("thumb", 4)):
-        assert np.linalg.norm(g.rigid[k] - tips[f]) < 0.006, (f, np.linalg.norm(g.rigid[k] - tips[f]))
+        want = (tips[f] * mirror) @ bone_frame.T
+        assert np.linalg.norm(g.frame @ J[k] - want) < 0.006, (f, np.linalg.norm(g.frame @ J[k] - want))
+    # in its own frame the mesh hand's fingers point along y and its thumb to x (the canonical hand's axes)
+    assert np.all(g.rigid[[8, 12, 16, 20], 1] > 0.14) and np.all(np.abs(g.rigid[[8, 12, 16, 20], 2]) < 0.01)
+    assert g.rigid[4, 0] > 0.03
+    # the guess from the bones is the 30 degrees off
+    angle = np.degrees(np.arccos(np.clip((np.trace(bone_frame.T @ g.frame) - 1) / 2, -1, 1)))
+    assert abs(angle - 30.0) < 3.0, angle
     # knuckles on the line from the wrist toward each fingertip's side, the palm's heel at the wrist
     assert np.linalg.norm(g.rigid[0]) < 1e-9
     assert np.all(np.linalg.norm(g.rigid[[5, 9, 13, 17]], axis=-1) < np.linalg.norm(g.rigid[[8, 12, 16, 20]], axis=-1))
     # rigid: whatever the sign asks, the joints stay (a fist is still the flat mesh hand), mirrored for the left
     fist = chand.joints_local(np.full(21, 80.0), 1.0, side, g)
-    np.testing.assert_allclose(fist, chand.joints_local(np.zeros(21), 1.0, side, g))
-    np.testing.assert_allclose(fist[12], tips["middle"] * (np.array([-1.0, 1.0, 1.0]) if side == "L" else 1.0), atol=0.006)
+    np.testing.assert_allclose(fist, J)
 
 
 def test_synthesis_contacts_with_the_characters_hand():
@@ -212,3 +223,49 @@ def test_a_thumb_beside_the_hand_keeps_its_height_over_the_palm():
     s = ph.handshape("S")
     np.testing.assert_array_equal(chand.thumb_on_geometry(s, g), s)
     np.testing.assert_array_equal(chand.thumb_on_geometry(b, None), b)
+
+
+def test_bone_radius_from_the_skin_each_bone_drives():
+    """Each finger bone's skin radius is measured from the points it drives (a tube 8 mm round each bone, the
+    thumb's metacarpal a ball 18 mm thick), and it widens the margin synthesis keeps round that bone's middle
+    where the mesh is thicker than the canonical finger (the thumb's ball), never narrows it."""
+    from signllm.inference.body import BodyModel
+    from signllm.inference.languages import load_language
+    from signllm.inference.synthesis import Synthesizer
+    from signllm.rigs.hand_geometry import from_chains
+    frame = _rot([0.3, -0.5, 0.8], 70.0)
+    wrist, scale = np.array([0.4, -0.1, 1.3]), 0.92
+    heads, ends, tips, _ = _synthetic_hand("R", frame, wrist, scale)
+    rng = np.random.default_rng(7)
+    bones = {}
+    for f in FINGERS:
+        joints = np.concatenate([heads[f], ends[f][None]])
+        clouds = []
+        for k in range(3):
+            a, b = joints[k], joints[k + 1]
+            axis = (b - a) / np.linalg.norm(b - a)
+            u = np.cross(axis, [0.0, 0.0, 1.0])
+            u /= np.linalg.norm(u)
+            v = np.cross(axis, u)
+            t, ang = rng.uniform(0, 1, 300), rng.uniform(0, 2 * np.pi, 300)
+            r = (0.018 if (f, k) == ("thumb", 0) else 0.008) * scale
+            clouds.append(a + t[:, None] * (b - a) + r * (np.outer(np.cos(ang), u) + np.outer(np.sin(ang), v)))
+        bones[f] = clouds
+    g = from_chains(wrist, frame, heads, ends, "R", scale, tips, bones)
+    np.testing.assert_allclose(g.radius[0], 0.018, atol=2e-4)
+    np.testing.assert_allclose(g.radius[1:], 0.008, atol=2e-4)
+    assert from_chains(wrist, frame, heads, ends, "R", scale, tips).radius is None
+    lang = load_language("ASL")
+    body = BodyModel.default()
+    body.hands["R"] = g
+    syn = Synthesizer(lang.phonology, lang.lexicon, lang.alphabet, body)
+    plain_body = BodyModel.default()
+    plain_body.hands["R"] = type(g)(g.mcp, g.seg, g.thumb_cmc, g.thumb_len)
+    plain = Synthesizer(lang.phonology, lang.lexicon, lang.alphabet, plain_body)
+    for s in (syn, plain):                 # the few skin fields _hand_points reads, after the rest posture
+        s.body.skin = _FlatSkin()
+    _, m = syn._hand_points(np.zeros((1, 3)), np.eye(3)[None], np.zeros((1, 21)), "R")
+    _, m0 = plain._hand_points(np.zeros((1, 3)), np.eye(3)[None], np.zeros((1, 21)), "R")
+    assert abs(m[21] - (0.018 * syn.scale + chand.SKIN_CLEARANCE)) < 1e-9      # the thumb's metacarpal
+    np.testing.assert_allclose(m[22:36], np.maximum(m0[22:36], 0.008 * syn.scale + chand.SKIN_CLEARANCE))
+    np.testing.assert_allclose(m[:21], m0[:21])

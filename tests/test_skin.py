@@ -167,20 +167,14 @@ def _measure(bpy, skeleton, via, lang, step=3, **kw):
 # was 10.8 mm off the chest, NECKTIE's point 103 mm low, in the chest), the probe's body has no holes between its parts, and a
 # touching hand's wrist keeps its own thickness (HOME's went 8 mm into the shoulder); the FBX one since the elbow and
 # shoulder helpers, which lose their constraints in the round trip, are keyed to follow the arm (the skin tore
-# 13.4x; natively the MPFB constraints now come with the metarig). Left: BOY on the glTF imports and the
-# fingerless cmu_mb.
-_GLTF_BOY = ("BOY's thumb base {} mm in the forehead as the flat C closes: the glTF round trip keeps at most 4 bone "
-             "influences per vertex (2,506 of the native mesh's 13,380 vertices have more, up to 9), so the thenar "
-             "deforms otherwise than the native one, under 4.2 mm")
-_CMU = ("no finger bones (the mesh's straight fingers): THINK 20.5 mm, NECKTIE 11.8-14.4 mm (WRONG 11.9 mm on "
-        "glTF) off their skin points; the straight fingers 38 mm into the throat at NECKTIE; MY's and LIE's press "
-        "10.3-12.5 mm")
-_OPEN = {
-    ("default", "gltf"): _GLTF_BOY.format(8.7),
-    ("mixamo", "gltf"): _GLTF_BOY.format(6.7),
-    ("rigify", "gltf"): _GLTF_BOY.format(5.1),
-    **{("cmu_mb", via): _CMU for via in ("native", "fbx", "gltf")},
-}
+# 13.4x; natively the MPFB constraints now come with the metarig); the three glTF characters since a sign kept
+# 'near' the skin presses nothing and the thumb's ball is as thick as the mesh makes it (BOY's went 5.1-8.7 mm into
+# the forehead). Left: the fingerless cmu_mb, whose hand now turns by the mesh hand's own axes (THINK was 20.5 mm
+# off, NECKTIE's fingers 38 mm in the throat).
+_CMU = ("no finger bones (the mesh's straight, spread fingers): HELLO 11.3-11.6 mm and NECKTIE 13.7-14.4 mm off "
+        "their skin points; MY's and STOMACH's press 10.8-13.5 mm; the forearm 11.4-12.9 mm in the body at STOMACH "
+        "and MY")
+_OPEN = {("cmu_mb", via): _CMU for via in ("native", "fbx", "gltf")}
 
 
 def _character_param(sk, via):
