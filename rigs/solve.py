@@ -736,7 +736,6 @@ def _turn_window(wrist, hand_palm, elbow, hand_scale, side, S, a, b, body, pivot
 def _solve_floating_hand(sol, poses, rig, profile, track, h, side):
     """A hand without an arm (half-body avatar): placed and oriented directly, location + rotation keys."""
     hd_n = profile.measure("hand", side)
-    hd = rig[hd_n]
     R_hand = track.palm[:, h] @ _hand_off(poses.rest, rig, profile, side, track.body)
     end = track.wrist[:, h]
     sol.targets[side] = {"wrist": end, "hand_rot": R_hand, "hand_bone": hd_n}
