@@ -530,6 +530,15 @@ def solve(track, rig, profile):
             sol.error_fns[grp] = _ik_error(ik_n, pole_n, hand_len, (a + b),
                                            {c.path + c.bone: c for c in sol.channels if c.group == grp},
                                            rig.unit if rig.axes is not None else 1.0)
+            # IK keys controls, not the deform bones a loose helper would follow (as FK's do): say so
+            stuck = _loose_at_joints(rig, rest.value(("loose",), lambda: _loose_bones(rig, profile)),
+                                     (ua_n, fa_n, hd_n), b)
+            if stuck:
+                sol.warnings.append(
+                    f"{'Left' if side == 'L' else 'Right'} arm: the deform bone(s) "
+                    f"{', '.join(n for n, _ in stuck)} have no parent and no constraint, so nothing moves them "
+                    "and the skin around the shoulder, elbow or wrist stretches as the arm bends; regenerate the "
+                    "rig (Add Signing Character now adds their constraints) or sign with the FK mapping")
         # the fingers follow the hand as turned into range
         if _solve_fingers(sol, poses, rig, profile, side, hand_joints(h, side, palm), measured=measured):
             fingerless.append(side)
@@ -566,22 +575,31 @@ def _loose_bones(rig, profile):
             and n not in mapped and n not in parents and bn.local_location]
 
 
+def _loose_at_joints(rig, loose, arm, forearm_len):
+    """[(bone, k)]: the `loose` bones whose head is at joint k of `arm` (0 shoulder, 1 elbow, 2 wrist), within a
+    tenth of the forearm's length."""
+    joints = [rig[n].head for n in arm]
+    out = []
+    for n in loose:
+        d = [float(np.linalg.norm(rig[n].head - j)) for j in joints]
+        k = int(np.argmin(d))
+        if d[k] <= 0.1 * forearm_len:
+            out.append((n, k))
+    return out
+
+
 def _follow_loose_bones(sol, poses, rig, loose, side, arm, forearm_len):
     """Key each of the `loose` bones (_loose_bones) at one of this arm's joints to follow the bones that meet there,
     blended equally, as MPFB's constraints do: at the shoulder the upper arm and the unkeyed shoulder (its helper
     copies the upper arm at influence 0.5), at the elbow the upper arm and the forearm (an Armature constraint
     with both at weight 1), at the wrist the forearm and the hand."""
     ua_n, fa_n, hd_n = arm
-    meet = ((rig[ua_n].head, (None, ua_n)), (rig[fa_n].head, (ua_n, fa_n)), (rig[hd_n].head, (fa_n, hd_n)))
+    meet = ((None, ua_n), (ua_n, fa_n), (fa_n, hd_n))
     grp, refs = f"loose{side}", {}
-    for n in loose:
+    for n, k in _loose_at_joints(rig, loose, arm, forearm_len):
         bn = rig[n]
-        d = [float(np.linalg.norm(bn.head - j)) for j, _ in meet]
-        k = int(np.argmin(d))
-        if d[k] > 0.1 * forearm_len:
-            continue
         moves = [np.broadcast_to(np.eye(4), (poses.T, 4, 4)) if x is None else        # rest -> posed, armature
-                 poses.of(x) @ _inv(rig[x].rest[None]) for x in meet[k][1]]
+                 poses.of(x) @ _inv(rig[x].rest[None]) for x in meet[k]]
         head = np.mean([(M[:, :3, :3] @ bn.head) + M[:, :3, 3] for M in moves], axis=0)
         R = np.sum([M[:, :3, :3] for M in moves], axis=0)
         U, _, Vt = np.linalg.svd(R)                   # the nearest rotation to their mean

@@ -147,3 +147,32 @@ def test_a_loose_helper_follows_the_arm(kind):
     # the elbow helper turns with the arm, halfway between the upper arm's and the forearm's turns
     q = ch[("elbow_helper.R", "rotation_quaternion")]
     assert np.degrees(2 * np.arccos(np.clip(np.abs(q[:, 0]), 0, 1))).max() > 20.0
+
+
+def test_a_loose_helper_under_ik_controls_is_reported():
+    """Through IK controls the solver keys the controls, not the deform bones a loose helper would follow: a
+    loose elbow helper is named in a warning (its skin would stretch), a helper away from the arms is not."""
+    from signllm.rigs.profiles import detect
+    from signllm.rigs.rigdata import RigBone
+    from signllm.rigs.solve import solve
+    rig = _rig("makehuman")
+    fk = detect(rig)
+    ctrl = {}
+    for side in "LR":
+        for role, ref in (("hand", f"hand.{side}"), ("pole", f"forearm.{side}")):
+            name = f"SIGNLLM_{role}_ik.{side}"
+            m = rig.bones[fk.bone(ref)].rest.copy()
+            rig.bones[name] = RigBone(name, None, m, m.copy(), length=0.05)
+            ctrl[f"{role}.{side}"] = name
+    profile = fk.with_ik_controls(ctrl)
+
+    def warned():
+        return [w for w in solve(*_track(rig, profile)[::-1], profile).warnings if "no parent and no constraint" in w]
+    assert not warned()
+    for name, role in (("elbow_helper.R", "forearm.R"), ("belly", "hips")):
+        m = rig.bones[fk.bone(role)].rest.copy()
+        if name == "belly":
+            m[:3, 3] += np.array([0.0, -0.1, 0.2])
+        rig.bones[name] = RigBone(name, None, m, m.copy(), length=0.05, deform=True)
+    w = warned()
+    assert len(w) == 1 and "Right arm" in w[0] and "elbow_helper.R" in w[0] and "belly" not in w[0]

@@ -68,17 +68,19 @@ def reimport(bpy, ob, fmt, tmp):
     return next(o for o in bpy.context.scene.objects if o.type == "ARMATURE")
 
 
-def _palm_frames(ob, prof):
+def _palm_frames(ob, prof, body=None):
     """side -> function giving the palm frame (columns x: thumb side for the right hand, y: fingers,
     z: palm normal; armature space) of the evaluated pose: the rig's rest hand frame (from its knuckles,
-    solve.hand_frame_rest) carried by the evaluated hand bone."""
+    solve.hand_frame_rest; a fingerless hand's from its mesh, `body`'s HandGeometry.frame, as the solver
+    turns it) carried by the evaluated hand bone."""
     from signllm.rigs import blender_io
     from signllm.rigs.solve import canonical, hand_frame_rest
     rigc = canonical(blender_io.read_rig(ob), prof)
     out = {}
     for side in "LR":
         name = prof.measure("hand", side)
-        rest = rigc.rot_to_armature(hand_frame_rest(rigc, prof, side)[None])[0]
+        own = getattr((body.hands if body is not None else {}).get(side), "frame", None)
+        rest = rigc.rot_to_armature((hand_frame_rest(rigc, prof, side) if own is None else own)[None])[0]
         R0 = np.array(ob.data.bones[name].matrix_local)[:3, :3]
 
         def frame(name=name, rest=rest, R0=R0):
@@ -129,7 +131,7 @@ def arm_figures(bpy, scene, ob, res):
             to = 2 * h0 - np.array(ob.data.bones[prof.measure("forearm", side)].head_local)
         chains[side] = (pairs, verify.rest_axes(ob, pairs, to, hand))
     out = {"hand": [], "palm": [], "twist": [], "angles": {"L": [], "R": []}, "pairs": chains, "fingers": []}
-    palms = _palm_frames(ob, prof)
+    palms = _palm_frames(ob, prof, res.track.body)
     with verify._light_meshes(ob):
         _figures(scene, ob, res, prof, unit, chains, palms, out)
     return out
