@@ -269,3 +269,52 @@ def test_bone_radius_from_the_skin_each_bone_drives():
     assert abs(m[21] - (0.018 * syn.scale + chand.SKIN_CLEARANCE)) < 1e-9      # the thumb's metacarpal
     np.testing.assert_allclose(m[22:36], np.maximum(m0[22:36], 0.008 * syn.scale + chand.SKIN_CLEARANCE))
     np.testing.assert_allclose(m[:21], m0[:21])
+
+
+class _Pit(_FlatSkin):
+    """A body whose skin is the plane z = 0 only within 3 mm of one point (inside below it) and nowhere else,
+    with the SkinBody margins of _FlatSkin: it tells whether that one point of a hand counts."""
+
+    def __init__(self, at):
+        self.at = np.asarray(at, float)[:2]
+
+    def penetration(self, points, normals=False, margin=None):
+        P = np.asarray(points, float)
+        m = 0.01 if margin is None else margin
+        d = np.where(np.linalg.norm(P[..., :2] - self.at, axis=-1) < 0.003, np.maximum(-P[..., 2] + m, 0.0), 0.0)
+        n = np.broadcast_to(np.array([0.0, 0.0, 1.0]), P.shape)
+        return (d, n) if normals else d
+
+
+def test_at_a_spot_contact_only_the_skin_near_the_touch_presses():
+    """A hand lying palm down on the floor with its thumb's tip the touching spot (radius 3 cm): a joint whose
+    skin reaches into the radius but whose skin under it, toward the floor, lies outside it does not press and
+    counts as inside (BOY's thumb ball, 4 cm from the thumb's tip, went 8.7 mm into the forehead); with the palm
+    as the touching surface (a whole surface) the same joint presses, and so it does not hold the hand off."""
+    from signllm.inference.body import BodyModel
+    from signllm.inference.languages import load_language
+    from signllm.inference.synthesis import Synthesizer
+    lang = load_language("ASL")
+    syn = Synthesizer(lang.phonology, lang.lexicon, lang.alphabet, BodyModel.default())
+    syn.body.skin = _FlatSkin()
+    params = np.zeros((1, 21))
+    R = np.diag([1.0, -1.0, -1.0])[None]           # palm (z) facing down onto the floor
+    w = np.zeros((1, 3))
+    joints, margin = syn._hand_points(w, R, params, "R")
+    tip_local = chand.joints_local(params, syn.scale, "R")[0, chand.TIPS["thumb"]]
+    radius = 0.03 * syn.size
+    far = np.linalg.norm(joints[0, :21] - joints[0, chand.TIPS["thumb"]], axis=-1)
+    # a joint whose sphere reaches the radius but whose lowest skin (straight down) does not
+    lowest = np.linalg.norm(joints[0, :21] - np.array([0.0, 0.0, 1.0]) * margin[:21, None]
+                            - joints[0, chand.TIPS["thumb"]], axis=-1)
+    between = np.flatnonzero((far - margin[:21] < radius) & (lowest > radius))
+    assert len(between)
+    k = int(between[0])
+    lift = np.array([[0.0, 0.0, margin[k] - 0.002 - joints[0, k, 2]]])    # that joint 2 mm in by its margin
+    syn.body.skin = _Pit(joints[0, k] + lift[0])
+    touching = np.array([True])
+    spot, _ = syn._deepest(w + lift, R, params, "R", touching, np.array([[*tip_local, radius, 0.0]]))
+    whole, _ = syn._deepest(w + lift, R, params, "R", touching, np.array([[*tip_local, radius, 1.0]]))
+    free, _ = syn._deepest(w + lift, R, params, "R")
+    assert abs(free[0] - 0.002) < 1e-9 and abs(spot[0] - 0.002) < 1e-9
+    assert whole[0] == 0.0
