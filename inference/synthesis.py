@@ -827,8 +827,10 @@ class Synthesizer:
         # hand-frame point of the touching surface, its press radius, 1 for a whole surface (palm, back)
         self._touch_at = np.full((len(wrist), 5), np.nan)
         h_dom = HAND_SIDES.index(self.dom)
+        self._pressing = np.zeros(len(wrist), bool)     # frames of a sign that presses (not kept 'near')
         for a, b, surface in touching:
             self._touching[a:b] = True
+            self._pressing[a:b] = (a, b) in pressing
             if surface and b > a and (a, b) in pressing:
                 shapes, which = np.unique(params[a:b, h_dom], axis=0, return_inverse=True)   # mostly one held
                 pts = np.stack([self.local_point(q, surface, self.dom) for q in shapes])    # shape: cached
@@ -841,7 +843,7 @@ class Synthesizer:
         if moved is not None:    # around the arm, and still out of the body
             wrist = self._clamp_reach(self._keep_out_of_body(moved, palm, params))
             elbow = self._elbows(wrist)
-        self._touching = self._touch_at = None
+        self._touching = self._touch_at = self._pressing = None
         head, brows, face = self._nonmanuals(len(wrist), marks, segments, wrist)
         track = PoseTrack(fps, self.body, wrist, palm, params, elbow, head, brows, segments, self.scale, face,
                           self._contact_points(len(wrist), params, touching))
@@ -962,7 +964,7 @@ class Synthesizer:
             if touching is not None:
                 # a sign whose surface presses on the skin; one kept 'near' it (BOY's thumb 1.5 cm off the
                 # forehead) presses nothing: its thumb ball went 8.7 mm into the forehead under this allowance
-                press = touching & ~np.isnan(touch_at[:, 3])
+                press = touching & self._pressing[sel]
                 trigger[press] = allow
                 target[press] = allow * 0.5
             for _ in range(rounds):

@@ -93,10 +93,10 @@ def heel_point(points, wrist, frame, side, scale, knuckles):
 
 
 def rigid_from_mesh(points, wrist, frame, side, scale):
-    """HandGeometry of a hand that cannot bend (no finger bones): its 21 joints where the mesh models them, in
-    the rig's bone-derived hand frame `frame` (without knuckles only a guess from the forearm: the mesh's fingers
-    may point well off its y axis, and that is where contact and collision must see them). None for too few
-    points.
+    """HandGeometry of a hand that cannot bend (no finger bones): its 21 joints where the mesh models them.
+    `frame` is the rig's bone-derived hand frame, without knuckles only a guess from the forearm (the mesh's
+    fingers may point well off its y axis); the points are read in it and the mesh's own axes found from them.
+    None for too few points.
 
     The mesh hand's own axes are found first (y from the wrist toward the fingertips, the farthest skin; x across
     the fingers, their widest spread, toward the thumb, which sticks out on its side; z = x cross y): the four
