@@ -36,7 +36,7 @@ def from_chains(wrist, frame, heads, ends, side, scale, tip_points=None, bone_po
     mcp, seg = np.zeros((4, 3)), np.zeros((4, 3))
     radius = np.full(15, np.nan)
     thumb_cmc, thumb_len = None, None
-    for f in ("thumb",) + FINGERS4:
+    for fi, f in enumerate(("thumb",) + FINGERS4):
         h = _local(heads[f], wrist, frame, side, scale)
         e = _local(ends[f][None], wrist, frame, side, scale)[0]
         lens = [float(np.linalg.norm(h[1] - h[0])), float(np.linalg.norm(h[2] - h[1])),
@@ -49,8 +49,7 @@ def from_chains(wrist, frame, heads, ends, side, scale, tip_points=None, bone_po
                 lens[2] = reach
         ends_k = np.concatenate([h[1:], e[None]])
         for k, cloud in enumerate((bone_points or {}).get(f) or ()):
-            radius[3 * (("thumb",) + FINGERS4).index(f) + k] = _bone_radius(
-                _local(cloud, wrist, frame, side, scale), h[k], ends_k[k])
+            radius[3 * fi + k] = _bone_radius(_local(cloud, wrist, frame, side, scale), h[k], ends_k[k])
         if f == "thumb":
             thumb_cmc, thumb_len = h[0], np.array(lens)
         else:

@@ -458,8 +458,8 @@ def fit_skin_body(vertices, weights, body, margin=None, landmark_points=None, tr
         trisel = np.isin(labels, ("head", "neck", "torso"))
         idx = np.asarray(triangles)
         tri = V[idx[trisel[idx].all(axis=1)]]
-    return SkinBody(head, torso, thighs, arm_radius, landmarks, heights, float(margin), counts, jm + chand.SKIN_CLEARANCE, forearm,
-                    tri, neck)
+    return SkinBody(head, torso, thighs, arm_radius, landmarks, heights, float(margin), counts,
+                    jm + chand.SKIN_CLEARANCE, forearm, tri, neck)
 
 
 def _face_landmarks(pts, body, head, unit):

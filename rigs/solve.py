@@ -403,6 +403,7 @@ def solve(track, rig, profile):
     T = track.n_frames
     sol = Solution()
     rest = rest_data(rig, profile)
+    loose = rest.value(("loose",), lambda: _loose_bones(rig, profile))   # helpers nothing drives (FK: followed)
     poses = _Poses(rig, T, rest)
     body = track.body
     params, _ = rom.clamp_hand_params(track.hand_params)   # fingers inside their ranges of motion
@@ -505,8 +506,7 @@ def solve(track, rig, profile):
             levers = {ua_n: a + b + hand_len, fa_n: b + hand_len, hd_n: hand_len}
             levers.update({tw: hand_len for tw in shares if tw not in levers})
             sol.error_fns[grp] = _fk_error(levers, {c.bone: c.values for c in sol.channels if c.group == grp})
-            _follow_loose_bones(sol, poses, rig, rest.value(("loose",), lambda: _loose_bones(rig, profile)), side,
-                                (ua_n, fa_n, hd_n), b)
+            _follow_loose_bones(sol, poses, rig, loose, side, (ua_n, fa_n, hd_n), b)
         else:
             M_hand = _m4(R_hand, end)
             poses.set(hd_n, M_hand)
@@ -531,8 +531,7 @@ def solve(track, rig, profile):
                                            {c.path + c.bone: c for c in sol.channels if c.group == grp},
                                            rig.unit if rig.axes is not None else 1.0)
             # IK keys controls, not the deform bones a loose helper would follow (as FK's do): say so
-            stuck = _loose_at_joints(rig, rest.value(("loose",), lambda: _loose_bones(rig, profile)),
-                                     (ua_n, fa_n, hd_n), b)
+            stuck = _loose_at_joints(rig, loose, (ua_n, fa_n, hd_n), b)
             if stuck:
                 sol.warnings.append(
                     f"{'Left' if side == 'L' else 'Right'} arm: the deform bone(s) "

@@ -174,23 +174,29 @@ def test_heel_is_the_palm_sides_skin_over_the_heel(side):
     assert hand_geometry.heel_point(pts[:5], wrist, frame, side, scale, knuckles) is None
 
 
+def _synth_on(skin, right_hand=None):
+    """A Synthesizer on the default body with `skin` (a stand-in with the few SkinBody fields the tested method
+    reads, set after the rest posture, which needs a real one) and, if given, its own right hand."""
+    from signllm.inference.body import BodyModel
+    from signllm.inference.languages import load_language
+    from signllm.inference.synthesis import Synthesizer
+    lang = load_language("ASL")
+    body = BodyModel.default()
+    if right_hand is not None:
+        body.hands["R"] = right_hand
+    syn = Synthesizer(lang.phonology, lang.lexicon, lang.alphabet, body)
+    syn.body.skin = skin
+    return syn
+
+
 def test_a_measured_heel_is_among_the_points_kept_out_of_the_body():
     """The heel is one of the points synthesis keeps out of the body (a skin point: a fingertip's margin), just
     before the forearm's two; without one the points are as before."""
-    from signllm.inference.body import BodyModel
-    from signllm.inference.synthesis import Synthesizer
-    from signllm.inference.languages import load_language
-    lang = load_language("ASL")
-    body = BodyModel.default()
-    plain = Synthesizer(lang.phonology, lang.lexicon, lang.alphabet, body)
     g = chand.HandGeometry.canonical()
-    body2 = BodyModel.default()
-    body2.hands["R"] = type(g)(g.mcp, g.seg, g.thumb_cmc, g.thumb_len, heel=np.array([0.0, 0.02, 0.025]))
-    with_heel = Synthesizer(lang.phonology, lang.lexicon, lang.alphabet, body2)
+    plain = _synth_on(_FlatSkin())
+    with_heel = _synth_on(_FlatSkin(), type(g)(g.mcp, g.seg, g.thumb_cmc, g.thumb_len, heel=np.array([0.0, 0.02, 0.025])))
     params = np.zeros((1, 21))
     w, R = np.zeros((1, 3)), np.eye(3)[None]
-    for s in (plain, with_heel):
-        s.body.skin = _FlatSkin()
     p0, m0 = plain._hand_points(w, R, params, "R")
     p1, m1 = with_heel._hand_points(w, R, params, "R")
     assert p1.shape[1] == p0.shape[1] + 1 and len(m1) == len(m0) + 1
@@ -229,9 +235,6 @@ def test_bone_radius_from_the_skin_each_bone_drives():
     """Each finger bone's skin radius is measured from the points it drives (a tube 8 mm round each bone, the
     thumb's metacarpal a ball 18 mm thick), and it widens the margin synthesis keeps round that bone's middle
     where the mesh is thicker than the canonical finger (the thumb's ball), never narrows it."""
-    from signllm.inference.body import BodyModel
-    from signllm.inference.languages import load_language
-    from signllm.inference.synthesis import Synthesizer
     from signllm.rigs.hand_geometry import from_chains
     frame = _rot([0.3, -0.5, 0.8], 70.0)
     wrist, scale = np.array([0.4, -0.1, 1.3]), 0.92
@@ -255,15 +258,8 @@ def test_bone_radius_from_the_skin_each_bone_drives():
     np.testing.assert_allclose(g.radius[0], 0.018, atol=2e-4)
     np.testing.assert_allclose(g.radius[1:], 0.008, atol=2e-4)
     assert from_chains(wrist, frame, heads, ends, "R", scale, tips).radius is None
-    lang = load_language("ASL")
-    body = BodyModel.default()
-    body.hands["R"] = g
-    syn = Synthesizer(lang.phonology, lang.lexicon, lang.alphabet, body)
-    plain_body = BodyModel.default()
-    plain_body.hands["R"] = type(g)(g.mcp, g.seg, g.thumb_cmc, g.thumb_len)
-    plain = Synthesizer(lang.phonology, lang.lexicon, lang.alphabet, plain_body)
-    for s in (syn, plain):                 # the few skin fields _hand_points reads, after the rest posture
-        s.body.skin = _FlatSkin()
+    syn = _synth_on(_FlatSkin(), g)
+    plain = _synth_on(_FlatSkin(), type(g)(g.mcp, g.seg, g.thumb_cmc, g.thumb_len))
     _, m = syn._hand_points(np.zeros((1, 3)), np.eye(3)[None], np.zeros((1, 21)), "R")
     _, m0 = plain._hand_points(np.zeros((1, 3)), np.eye(3)[None], np.zeros((1, 21)), "R")
     assert abs(m[21] - (0.018 * syn.scale + chand.SKIN_CLEARANCE)) < 1e-9      # the thumb's metacarpal
@@ -291,12 +287,7 @@ def test_at_a_spot_contact_only_the_skin_near_the_touch_presses():
     skin reaches into the radius but whose skin under it, toward the floor, lies outside it does not press and
     counts as inside (BOY's thumb ball, 4 cm from the thumb's tip, went 8.7 mm into the forehead); with the palm
     as the touching surface (a whole surface) the same joint presses, and so it does not hold the hand off."""
-    from signllm.inference.body import BodyModel
-    from signllm.inference.languages import load_language
-    from signllm.inference.synthesis import Synthesizer
-    lang = load_language("ASL")
-    syn = Synthesizer(lang.phonology, lang.lexicon, lang.alphabet, BodyModel.default())
-    syn.body.skin = _FlatSkin()
+    syn = _synth_on(_FlatSkin())
     params = np.zeros((1, 21))
     R = np.diag([1.0, -1.0, -1.0])[None]           # palm (z) facing down onto the floor
     w = np.zeros((1, 3))
